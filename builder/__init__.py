@@ -1,0 +1,1 @@
+"""A static site generator for the armed police patrols explainer."""

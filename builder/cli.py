@@ -1,0 +1,70 @@
+"""Command line: build, check and serve. Exit 0 ok, 1 content or config errors, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import ContentError, SiteError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m builder",
+        description="Build the armed police patrols explainer from site.yaml and content/.")
+    parser.add_argument("--root", type=Path, default=Path("."),
+                        help="site root holding site.yaml (default: current folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    build = sub.add_parser("build", help="validate and write the site",
+                           description="Validate the content and write the site.")
+    build.add_argument("--out", type=Path, default=None,
+                       help="output folder (default: output/ under the root)")
+    build.add_argument("--base-url", default=None,
+                       help="absolute URL the site is published at, ending in '/' "
+                            "(default: base_url in site.yaml)")
+    build.add_argument("--strict", action="store_true",
+                       help="treat warnings (e.g. quotes not checked) as errors")
+    check = sub.add_parser("check", help="validate only; write nothing",
+                           description="Validate the content; write nothing.")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    serve = sub.add_parser("serve", help="build, serve with live reload, rebuild on change",
+                           description="Serve the site locally and rebuild on every change.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--out", type=Path, default=None, help="output folder")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)  # exits 2 on usage errors
+    root: Path = args.root
+    try:
+        if args.command == "serve":
+            from .serve import serve  # lazy: a build never imports the dev server
+
+            return serve(root, args.host, args.port, args.out)
+        from .build import build, check
+
+        if args.command == "check":
+            report = check(root, strict=args.strict)
+        else:
+            report = build(root, out=args.out, base_url=args.base_url, strict=args.strict)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"error: {count} problem{'s' if count != 1 else ''} found; nothing was written",
+              file=sys.stderr)
+        return 1
+    except SiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the previous output is unchanged", file=sys.stderr)
+        return 130
+    for warning in report.warnings:
+        print(warning, file=sys.stderr)
+    print(report.summary)
+    return 0

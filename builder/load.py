@@ -1,0 +1,299 @@
+"""Load stage: read site.yaml, the YAML records and the Markdown pages, keeping positions.
+
+Nothing here knows the schema; it turns bytes into plain data plus a map from each value's
+path to its line and column, so later stages can point at the exact place of a problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+try:  # libyaml's C parser is many times faster; the pure-Python one is the fallback.
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+MAX_BYTES = 1_000_000
+"""Largest content file accepted; the real ones are a few KB."""
+MAX_VALUES = 100_000
+"""Most values one YAML file may expand to; bounds alias ('billion laughs') expansion."""
+MAX_DEPTH = 40
+"""Deepest nesting accepted; the schema needs five levels."""
+
+Path_ = tuple[str | int, ...]
+Marks = dict[Path_, tuple[int, int]]
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:timestamp",  # dates stay text: the schema parses ISO dates itself
+}
+_CONSTRUCTED_TAGS = {
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One content file, parsed."""
+
+    path: str
+    """Path relative to the site root, with forward slashes (used in messages)."""
+    data: Any
+    """The plain data: dicts, lists, str, int, float, bool, None."""
+    marks: Marks = field(repr=False)
+    """(line, column), 1-based, of each value, by its path of keys and indexes."""
+    key_marks: Marks = field(repr=False)
+    """(line, column) of each mapping key, by the path of the value it introduces."""
+    body: str = ""
+    """For Markdown pages: the text after the front matter."""
+    body_line: int = 1
+    """For Markdown pages: the line the body starts on."""
+
+
+class LoadError(Exception):
+    """A file could not be read or parsed; carries the problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def read_text(path: Path, shown: str) -> str:
+    """Read a text file as UTF-8 (BOM allowed), normalising CRLF, or raise LoadError."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(Problem(shown, None, None, "", f"cannot read file ({exc.strerror})",
+                                "check that it exists and is readable")) from None
+    if len(raw) > MAX_BYTES:
+        raise LoadError(Problem(shown, None, None, "",
+                                f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit",
+                                "split it into smaller files"))
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise LoadError(Problem(shown, line, 1, "", "file contains a NUL byte (binary file?)",
+                                "save it as UTF-8 text"))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError(Problem(shown, line, col, "", "file is not valid UTF-8",
+                                "save it with UTF-8 encoding")) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise LoadError(Problem(shown, None, None, "", "file is empty",
+                                "add the record's fields, or delete the file"))
+    return text
+
+
+def parse_yaml(text: str, shown: str, first_line: int = 1) -> Document:
+    """Parse YAML text into a Document, or raise LoadError with the offending position."""
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + first_line) if mark else None
+        col = (mark.column + 1) if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        raise LoadError(Problem(shown, line, col, "", f"YAML syntax error: {what}",
+                                "check the indentation, colons and quotes here")) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(Problem(shown, None, None, "", f"YAML error: {exc}",
+                                "check the file's syntax")) from None
+    except RecursionError:
+        raise LoadError(Problem(shown, None, None, "", "YAML nested too deeply",
+                                f"keep nesting under {MAX_DEPTH} levels")) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise LoadError(Problem(shown, None, None, "", "file is empty",
+                                "add the record's fields, or delete the file"))
+    builder = _Builder(shown, first_line)
+    data = builder.build(node, (), 0)
+    return Document(shown, data, builder.marks, builder.key_marks)
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data, recording each value's position."""
+
+    def __init__(self, shown: str, first_line: int) -> None:
+        self.shown = shown
+        self.offset = first_line
+        self.count = 0
+        self.marks: Marks = {}
+        self.key_marks: Marks = {}
+
+    def fail(self, node: yaml.Node, message: str, hint: str) -> LoadError:
+        line, col = self.pos(node)
+        return LoadError(Problem(self.shown, line, col, "", message, hint))
+
+    def pos(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + self.offset, node.start_mark.column + 1
+
+    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.fail(node, f"file expands to more than {MAX_VALUES:,} values",
+                            "remove YAML anchors and aliases (&, *); write values out")
+        if depth > MAX_DEPTH:
+            raise self.fail(node, "YAML nested too deeply",
+                            f"keep nesting under {MAX_DEPTH} levels")
+        self.marks.setdefault(path, self.pos(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
+        if node.tag != "tag:yaml.org,2002:map":
+            raise self.fail(node, f"unsupported YAML tag {node.tag!r}", "remove the tag")
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self.fail(key_node, "YAML merge keys (<<) are not supported",
+                                "write the fields out")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, "a mapping key must be plain text",
+                                "use a simple name before the colon")
+            key = str(key_node.value)
+            if key in out:
+                first = self.key_marks[(*path, key)]
+                raise self.fail(key_node, f"duplicate key '{key}' (first at line {first[0]})",
+                                "remove one of the two")
+            self.key_marks[(*path, key)] = self.pos(key_node)
+            out[key] = self.build(value_node, (*path, key), depth + 1)
+        return out
+
+    def scalar(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag in _PLAIN_TAGS:
+            return node.value
+        if tag in _CONSTRUCTED_TAGS:
+            return yaml.SafeLoader.yaml_constructors[tag](_SCALARS, node)
+        raise self.fail(node, f"unsupported YAML tag {tag!r}",
+                        "remove the tag; only plain values are allowed")
+
+
+_SCALARS = yaml.SafeLoader("")  # a constructor instance to turn scalar nodes into values
+
+
+def parse_front_matter(text: str, shown: str) -> Document:
+    """Split a Markdown page into YAML front matter (between --- lines) and its body."""
+    if not text.startswith("---\n"):
+        raise LoadError(Problem(shown, 1, 1, "", "missing front matter",
+                                "start the file with '---', a 'title:' line, and '---'"))
+    end = text.find("\n---\n", 3)
+    if end == -1 and text.endswith("\n---"):
+        end = len(text) - 4
+    if end == -1:
+        raise LoadError(Problem(shown, 1, 1, "", "front matter is not closed",
+                                "add a line '---' after the front matter"))
+    doc = parse_yaml(text[4:end + 1], shown, first_line=2)
+    body = text[end + 5:]
+    body_line = text[: end + 5].count("\n") + 1
+    return Document(shown, doc.data, doc.marks, doc.key_marks, body, body_line)
+
+
+def digest(text: str) -> str:
+    """Content hash used as a parse-cache key."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything read from disk, before validation."""
+
+    config: Document | None
+    """site.yaml, or None when it could not be read."""
+    records: dict[str, list[Document]]
+    """Content documents by kind key of `models.FILE_KINDS`, sorted by path."""
+    pages: list[Document]
+    """Markdown pages under content/pages/, sorted by path."""
+    problems: list[Problem]
+    """Files that could not be read or parsed."""
+
+
+YAML_DIRS = ("sources", "forces", "organisations", "alliances", "timeline")
+YAML_FILES = ("people.yaml", "attributes.yaml", "conflicts.yaml")
+IGNORED = {"README.md", "schemas"}
+
+Cache = dict[str, tuple[str, Document]]
+"""Parse cache: shown path -> (content digest, parsed document); owned by the caller."""
+
+
+def load_site(root: Path, cache: Cache | None = None) -> Loaded:
+    """Read site.yaml and every content file under root/content."""
+    cache = {} if cache is None else cache
+    problems: list[Problem] = []
+    config = _load_one(root / "site.yaml", "site.yaml", cache, problems, markdown=False)
+    content = root / "content"
+    records: dict[str, list[Document]] = {}
+    pages: list[Document] = []
+    if not content.is_dir():
+        problems.append(Problem("content", None, None, "", "content folder is missing",
+                                "create content/ beside site.yaml"))
+        return Loaded(config, records, pages, problems)
+    for entry in sorted(content.iterdir()):
+        name = entry.name
+        if name in IGNORED or name.startswith("."):
+            continue
+        if entry.is_dir() and name in YAML_DIRS:
+            files = sorted(entry.glob("*.y*ml"))
+            _warn_strays(root, entry, {f.name for f in files}, problems)
+            docs = [_load_one(f, _shown(root, f), cache, problems, False) for f in files]
+            records[name] = [d for d in docs if d is not None]
+        elif entry.is_dir() and name == "pages":
+            files = sorted(entry.glob("*.md"))
+            _warn_strays(root, entry, {f.name for f in files}, problems)
+            docs = [_load_one(f, _shown(root, f), cache, problems, True) for f in files]
+            pages = [d for d in docs if d is not None]
+        elif entry.is_file() and name in YAML_FILES:
+            doc = _load_one(entry, _shown(root, entry), cache, problems, False)
+            records[name] = [doc] if doc is not None else []
+        else:
+            known = ", ".join([*(d + "/" for d in YAML_DIRS), *YAML_FILES, "pages/"])
+            problems.append(Problem(_shown(root, entry), None, None, "",
+                                    "not a known content file or folder",
+                                    f"content/ holds {known}"))
+    return Loaded(config, records, pages, problems)
+
+
+def _shown(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _warn_strays(root: Path, folder: Path, taken: set[str], problems: list[Problem]) -> None:
+    for entry in sorted(folder.iterdir()):
+        if entry.name not in taken and not entry.name.startswith("."):
+            problems.append(Problem(_shown(root, entry), None, None, "", "unexpected file here",
+                                    "records are .yaml files and pages are .md files"))
+
+
+def _load_one(path: Path, shown: str, cache: Cache, problems: list[Problem],
+              markdown: bool) -> Document | None:
+    try:
+        text = read_text(path, shown)
+        key = digest(text)
+        hit = cache.get(shown)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        doc = parse_front_matter(text, shown) if markdown else parse_yaml(text, shown)
+    except LoadError as exc:
+        problems.append(exc.problem)
+        cache.pop(shown, None)
+        return None
+    cache[shown] = (key, doc)
+    return doc
