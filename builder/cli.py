@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--out", type=Path, default=None, help="output folder")
+    schema = sub.add_parser("schema", help="write the JSON Schema of each record kind",
+                            description="Write content/schemas/*.schema.json for editors.")
+    schema.add_argument("--out", type=Path, default=None,
+                        help="folder (default: content/schemas under the root)")
     return parser
 
 
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve  # lazy: a build never imports the dev server
 
             return serve(root, args.host, args.port, args.out)
+        if args.command == "schema":
+            return _write_schemas(args.out or root / "content" / "schemas")
         from .build import build, check
 
         if args.command == "check":
@@ -67,4 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     for warning in report.warnings:
         print(warning, file=sys.stderr)
     print(report.summary)
+    return 0
+
+
+def _write_schemas(folder: Path) -> int:
+    from .models import json_schemas
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in json_schemas().items():
+        (folder / name).write_bytes(data)
+    print(f"wrote {len(json_schemas())} schemas to {folder}")
     return 0

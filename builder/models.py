@@ -274,3 +274,20 @@ FILE_KINDS: dict[str, type[Record]] = {
     "attributes.yaml": Attributes,
     "conflicts.yaml": Conflicts,
 }
+
+#: JSON Schema file stem -> record type; YAML files point at these for editor completion.
+SCHEMAS: dict[str, type[Record]] = {
+    "site": SiteConfig, "source": Source, "force": Force, "organisation": Organisation,
+    "alliance": Alliance, "timeline": Timeline, "people": People, "attributes": Attributes,
+    "conflicts": Conflicts, "page": PageMeta,
+}
+
+
+def json_schemas() -> dict[str, bytes]:
+    """Each record kind's JSON Schema, as file name -> bytes (deterministic)."""
+    import json
+
+    return {f"{stem}.schema.json": json.dumps(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema",
+         **msgspec.json.schema(cls)}, indent=2, sort_keys=True).encode() + b"\n"
+        for stem, cls in SCHEMAS.items()}

@@ -1,0 +1,58 @@
+# Quick start: `make serve` (build and preview) and `make test` (every check).
+# Each target installs what it needs: a .venv from pyproject.toml, and as root the Debian
+# packages the browser and hosting tests drive (chromium, nginx).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEBS   := chromium nginx
+
+.PHONY: install system-deps build check serve test lint bench schema golden clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages for the browser and static-hosting tests; installed only when missing and
+# only as root (elsewhere the tests that need them say so and skip).
+system-deps:
+	@missing=""; for p in $(DEBS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing from Debian"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "not root: skipping install of$$missing (tests needing them will skip)"; fi; \
+	fi
+
+build: $(STAMP)
+	$(PY) -m builder build
+
+check: $(STAMP)
+	$(PY) -m builder check
+
+serve: $(STAMP)
+	$(PY) -m builder serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) system-deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+schema: $(STAMP)
+	$(PY) -m builder schema
+
+# Regenerate the golden output site the tests compare against.
+golden: $(STAMP)
+	$(PY) -m tests.golden
+
+clean:
+	rm -rf output .output.* .pytest_cache .ruff_cache

@@ -1,0 +1,78 @@
+"""The pipeline: load -> validate -> model -> render -> write, one call per stage."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ContentError, Problem
+from .load import Cache, load_site
+from .render import Output, compile_all, fingerprint, make_env, markdown_filter, render
+from .site import Site, make_site
+from .validate import Records, validate
+from .views import plan
+from .write import write_site
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a build or check did."""
+
+    summary: str
+    """One line for the terminal."""
+    warnings: list[str] = field(default_factory=list)
+    """Warnings to print before the summary."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent per stage."""
+    pages: int = 0
+    """HTML pages produced."""
+
+
+def check(root: Path, strict: bool = False, cache: Cache | None = None) -> Report:
+    """Validate the content; write nothing."""
+    start = time.perf_counter()
+    records = _records(root, strict, cache)
+    ms = (time.perf_counter() - start) * 1000
+    count = len(records.forces) + len(records.sources) + len(records.events)
+    return Report(f"ok: {len(records.forces)} forces, {len(records.sources)} sources, "
+                  f"{len(records.events)} events checked in {ms:.0f} ms", records.warnings,
+                  pages=count)
+
+
+def build(root: Path, out: Path | None = None, base_url: str | None = None,
+          strict: bool = False, cache: Cache | None = None) -> Report:
+    """Build the site into `out` (default root/output), replacing it only when complete."""
+    t0 = time.perf_counter()
+    records = _records(root, strict, cache)
+    t1 = time.perf_counter()
+    site = make_site(records, base_url)
+    files, pages = render_site(site, root)
+    t2 = time.perf_counter()
+    size = write_site(files, out or root / "output")
+    t3 = time.perf_counter()
+    timings = {"load+validate": t1 - t0, "model+render": t2 - t1, "write": t3 - t2}
+    return Report(f"built {pages} pages, {len(files)} files ({size / 1024:.0f} KB) "
+                  f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
+
+
+def render_site(site: Site, root: Path) -> tuple[dict[str, bytes], int]:
+    """Render every page and data file in memory; return (files, number of HTML pages)."""
+    templates = root / "templates"
+    env = make_env(templates)
+    env.filters["markdown"] = markdown_filter(site.base_path)
+    compile_all(env, templates)
+    assets = fingerprint(root / "assets")
+    outputs = plan(site, {name: path for name, (path, _) in assets.items()})
+    outputs += [Output(path, data=data) for path, data in assets.values()]
+    files = render(site, outputs, env)
+    return files, sum(1 for o in outputs if o.template and o.path.endswith(".html"))
+
+
+def _records(root: Path, strict: bool, cache: Cache | None) -> Records:
+    records = validate(load_site(root, cache), root)
+    if strict and records.warnings:
+        raise ContentError([Problem("site.yaml", None, None, "sources_archive",
+                                    w.removeprefix("warning: "), "--strict makes this an error")
+                            for w in records.warnings])
+    return records

@@ -1,0 +1,134 @@
+"""Render stage: templates plus view contexts into bytes, all in memory, nothing written.
+
+Every template is compiled before any page renders, so a broken template fails the build
+before a byte reaches the output folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+from .errors import ContentError, Problem, SiteError
+from .site import Site
+
+#: Tags Markdown may produce that we keep; everything else (raw HTML) is stripped.
+ALLOWED_TAGS = {
+    "a", "p", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "h2", "h3",
+    "h4", "hr", "br", "abbr", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: either a template rendered with a context, or raw bytes."""
+
+    path: str
+    """Path inside the output folder, e.g. 'forces/hampshire/index.html'."""
+    template: str | None = None
+    """Template name under templates/, or None for raw data."""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """What the template sees (built by a view function)."""
+    data: bytes | None = None
+    """Raw bytes, for data downloads and assets."""
+    deps: frozenset[str] = frozenset()
+    """Content files this output depends on (for incremental rebuilds); '*' for all."""
+
+
+class TemplateError(SiteError):
+    """A template failed to compile or render; names the template and line."""
+
+
+def make_env(templates: Path) -> jinja2.Environment:
+    """The Jinja environment: autoescape on, undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=True,
+    )
+    return env
+
+
+def compile_all(env: jinja2.Environment, templates: Path) -> None:
+    """Compile every template up front so syntax errors stop the build before writing."""
+    problems = []
+    for path in sorted(templates.rglob("*.html")) + sorted(templates.rglob("*.xml")):
+        name = path.relative_to(templates).as_posix()
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Problem(f"templates/{name}", exc.lineno, 1, "",
+                                    f"template syntax error: {exc.message}",
+                                    "fix the template tag here"))
+    if problems:
+        raise ContentError(problems)
+
+
+def markdown_filter(base_path: str) -> Callable[[str], Markup]:
+    """A filter rendering Markdown, sanitised, with site-absolute links under the base path."""
+    converter = md.Markdown(extensions=["tables", "sane_lists", "smarty"], output_format="html")
+
+    def rebase(tag: str, attr: str, value: str) -> str | None:
+        if tag == "a" and attr == "href" and value.startswith("/") and not value.startswith("//"):
+            return base_path + value.lstrip("/")
+        return value
+
+    def render_markdown(text: str) -> Markup:
+        html = converter.reset().convert(text)
+        clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                          url_schemes=URL_SCHEMES, attribute_filter=rebase, link_rel=None)
+        return Markup(clean)
+
+    return render_markdown
+
+
+def fingerprint(assets: Path) -> dict[str, tuple[str, bytes]]:
+    """Asset name -> (fingerprinted output path, bytes); the hash changes when the bytes do."""
+    out: dict[str, tuple[str, bytes]] = {}
+    if not assets.is_dir():
+        return out
+    for path in sorted(p for p in assets.rglob("*") if p.is_file()):
+        name = path.relative_to(assets).as_posix()
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        stem, dot, ext = name.rpartition(".")
+        hashed = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+        out[name] = (f"assets/{hashed}", data)
+    return out
+
+
+def render(site: Site, outputs: list[Output], env: jinja2.Environment) -> dict[str, bytes]:
+    """Render every output to bytes; two outputs on one path is an error."""
+    files: dict[str, bytes] = {}
+    claimed: dict[str, str] = {}
+    for out in outputs:
+        if out.path in claimed:
+            raise ContentError([Problem(out.path, None, None, "",
+                                        f"two pages claim this path ({claimed[out.path]} and "
+                                        f"{out.template or 'data'})",
+                                        "give one of the records another id")])
+        claimed[out.path] = out.template or "data"
+        files[out.path] = out.data if out.data is not None else _render_one(env, out)
+    return files
+
+
+def _render_one(env: jinja2.Environment, out: Output) -> bytes:
+    assert out.template is not None
+    try:
+        return env.get_template(out.template).render(out.context).encode()
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"templates/{out.template}: {out.path}: {exc}") from None

@@ -1,0 +1,162 @@
+"""Model stage: the validated records plus the indexes the pages need, as one frozen value.
+
+Indexes are computed once here so that templates never scan record lists themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from . import models as m
+from .validate import Page, Records
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A statement or figure with the force or organisation whose file holds it."""
+
+    item: m.Statement | m.Figure
+    """The statement or figure."""
+    owner: str
+    """Id of the force or organisation."""
+    owner_kind: str
+    """'forces' or 'organisations'."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A claim on the site that cites a source, for the source's page."""
+
+    kind: str
+    """What sort of claim: 'statement', 'figure', 'event', 'position', 'person', ..."""
+    label: str
+    """Short text naming the claim."""
+    url: str
+    """Site path of the claim, with its fragment."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the render stage needs; built once per build and never mutated."""
+
+    records: Records
+    """The validated records."""
+    base_url: str
+    """Absolute URL of the site's root, ending in '/'."""
+    base_path: str
+    """Path part of base_url ('/' or '/repo/'), prefixed to every internal link."""
+    statements: dict[str, Owned]
+    """Every statement by id, with its owner."""
+    figures: dict[str, Owned]
+    """Every figure by id, with its owner."""
+    events: list[m.Event]
+    """Events in date order (then id), for the chronology."""
+    events_by_force: dict[str, list[m.Event]]
+    """Events concerning each force, in date order."""
+    events_by_figure: dict[str, list[m.Event]]
+    """Events that report each figure."""
+    statements_by_person: dict[str, list[m.Statement]]
+    """Statements by speaker id."""
+    people_by_body: dict[str, list[m.Person]]
+    """People by force or organisation id."""
+    conflicts_by_figure: dict[str, list[m.Conflict]]
+    """Conflicts each figure takes part in."""
+    series: dict[str, list[Owned]]
+    """Figures grouped by their `series`, in file order."""
+    citations: dict[str, list[Citation]]
+    """Claims citing each source id."""
+
+    @property
+    def pages(self) -> dict[str, Page]:
+        """The Markdown pages by slug."""
+        return self.records.pages
+
+
+def path_for(kind: str, ident: str = "", anchor: str = "") -> str:
+    """Site-relative path ('forces/hampshire/') of a record's page, with an optional fragment."""
+    paths = {
+        "home": "", "forces": "forces/", "force": f"forces/{ident}/",
+        "organisation": f"organisations/{ident}/", "sources": "sources/",
+        "source": f"sources/{ident}/", "matrix": "matrix/", "chronology": "chronology/",
+        "people": "people/", "figures": "figures/", "page": f"{ident}/",
+    }
+    path = paths[kind]
+    return f"{path}#{anchor}" if anchor else path
+
+
+def make_site(records: Records, base_url: str | None = None) -> Site:
+    """Build the indexes over validated records."""
+    base = base_url or records.config.base_url
+    base = base if base.endswith("/") else base + "/"
+    owned_statements: dict[str, Owned] = {}
+    owned_figures: dict[str, Owned] = {}
+    for kind, bodies in (("forces", records.forces), ("organisations", records.organisations)):
+        for body in bodies.values():
+            for s in body.statements:
+                owned_statements[s.id] = Owned(s, body.id, kind)
+            for f in body.figures:
+                owned_figures[f.id] = Owned(f, body.id, kind)
+    events = sorted(records.events, key=lambda e: (e.date.value, e.id))
+    by_force: dict[str, list[m.Event]] = defaultdict(list)
+    by_figure: dict[str, list[m.Event]] = defaultdict(list)
+    for e in events:
+        for f in e.forces:
+            by_force[f].append(e)
+        for fig in e.figures:
+            by_figure[fig].append(e)
+    by_person: dict[str, list[m.Statement]] = defaultdict(list)
+    for o in owned_statements.values():
+        if o.item.speaker:
+            by_person[o.item.speaker].append(o.item)
+    by_body: dict[str, list[m.Person]] = defaultdict(list)
+    for p in records.people.values():
+        by_body[p.organisation].append(p)
+    conflicts: dict[str, list[m.Conflict]] = defaultdict(list)
+    for c in records.conflicts:
+        for fid in c.figures:
+            conflicts[fid].append(c)
+    series: dict[str, list[Owned]] = defaultdict(list)
+    for o in owned_figures.values():
+        if o.item.series:
+            series[o.item.series].append(o)
+    return Site(
+        records=records, base_url=base, base_path=urlsplit(base).path or "/",
+        statements=owned_statements, figures=owned_figures, events=events,
+        events_by_force=dict(by_force), events_by_figure=dict(by_figure),
+        statements_by_person=dict(by_person), people_by_body=dict(by_body),
+        conflicts_by_figure=dict(conflicts), series=dict(series),
+        citations=_citations(records, owned_statements, owned_figures))
+
+
+def _owner_path(o: Owned, anchor: str) -> str:
+    kind = "force" if o.owner_kind == "forces" else "organisation"
+    return path_for(kind, o.owner, anchor)
+
+
+def _citations(records: Records, statements: dict[str, Owned],
+               figures: dict[str, Owned]) -> dict[str, list[Citation]]:
+    out: dict[str, list[Citation]] = defaultdict(list)
+    for o in statements.values():
+        s = o.item
+        who = records.people[s.speaker].name if s.speaker else s.speaker_label or ""
+        out[s.source].append(Citation("statement", f"{who}: {s.context or 'statement'}",
+                                      _owner_path(o, s.id)))
+    for o in figures.values():
+        f = o.item
+        out[f.source].append(Citation("figure", f.counts, _owner_path(o, f.id)))
+    for e in records.events:
+        out[e.source].append(Citation("event", e.title, path_for("chronology", anchor=e.id)))
+    for force in records.forces.values():
+        for attr, pos in force.positions.items():
+            if pos.value != "not-stated":
+                out[pos.source].append(Citation(
+                    "position", f"{force.short_name}: {attr}",
+                    path_for("force", force.id, f"position-{attr}")))
+    for p in records.people.values():
+        out[p.source].append(Citation("person", f"{p.name}, {p.role}",
+                                      path_for("people", anchor=p.id)))
+    for a in records.alliances.values():
+        out[a.source].append(Citation("alliance", a.name, path_for("forces", anchor=a.id)))
+    return dict(out)
