@@ -154,12 +154,16 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise self.fail(node, f"unsupported YAML tag {node.tag!r}",
+                                "remove the tag; only plain values are allowed")
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
     def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
         if node.tag != "tag:yaml.org,2002:map":
-            raise self.fail(node, f"unsupported YAML tag {node.tag!r}", "remove the tag")
+            raise self.fail(node, f"unsupported YAML tag {node.tag!r}",
+                            "remove the tag; only plain values are allowed")
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":

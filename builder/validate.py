@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import models as m
-from .convert import convert, problem
+from .convert import convert, locate, problem
 from .errors import ContentError, Problem
 from .load import Document, Loaded, LoadError, Path_, read_text
 from .quotes import mismatch, normalise
@@ -53,16 +53,17 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.failed: set[str] = set()
         self.seen: dict[tuple[str, str], tuple[Document, Path_]] = {}
 
     def claim(self, namespace: str, ident: str, doc: Document, path: Path_) -> bool:
         """Register an id in its namespace; report a duplicate. True if it was new."""
         if (namespace, ident) in self.seen:
             first, first_path = self.seen[(namespace, ident)]
-            line = problem(first, (*first_path, "id"))
+            line, _ = locate(first, (*first_path, "id"))
             self.problems.append(problem(
                 doc, (*path, "id"), f"duplicate {namespace} id '{ident}'",
-                f"it is already used at {line.file}:{line.line}; choose another"))
+                f"it is already used at {first.path}:{line}; choose another"))
             return False
         self.seen[(namespace, ident)] = (doc, path)
         return True
@@ -70,7 +71,7 @@ class _Collector:
     def ref(self, doc: Document, path: Path_, value: str, namespace: str,
             choices: dict[str, object] | list[str]) -> None:
         """Report `value` unless it names an existing record of `namespace`."""
-        if value in choices:
+        if value in choices or value in self.failed:
             return
         near = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
         hint = f"did you mean '{near[0]}'?" if near else (
@@ -82,16 +83,18 @@ def validate(loaded: Loaded, root: Path) -> Records:
     """Check everything loaded; return the records or raise ContentError with every problem."""
     c = _Collector()
     c.problems.extend(loaded.problems)
+    # A file that could not even be parsed still owns the id its name gives.
+    c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
     config = None
     if loaded.config is not None:
         config, found = convert(loaded.config, m.SiteConfig)
         c.problems.extend(found)
     kinds = _convert_all(loaded, c)
     pages = _convert_pages(loaded.pages, c)
-    if config is None or c.problems:
-        # References cannot be judged against records that failed to load.
-        raise ContentError(c.problems or [Problem("site.yaml", None, None, "", "missing",
-                                                  "create site.yaml")])
+    if config is None:
+        raise ContentError(c.problems)
+    # Records that failed the schema are left out below; references to their ids are not
+    # reported again (c.failed), so every message points at a real mistake.
     records = _assemble(config, kinds, pages)
     _check_references(records, kinds, c)
     warnings = _check_quotes(records, kinds, root, c)
@@ -111,9 +114,13 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
     for key, docs in loaded.records.items():
         cls = m.FILE_KINDS[key]
         for doc in docs:
+            if key in LIST_FILES:
+                _convert_list(doc, cls, key, out, c)
+                continue
             record, found = convert(doc, cls)
             c.problems.extend(found)
             if record is None:
+                c.failed.update(_raw_ids(doc.data))
                 continue
             if isinstance(record, (m.Source, m.Force, m.Organisation, m.Alliance)):
                 stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -122,11 +129,6 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
                                               f"the file name '{stem}'",
                                               "rename the file or change the id"))
                 out[key].append((record, doc, ()))
-            else:
-                (name,) = msgspec_fields(cls)
-                target = {"timeline": "events"}.get(key, name)
-                out[target].extend(
-                    (item, doc, (name, i)) for i, item in enumerate(getattr(record, name)))
     for kind in ("forces", "organisations"):
         for record, doc, path in out[kind]:
             out["statements"] += [(s, doc, (*path, "statements", i))
@@ -141,9 +143,42 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
     return out
 
 
-def msgspec_fields(cls: type) -> tuple[str, ...]:
-    """Field names of a record class."""
-    return cls.__struct_fields__
+LIST_FILES = {"timeline": ("events", m.Event), "people.yaml": ("people", m.Person),
+              "attributes.yaml": ("attributes", m.Attribute),
+              "conflicts.yaml": ("conflicts", m.Conflict)}
+"""Files holding one list of records: each item is converted on its own, so one bad item
+does not hide the others (or make references to them look unknown)."""
+
+
+def _convert_list(doc: Document, cls: type, key: str, out: dict[str, Located],
+                  c: _Collector) -> None:
+    name, item_cls = LIST_FILES[key]
+    items = doc.data.get(name) if isinstance(doc.data, dict) else None
+    if not isinstance(items, list):
+        _, found = convert(doc, cls)  # reports the file's shape
+        c.problems.extend(found)
+        return
+    _, found = convert(doc, cls, {k: v for k, v in doc.data.items() if k != name} | {name: []})
+    c.problems.extend(found)
+    for i, raw in enumerate(items):
+        item, found = convert(doc, item_cls, raw, (name, i))
+        c.problems.extend(found)
+        if item is None:
+            c.failed.update(_raw_ids(raw))
+        else:
+            out[name if key != "timeline" else "events"].append((item, doc, (name, i)))
+
+
+def _raw_ids(data: object) -> set[str]:
+    """Every `id` string inside data that failed the schema."""
+    if isinstance(data, dict):
+        found = {data["id"]} if isinstance(data.get("id"), str) else set()
+        for value in data.values():
+            found |= _raw_ids(value)
+        return found
+    if isinstance(data, list):
+        return set().union(*map(_raw_ids, data)) if data else set()
+    return set()
 
 
 def _convert_pages(docs: list[Document], c: _Collector) -> dict[str, Page]:

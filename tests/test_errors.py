@@ -1,0 +1,139 @@
+"""Each class of content error: the exact message, with file, line, column, field and hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import make_site, run_cli
+
+FORCE = "content/forces/testshire.yaml"
+MINIMAL = Path(__file__).parent / "sites" / "minimal"
+
+
+def force_with(old: str, new: str) -> dict[str, str]:
+    """The minimal force file with one substitution."""
+    text = (MINIMAL / FORCE).read_text()
+    assert old in text, old
+    return {FORCE: text.replace(old, new, 1)}
+
+
+def errors(tmp_path: Path, files: dict[str, str | bytes | None]) -> list[str]:
+    """Run `check` on the minimal site with `files` changed; return the error lines."""
+    root = make_site(tmp_path, files=files)
+    result = run_cli(root, "check")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith("error: ") and lines[-1].endswith("found; nothing was written")
+    return lines[:-1]
+
+
+CASES = {
+    "unknown-field": (
+        force_with("short_name:", "shortname:"),
+        [f"{FORCE}:1:1: missing required field 'short_name'; add 'short_name:' to this force",
+         f"{FORCE}:3:1: shortname: unknown field 'shortname'; did you mean 'short_name'?"]),
+    "wrong-type": (
+        force_with("value: 12", "value: twelve"),
+        [f"{FORCE}:18:12: figures[0].value: expected `float`, got text; "
+         "write a number without quotes or commas"]),
+    "text-given-a-number": (
+        force_with("name: Testshire Police", "name: 12"),
+        [f"{FORCE}:2:7: name: expected text, got a number; put the value in quotes"]),
+    "unknown-reference": (
+        force_with("    source: article\nfigures", "    source: articel\nfigures"),
+        [f"{FORCE}:15:13: statements[0].source: unknown source 'articel'; "
+         "did you mean 'article'?"]),
+    "unknown-person": (
+        force_with("speaker: jane-doe", "speaker: john-doe"),
+        [f"{FORCE}:13:14: statements[0].speaker: unknown person 'john-doe'; "
+         "did you mean 'jane-doe'?"]),
+    "bad-enum": (
+        {"content/timeline/2017.yaml": (MINIMAL / "content/timeline/2017.yaml").read_text()
+            .replace("kind: force-announcement", "kind: riot")},
+        ["content/timeline/2017.yaml:4:11: events[0].kind: 'riot' is not an allowed value; "
+         "use one of 'attack', 'threat-level', 'force-announcement', 'operation', 'policy', "
+         "'report', 'security-measure', 'consultation'"]),
+    "bad-id": (
+        force_with("id: testshire-operations", "id: Testshire_Operations"),
+        [f"{FORCE}:17:9: figures[0].id: not a valid id; use lowercase letters, digits and "
+         "single hyphens, e.g. 'devon-and-cornwall'"]),
+    "duplicate-key": (
+        force_with("short_name: Testshire", "short_name: Testshire\nname: Again"),
+        [f"{FORCE}:4:1: duplicate key 'name' (first at line 2); remove one of the two"]),
+    "yaml-syntax": (
+        force_with("summary: A force", "summary: [A force"),
+        [f"{FORCE}:5:8: YAML syntax error: did not find expected ',' or ']'; "
+         "check the indentation, colons and quotes here"]),
+    "empty-file": (
+        {FORCE: "\n\n"},
+        [f"{FORCE}: file is empty; add the record's fields, or delete the file"]),
+    "not-utf8": (
+        {FORCE: (MINIMAL / FORCE).read_bytes().replace(b"A force", b"A f\xe9rce")},
+        [f"{FORCE}:4:13: file is not valid UTF-8; save it with UTF-8 encoding"]),
+    "quote-altered": (
+        force_with("a precautionary measure", "a sensible measure"),
+        [f"{FORCE}:14:12: statements[0].quote: quote differs from the article after "
+         "'This is a' (source 'article'); copy the words exactly from the article"]),
+    "id-not-file-name": (
+        force_with("id: testshire\n", "id: otherhire\n"),
+        [f"{FORCE}:1:5: id: id 'otherhire' does not match the file name 'testshire'; "
+         "rename the file or change the id",
+         "content/people.yaml:5:19: people[0].organisation: unknown force or organisation "
+         "'testshire'; did you mean 'otherhire'?",
+         "content/timeline/2017.yaml:13:14: events[0].forces[0]: unknown force 'testshire'; "
+         "did you mean 'otherhire'?"]),
+    "missing-position": (
+        {"content/attributes.yaml": (MINIMAL / "content/attributes.yaml").read_text()
+         + "  - id: first-time\n    label: First time\n    question: First time?\n"
+           "    values:\n      - id: not-stated\n        label: Not stated\n"},
+        [f"{FORCE}:7:3: positions: no position on first-time; add each, with value "
+         "'not-stated' if no article says"]),
+    "python-tag": (
+        force_with("summary: A force that exists only in the tests.",
+                   'summary: !!python/object/apply:os.system ["echo hi"]'),
+        [f"{FORCE}:4:10: unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:os.system';"
+         " remove the tag; only plain values are allowed"]),
+    "unknown-file": (
+        {"content/forces.yaml": "id: x\n"},
+        ["content/forces.yaml: not a known content file or folder; content/ holds sources/, "
+         "forces/, organisations/, alliances/, timeline/, people.yaml, attributes.yaml, "
+         "conflicts.yaml, pages/"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_error_message(tmp_path: Path, case: str) -> None:
+    files, expected = CASES[case]
+    assert errors(tmp_path, files) == expected
+
+
+def test_duplicate_id_names_both_places(tmp_path: Path) -> None:
+    text = (MINIMAL / FORCE).read_text()
+    figure = text[text.index("  - id: testshire-operations"):]
+    files = {FORCE: text + figure}
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:24:9: figures[1].id: duplicate figure id 'testshire-operations'; "
+        f"it is already used at {FORCE}:17; choose another"]
+
+
+def test_all_errors_reported_together(tmp_path: Path) -> None:
+    files = force_with("short_name:", "shortname:")
+    files |= {"content/people.yaml": (MINIMAL / "content/people.yaml").read_text()
+              .replace("source: article", "source: nowhere")}
+    lines = errors(tmp_path, files)
+    assert len(lines) == 3
+    assert lines[0].startswith("content/forces/testshire.yaml:1:1:")
+    assert lines[2] == ("content/people.yaml:6:13: people[0].source: unknown source 'nowhere'; "
+                        "add a source with id 'nowhere', or fix the reference")
+
+
+def test_template_syntax_error_names_template_and_line(tmp_path: Path) -> None:
+    root = make_site(tmp_path)
+    page = root / "templates" / "page.html"
+    page.write_text(page.read_text().replace("{% block main %}", "{% block main %}\n{% if %}"))
+    result = run_cli(root, "build")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0].startswith("templates/page.html:3:1: template syntax")
+    assert not (root / "output").exists()
