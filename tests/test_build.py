@@ -1,0 +1,166 @@
+"""Builds: CLI exit codes, determinism, atomic output, BOM and CRLF, the writer's refusals."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_site, run_cli
+
+from builder.errors import OutputError
+from builder.write import MARKER, safe_relpath, write_site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under folder, by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_build_prints_one_summary_line_and_writes_the_site(site: Path) -> None:
+    result = run_cli(site, "build")
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"built \d+ pages, \d+ files \(\d+ KB\) in \d+ ms\n", result.stdout)
+    assert result.stderr == ""
+    assert (site / "output" / "index.html").is_file()
+    assert (site / "output" / "forces" / "testshire" / "index.html").is_file()
+
+
+def test_check_writes_nothing(site: Path) -> None:
+    result = run_cli(site, "check")
+    assert result.returncode == 0
+    assert result.stdout.startswith("ok: 1 forces, 1 sources, 1 events checked in ")
+    assert not (site / "output").exists()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["check", "--help"],
+                                  ["serve", "--help"]])
+def test_help_exits_zero(site: Path, args: list[str]) -> None:
+    result = run_cli(site, *args)
+    assert result.returncode == 0
+    assert "usage: python -m builder" in result.stdout
+
+
+@pytest.mark.parametrize("args", [[], ["bogus"], ["build", "--nope"], ["serve", "--port", "x"]])
+def test_usage_errors_exit_two(site: Path, args: list[str]) -> None:
+    result = run_cli(site, *args)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_content_error_exits_one_and_keeps_old_output(site: Path) -> None:
+    assert run_cli(site, "build").returncode == 0
+    before = tree(site / "output")
+    people = site / "content" / "people.yaml"
+    people.write_text(people.read_text().replace("source: article", "source: nope"))
+    result = run_cli(site, "build")
+    assert result.returncode == 1
+    assert tree(site / "output") == before
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    site = make_site(tmp_path)
+    assert run_cli(site, "build", "--out", str(tmp_path / "a")).returncode == 0
+    assert run_cli(site, "build", "--out", str(tmp_path / "b")).returncode == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_bom_and_crlf_build_exactly_as_lf(tmp_path: Path) -> None:
+    plain = make_site(tmp_path / "lf")
+    crlf = make_site(tmp_path / "crlf")
+    for path in [*sorted((crlf / "content").rglob("*")), crlf / "site.yaml"]:
+        if path.is_file() and path.suffix in (".yaml", ".md"):
+            text = path.read_bytes().replace(b"\n", b"\r\n")
+            path.write_bytes(b"\xef\xbb\xbf" + text)
+    assert run_cli(plain, "build").returncode == 0
+    result = run_cli(crlf, "build")
+    assert result.returncode == 0, result.stderr
+    assert tree(plain / "output") == tree(crlf / "output")
+
+
+def test_missing_archive_warns_once_and_strict_fails(site: Path) -> None:
+    config = site / "site.yaml"
+    config.write_text(config.read_text().replace("sources_archive: archive",
+                                                 "sources_archive: no-such-folder"))
+    result = run_cli(site, "check")
+    assert result.returncode == 0
+    assert result.stderr == ("warning: sources archive 'no-such-folder' not found; "
+                             "quotes were not checked\n")
+    strict = run_cli(site, "check", "--strict")
+    assert strict.returncode == 1
+    assert strict.stderr.splitlines()[0] == (
+        "site.yaml: sources_archive: sources archive 'no-such-folder' not found; quotes were "
+        "not checked; --strict makes this an error")
+
+
+KILL_MID_WRITE = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    import builder.write as w
+    real = w._write_tree
+    def half(files, paths, tmp):
+        names = sorted(files)[: len(files) // 2]
+        real({n: files[n] for n in names}, paths, tmp)
+        os.kill(os.getpid(), signal.SIGKILL)
+    w._write_tree = half
+    from builder.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+def test_build_killed_mid_write_leaves_previous_output(site: Path) -> None:
+    assert run_cli(site, "build").returncode == 0
+    before = tree(site / "output")
+    page = site / "content" / "pages" / "methodology.md"
+    page.write_text(page.read_text() + "\nA new paragraph.\n")
+    killed = subprocess.run([sys.executable, "-c", KILL_MID_WRITE, "--root", str(site), "build"],
+                            cwd=ROOT, capture_output=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    assert tree(site / "output") == before
+    assert run_cli(site, "build").returncode == 0  # the next build recovers and sweeps
+    assert b"A new paragraph." in (site / "output" / "methodology" / "index.html").read_bytes()
+    assert not list(site.glob(".output.tmp-*"))
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    mine = tmp_path / "precious"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("do not delete")
+    with pytest.raises(OutputError, match=r"refusing to replace .*precious: it is not empty"):
+        write_site({"index.html": b"x"}, mine)
+    assert (mine / "thesis.txt").read_text() == "do not delete"
+
+
+def test_replaces_its_own_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_site({"a.html": b"1"}, out)
+    write_site({"b.html": b"2"}, out)
+    assert tree(out) == {MARKER: b"", "b.html": b"2"}
+
+
+@pytest.mark.parametrize("name", ["../escape.html", "/etc/passwd", "a/../../b", "a\\b", "a\0b",
+                                  "", "a//b", "./a"])
+def test_writer_refuses_paths_outside_output(tmp_path: Path, name: str) -> None:
+    with pytest.raises(OutputError, match="outside the output folder"):
+        safe_relpath(name)
+    with pytest.raises(OutputError):
+        write_site({name: b"x"}, tmp_path / "out")
+    assert not (tmp_path / "escape.html").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_location_is_a_clean_error(tmp_path: Path) -> None:  # pragma: no cover
+    site = make_site(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    result = run_cli(site, "build", "--out", str(locked / "out"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot ")
