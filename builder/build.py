@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ContentError, Problem
+from .hosting import hosting_outputs
 from .load import Cache, load_site
 from .render import Output, compile_all, fingerprint, make_env, markdown_filter, render
 from .site import Site, make_site
@@ -65,6 +66,7 @@ def render_site(site: Site, root: Path) -> tuple[dict[str, bytes], int]:
     assets = fingerprint(root / "assets")
     outputs = plan(site, {name: path for name, (path, _) in assets.items()})
     outputs += [Output(path, data=data) for path, data in assets.values()]
+    outputs += hosting_outputs(site, outputs)
     files = render(site, outputs, env)
     return files, sum(1 for o in outputs if o.template and o.path.endswith(".html"))
 
