@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import ContentError, Problem
 from .hosting import hosting_outputs
+from .links import check_links
 from .load import Cache, load_site
 from .render import Output, compile_all, fingerprint, make_env, markdown_filter, render
 from .site import Site, make_site
@@ -68,6 +69,7 @@ def render_site(site: Site, root: Path) -> tuple[dict[str, bytes], int]:
     outputs += [Output(path, data=data) for path, data in assets.values()]
     outputs += hosting_outputs(site, outputs)
     files = render(site, outputs, env)
+    check_links(files, site.base_path, site.base_url)
     return files, sum(1 for o in outputs if o.template and o.path.endswith(".html"))
 
 

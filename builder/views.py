@@ -1,6 +1,7 @@
 """Views: one function per page kind builds the context its template sees.
 
 Templates receive plain values and these helpers only; they never reach into the loader.
+Charts and data downloads are computed here too, from the same records the pages show.
 """
 
 from __future__ import annotations
@@ -8,12 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
+from . import charts
+from . import downloads as dl
 from . import models as m
 from .render import Output
-from .site import Site, path_for
+from .site import Owned, Site, path_for
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
+
+#: The event kinds as words (the chronology shows the kind as text, never colour alone).
+KIND_LABELS = {
+    "attack": "Attack", "threat-level": "Threat level", "force-announcement": "Force announcement",
+    "operation": "Operation", "policy": "Policy", "report": "Report",
+    "security-measure": "Security measure", "consultation": "Consultation",
+}
+
+#: Order in which citation kinds are listed on a source's page.
+CITATION_KINDS = ["statement", "figure", "event", "position", "person", "alliance"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,82 @@ class Nav:
     """Link text."""
     path: str
     """Site-relative path."""
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """How to chart one figure series: presentation only, every number comes from records."""
+
+    series: str
+    """The figures' `series` id."""
+    title: str
+    """Chart title."""
+    label: str
+    """Figure field naming each bar: 'period' or 'counts'."""
+    takeaway: str
+    """'change' (first to last) or 'share' (largest part, of a total figure)."""
+    reverse: bool = False
+    """Draw the figures in reverse file order (oldest first)."""
+    total: str | None = None
+    """Id of a figure giving the total, for 'share'."""
+
+
+CHART_SPECS = [
+    ChartSpec("hampshire-armed-operations", "Armed police operations by Hampshire Police",
+              label="period", takeaway="change", reverse=True),
+    ChartSpec("derbyshire-poll", "Derbyshire Armed Response Unit's Twitter poll on armed patrols",
+              label="counts", takeaway="share", total="derbyshire-poll-responses"),
+]
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One row of a chart's data table."""
+
+    label: str
+    """What the bar shows."""
+    value: str
+    """The value as written."""
+    figure: m.Figure
+    """The figure behind it (for its source)."""
+    url: str
+    """Site-relative path of the figure on its owner's page."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready for the `chart` macro: SVG, takeaway, data table and CSV download."""
+
+    id: str
+    """Element id prefix (the series id)."""
+    title: str
+    """Chart title."""
+    takeaway: str
+    """One visible line saying what the chart shows."""
+    svg: Markup
+    """The inline SVG."""
+    rows: list[ChartRow]
+    """Data-table alternative."""
+    sources: list[str]
+    """Source ids of the figures."""
+    owner: str
+    """Force or organisation id holding the figures."""
+    csv: str
+    """Site-relative path of the CSV download."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One matrix cell."""
+
+    attribute: m.Attribute
+    """The column."""
+    value: m.AttributeValue
+    """The force's answer."""
+    position: m.Position
+    """The cited position."""
+    sort: int
+    """Order of the value within the attribute (for sorting)."""
 
 
 def human_date(date: m.DateInfo) -> str:
@@ -47,6 +138,91 @@ def number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 
+def figure_value(f: m.Figure) -> str:
+    """'more than 500 people', '90 per cent', '£125,000'."""
+    prefix = {"more-than": "more than ", "up-to": "up to ", "about": "about "}.get(f.qualifier, "")
+    if f.unit == "GBP":
+        return f"{prefix}£{number(f.value)}"
+    return f"{prefix}{number(f.value)} {f.unit}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def build_charts(site: Site) -> dict[str, Chart]:
+    """A chart per configured series that has figures, by series id."""
+    out: dict[str, Chart] = {}
+    for spec in CHART_SPECS:
+        owned = site.series.get(spec.series, [])
+        if not owned:
+            continue
+        owned = list(reversed(owned)) if spec.reverse else list(owned)
+        figs = [o.item for o in owned]
+        assert all(isinstance(f, m.Figure) for f in figs)
+        rows = [ChartRow(_sentence(getattr(f, spec.label) or f.counts), figure_value(f), f,
+                         _figure_path(o)) for o, f in zip(owned, figs, strict=True)]
+        desc = "Bar chart. " + "; ".join(f"{r.label}: {r.value}" for r in rows) + "."
+        svg = charts.bar_chart(spec.series, spec.title, desc,
+                               [charts.Bar(r.label, r.figure.value, r.value) for r in rows])
+        out[spec.series] = Chart(
+            spec.series, spec.title, _takeaway(site, spec, figs), svg, rows,
+            sorted({f.source for f in figs}), owned[0].owner, f"data/chart-{spec.series}.csv")
+    return out
+
+
+def _takeaway(site: Site, spec: ChartSpec, figs: list[Any]) -> str:
+    if spec.takeaway == "change":
+        first, last = figs[0], figs[-1]
+        trend = "Up" if last.value > first.value else "Down"
+        return (f"{trend} from {figure_value(first)} {first.period or ''} to "
+                f"{number(last.value)} in {last.period or 'the latest period'}.")
+    top = max(figs, key=lambda f: f.value)
+    total = site.figures.get(spec.total or "")
+    suffix = f" (of {figure_value(total.item)} in all)" if total else ""  # type: ignore[arg-type]
+    return f"{figure_value(top)}: {top.counts}{suffix}."
+
+
+def _figure_path(o: Owned) -> str:
+    kind = "force" if o.owner_kind == "forces" else "organisation"
+    return path_for(kind, o.owner, o.item.id)
+
+
+def chart_table(chart: Chart) -> dl.Table:
+    """A chart's data as a downloadable table."""
+    rows: list[list[dl.Cell]] = [[r.figure.id, r.label, r.figure.value, r.figure.unit,
+                                  r.figure.source, r.figure.evidence] for r in chart.rows]
+    return dl.Table(f"chart-{chart.id}", chart.title,
+                    ["figure_id", "label", "value", "unit", "source", "evidence"], rows)
+
+
+def timeline_chart(site: Site) -> Markup:
+    """The chronology strip: each event on a time axis, in a lane named by its kind."""
+    marks = [charts.Mark(e.date.value, KIND_LABELS[e.kind],
+                         len(e.date.value) == 10 and not e.date.approximate
+                         and not e.date.inferred) for e in site.events]
+    years = sorted({e.date.value[:4] for e in site.events})
+    desc = (f"Timeline of {len(marks)} events from {years[0]} to {years[-1]}, one row per kind "
+            "of event. Filled circles are dates the articles state; hollow circles are "
+            "approximate, inferred or known only to the month or year. The list below gives "
+            "every event in order.") if years else "No events."
+    return charts.timeline("timeline", "Events by date and kind", desc, marks) if marks \
+        else Markup("")
+
+
+def matrix_rows(site: Site) -> list[tuple[m.Force, list[Cell]]]:
+    """Each force (by short name) with its cell per attribute, in column order."""
+    rows = []
+    for force in sorted(site.records.forces.values(), key=lambda f: f.short_name):
+        cells = []
+        for a in site.records.attributes:
+            pos = force.positions[a.id]
+            index = next(i for i, v in enumerate(a.values) if v.id == pos.value)
+            cells.append(Cell(a, a.values[index], pos, index))
+        rows.append((force, cells))
+    return rows
+
+
 def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
     """Values every template sees."""
     base = site.base_path
@@ -63,70 +239,103 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
     nav += [Nav(p.meta.title, f"{p.slug}/") for p in sorted(
         site.pages.values(), key=lambda p: (p.meta.nav or 0, p.slug))
         if p.meta.nav is not None and p.slug != "index"]
+    updated = site.records.config.updated
     return {
         "site": site.records.config, "base_path": base, "base_url": site.base_url,
         "url": url, "asset": asset, "human_date": human_date, "number": number,
+        "figure_value": figure_value, "kind_labels": KIND_LABELS, "sentence": _sentence,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
-        "updated": site.records.config.updated,
+        "updated": updated, "updated_text": human_date(m.DateInfo(value=updated)),
+        "scripts": [],
     }
 
 
 def plan(site: Site, assets: dict[str, str]) -> list[Output]:
-    """Every page of the site with its template and context."""
+    """Every page and data file of the site, with its template and context."""
     base = common(site, assets)
     r = site.records
+    chart_map = build_charts(site)
+    tables = dl.tables(site)
+    data = {t.name: dl.describe(t) for t in tables}
     outputs = [
-        _page(base, "index.html", "home.html", "", "*", title=r.config.title,
-              intro=site.pages.get("index"), events=site.events, figures=site.figures,
-              series=site.series),
-        _page(base, "forces/index.html", "forces.html", "forces/", "*", title="Forces",
+        _page(base, "index.html", "home.html", "", title=r.config.title,
+              intro=site.pages.get("index"), events=site.events, charts=list(chart_map.values()),
               alliances=r.alliances),
-        _page(base, "matrix/index.html", "matrix.html", "matrix/", "*",
-              title="Compare the forces", attributes=r.attributes),
-        _page(base, "chronology/index.html", "chronology.html", "chronology/", "*",
-              title="Chronology", events=site.events, years=_by_year(site.events)),
-        _page(base, "people/index.html", "people.html", "people/", "*", title="People",
+        _page(base, "forces/index.html", "forces.html", "forces/", title="Forces",
+              alliances=r.alliances),
+        _page(base, "matrix/index.html", "matrix.html", "matrix/", title="Compare the forces",
+              attributes=r.attributes, rows=matrix_rows(site), download=data["matrix"],
+              scripts=["matrix.js"]),
+        _page(base, "chronology/index.html", "chronology.html", "chronology/",
+              title="Chronology", events=site.events, years=_by_year(site.events),
+              timeline=timeline_chart(site), download=data["chronology"]),
+        _page(base, "people/index.html", "people.html", "people/", title="People",
               statements_by_person=site.statements_by_person),
-        _page(base, "figures/index.html", "figures.html", "figures/", "*", title="Figures",
+        _page(base, "figures/index.html", "figures.html", "figures/", title="Figures",
               figures=site.figures, conflicts=r.conflicts, series=site.series,
-              conflicts_by_figure=site.conflicts_by_figure),
-        _page(base, "sources/index.html", "sources.html", "sources/", "*", title="Sources",
-              citations=site.citations),
-        _page(base, "404.html", "404.html", "404.html", "*", title="Page not found"),
+              conflicts_by_figure=site.conflicts_by_figure, charts=list(chart_map.values()),
+              download=data["figures"]),
+        _page(base, "sources/index.html", "sources.html", "sources/", title="Sources",
+              citations=site.citations, downloads=list(data.values())),
+        _page(base, "404.html", "404.html", "404.html", title="Page not found"),
     ]
-    for force in r.forces.values():
-        outputs.append(_page(
-            base, f"forces/{force.id}/index.html", "force.html", path_for("force", force.id),
-            "*", title=force.name, force=force, attributes=r.attributes,
-            events=site.events_by_force.get(force.id, []),
-            staff=site.people_by_body.get(force.id, []),
-            conflicts_by_figure=site.conflicts_by_figure,
-            alliances=[r.alliances[a] for a in force.alliances]))
-    for org in r.organisations.values():
-        outputs.append(_page(
-            base, f"organisations/{org.id}/index.html", "organisation.html",
-            path_for("organisation", org.id), "*", title=org.name, org=org,
-            staff=site.people_by_body.get(org.id, []),
-            conflicts_by_figure=site.conflicts_by_figure))
-    for source in r.sources.values():
-        outputs.append(_page(
-            base, f"sources/{source.id}/index.html", "source.html",
-            path_for("source", source.id), "*", title=source.label, source=source,
-            citations=site.citations.get(source.id, [])))
-    for page in site.pages.values():
-        if page.slug != "index":
-            outputs.append(_page(base, f"{page.slug}/index.html", "page.html",
-                                 path_for("page", page.slug), "*", title=page.meta.title,
-                                 page=page))
+    outputs += _record_pages(site, base, chart_map)
+    for table in [*tables, *(chart_table(c) for c in chart_map.values())]:
+        files = dl.files_for(table)
+        if table.name.startswith("chart-"):
+            files = {k: v for k, v in files.items() if k.endswith(".csv")}
+        outputs += [Output(path, data=payload) for path, payload in files.items()]
     return outputs
 
 
-def _page(base: dict[str, Any], path: str, template: str, page_path: str, deps: str,
+def _record_pages(site: Site, base: dict[str, Any], chart_map: dict[str, Chart]) -> list[Output]:
+    """A page per force, organisation, source and Markdown page."""
+    r = site.records
+    outputs = []
+    for force in r.forces.values():
+        outputs.append(_page(
+            base, f"forces/{force.id}/index.html", "force.html", path_for("force", force.id),
+            title=force.name, force=force, attributes=r.attributes,
+            events=site.events_by_force.get(force.id, []),
+            staff=site.people_by_body.get(force.id, []),
+            conflicts_by_figure=site.conflicts_by_figure,
+            alliances=[r.alliances[a] for a in force.alliances],
+            neighbours_of=sorted(f.id for f in r.forces.values() if force.id in f.neighbours),
+            charts=[c for c in chart_map.values() if c.owner == force.id]))
+    for org in r.organisations.values():
+        outputs.append(_page(
+            base, f"organisations/{org.id}/index.html", "organisation.html",
+            path_for("organisation", org.id), title=org.name, org=org,
+            staff=site.people_by_body.get(org.id, []),
+            conflicts_by_figure=site.conflicts_by_figure,
+            charts=[c for c in chart_map.values() if c.owner == org.id]))
+    for source in r.sources.values():
+        outputs.append(_page(
+            base, f"sources/{source.id}/index.html", "source.html",
+            path_for("source", source.id), title=source.label, source=source,
+            groups=_citation_groups(site.citations.get(source.id, []))))
+    for page in site.pages.values():
+        if page.slug != "index":
+            outputs.append(_page(base, f"{page.slug}/index.html", "page.html",
+                                 path_for("page", page.slug), title=page.meta.title,
+                                 page=page, description=page.meta.description))
+    return outputs
+
+
+def _citation_groups(citations: list[Any]) -> list[tuple[str, list[Any]]]:
+    groups: dict[str, list[Any]] = {}
+    for c in citations:
+        groups.setdefault(c.kind, []).append(c)
+    order = {k: i for i, k in enumerate(CITATION_KINDS)}
+    return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
+
+
+def _page(base: dict[str, Any], path: str, template: str, page_path: str,
           **context: Any) -> Output:
     ctx = {**base, **context, "page_path": page_path,
            "canonical": base["base_url"] + page_path}
-    return Output(path=path, template=template, context=ctx, deps=frozenset({deps}))
+    return Output(path=path, template=template, context=ctx, deps=frozenset({"*"}))
 
 
 def _by_year(events: list[m.Event]) -> list[tuple[str, list[m.Event]]]:

@@ -1,0 +1,99 @@
+"""Internal link and fragment checker, run on the rendered files before anything is written.
+
+Every `href`/`src` that points inside the site (site-absolute under the base path, relative, or
+absolute under the base URL) must name a rendered file, and its `#fragment` an `id` on that page.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from posixpath import join, normpath
+from urllib.parse import unquote, urlsplit
+
+from .errors import ContentError, Problem
+
+
+class _Collector(HTMLParser):
+    """Collects the ids a page defines and the links it makes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id":
+                self.ids.add(value)
+            elif name in ("href", "src") or (name == "xlink:href"):
+                self.links.append(value)
+
+
+def _parse(data: bytes) -> _Collector:
+    parser = _Collector()
+    parser.feed(data.decode("utf-8", errors="replace"))
+    parser.close()
+    return parser
+
+
+def _target(page: str, link: str, base_path: str, base_url: str) -> str | None:
+    """Output path a link refers to (may be '' for the root), or None when it is external."""
+    if link.startswith(base_url):
+        link = base_path + link[len(base_url):]
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc:
+        return None
+    path = unquote(parts.path)
+    if not path:
+        return page
+    if path.startswith("/"):
+        if not (path + "/").startswith(base_path) and path + "/" != base_path:
+            return "\0outside"
+        rel = path[len(base_path):] if path.startswith(base_path) else ""
+    else:
+        folder = page.rpartition("/")[0]
+        rel = normpath(join(folder, path)) + ("/" if path.endswith("/") else "")
+        rel = "" if rel in (".", "./") else rel
+    return rel
+
+
+def _resolve(rel: str, files: dict[str, bytes]) -> str | None:
+    """The rendered file a site-relative path is served from, if any."""
+    for candidate in (rel, f"{rel}index.html" if rel.endswith("/") or not rel else None,
+                      f"{rel}/index.html"):
+        if candidate is not None and candidate in files:
+            return candidate
+    return None
+
+
+def check_links(files: dict[str, bytes], base_path: str, base_url: str) -> None:
+    """Raise ContentError listing every broken internal link or fragment, by page."""
+    pages = {p: _parse(d) for p, d in files.items() if p.endswith(".html")}
+    problems: list[Problem] = []
+    for page, parsed in sorted(pages.items()):
+        for link in parsed.links:
+            reason = _broken(page, link, files, pages, base_path, base_url)
+            if reason:
+                problems.append(Problem(f"output/{page}", None, None, "",
+                                        f"broken link {link!r}: {reason}",
+                                        "fix the template or the Markdown link"))
+    if problems:
+        raise ContentError(problems)
+
+
+def _broken(page: str, link: str, files: dict[str, bytes], pages: dict[str, _Collector],
+            base_path: str, base_url: str) -> str:
+    rel = _target(page, link, base_path, base_url)
+    if rel is None:
+        return ""
+    if rel == "\0outside":
+        return f"points outside the site's base path {base_path!r}"
+    target = _resolve(rel, files)
+    if target is None:
+        return "no such page or file"
+    fragment = unquote(urlsplit(link).fragment)
+    if fragment and target in pages and fragment not in pages[target].ids:
+        return f"no element with id {fragment!r} on {target}"
+    return ""
