@@ -11,35 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import Problem
-
-try:  # libyaml's C parser is many times faster; the pure-Python one is the fallback.
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader  # type: ignore[assignment]
+from .yamlread import Marks, YamlError, read_yaml
 
 MAX_BYTES = 1_000_000
 """Largest content file accepted; the real ones are a few KB."""
-MAX_VALUES = 100_000
-"""Most values one YAML file may expand to; bounds alias ('billion laughs') expansion."""
-MAX_DEPTH = 40
-"""Deepest nesting accepted; the schema needs five levels."""
-
-Path_ = tuple[str | int, ...]
-Marks = dict[Path_, tuple[int, int]]
-
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:timestamp",  # dates stay text: the schema parses ISO dates itself
-}
-_CONSTRUCTED_TAGS = {
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-}
 
 
 @dataclass(frozen=True)
@@ -99,99 +75,14 @@ def read_text(path: Path, shown: str) -> str:
 
 def parse_yaml(text: str, shown: str, first_line: int = 1) -> Document:
     """Parse YAML text into a Document, or raise LoadError with the offending position."""
-    loader = SafeLoader(text)
     try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + first_line) if mark else None
-        col = (mark.column + 1) if mark else None
-        what = exc.problem or exc.context or "invalid YAML"
-        raise LoadError(Problem(shown, line, col, "", f"YAML syntax error: {what}",
-                                "check the indentation, colons and quotes here")) from None
-    except yaml.YAMLError as exc:
-        raise LoadError(Problem(shown, None, None, "", f"YAML error: {exc}",
-                                "check the file's syntax")) from None
-    except RecursionError:
-        raise LoadError(Problem(shown, None, None, "", "YAML nested too deeply",
-                                f"keep nesting under {MAX_DEPTH} levels")) from None
-    finally:
-        loader.dispose()
-    if node is None:
+        data, marks, key_marks = read_yaml(text, shown, first_line)
+    except YamlError as exc:
+        raise LoadError(exc.problem) from None
+    if data is None:
         raise LoadError(Problem(shown, None, None, "", "file is empty",
                                 "add the record's fields, or delete the file"))
-    builder = _Builder(shown, first_line)
-    data = builder.build(node, (), 0)
-    return Document(shown, data, builder.marks, builder.key_marks)
-
-
-class _Builder:
-    """Turns a composed YAML node tree into plain data, recording each value's position."""
-
-    def __init__(self, shown: str, first_line: int) -> None:
-        self.shown = shown
-        self.offset = first_line
-        self.count = 0
-        self.marks: Marks = {}
-        self.key_marks: Marks = {}
-
-    def fail(self, node: yaml.Node, message: str, hint: str) -> LoadError:
-        line, col = self.pos(node)
-        return LoadError(Problem(self.shown, line, col, "", message, hint))
-
-    def pos(self, node: yaml.Node) -> tuple[int, int]:
-        return node.start_mark.line + self.offset, node.start_mark.column + 1
-
-    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
-        self.count += 1
-        if self.count > MAX_VALUES:
-            raise self.fail(node, f"file expands to more than {MAX_VALUES:,} values",
-                            "remove YAML anchors and aliases (&, *); write values out")
-        if depth > MAX_DEPTH:
-            raise self.fail(node, "YAML nested too deeply",
-                            f"keep nesting under {MAX_DEPTH} levels")
-        self.marks.setdefault(path, self.pos(node))
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
-                raise self.fail(node, f"unsupported YAML tag {node.tag!r}",
-                                "remove the tag; only plain values are allowed")
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        return self.scalar(node)
-
-    def mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[str, Any]:
-        if node.tag != "tag:yaml.org,2002:map":
-            raise self.fail(node, f"unsupported YAML tag {node.tag!r}",
-                            "remove the tag; only plain values are allowed")
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.fail(key_node, "YAML merge keys (<<) are not supported",
-                                "write the fields out")
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.fail(key_node, "a mapping key must be plain text",
-                                "use a simple name before the colon")
-            key = str(key_node.value)
-            if key in out:
-                first = self.key_marks[(*path, key)]
-                raise self.fail(key_node, f"duplicate key '{key}' (first at line {first[0]})",
-                                "remove one of the two")
-            self.key_marks[(*path, key)] = self.pos(key_node)
-            out[key] = self.build(value_node, (*path, key), depth + 1)
-        return out
-
-    def scalar(self, node: yaml.Node) -> Any:
-        tag = node.tag
-        if tag in _PLAIN_TAGS:
-            return node.value
-        if tag in _CONSTRUCTED_TAGS:
-            return yaml.SafeLoader.yaml_constructors[tag](_SCALARS, node)
-        raise self.fail(node, f"unsupported YAML tag {tag!r}",
-                        "remove the tag; only plain values are allowed")
-
-
-_SCALARS = yaml.SafeLoader("")  # a constructor instance to turn scalar nodes into values
+    return Document(shown, data, marks, key_marks)
 
 
 def parse_front_matter(text: str, shown: str) -> Document:

@@ -12,8 +12,9 @@ from pathlib import Path
 from . import models as m
 from .convert import convert, locate, problem
 from .errors import ContentError, Problem
-from .load import Document, Loaded, LoadError, Path_, read_text
+from .load import Document, Loaded, LoadError, read_text
 from .quotes import mismatch, normalise
+from .yamlread import Path_
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,222 @@
+"""Safe YAML reading that keeps every value's position.
+
+Built on the parser's event stream rather than its node tree: libyaml's composer recurses once
+per nesting level (a file of 40,000 '[' crashes the interpreter) and expands nothing lazily,
+so we build plain data ourselves with an explicit stack, a depth limit and a value budget
+that bounds alias expansion. Only plain values are produced: no tag is ever constructed into
+an object, so `!!python/...` can never execute anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+from yaml.nodes import ScalarNode
+
+from .errors import Problem
+
+try:  # libyaml's C parser is many times faster; the pure-Python one is the fallback.
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+MAX_VALUES = 100_000
+"""Most values one YAML file may expand to; bounds alias ('billion laughs') expansion."""
+MAX_DEPTH = 40
+"""Deepest nesting accepted; the schema needs five levels."""
+
+Path_ = tuple[str | int, ...]
+Marks = dict[Path_, tuple[int, int]]
+
+_TEXT_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "!"}
+# Dates stay text (the schema checks ISO dates itself); these become Python scalars:
+_VALUE_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+               "tag:yaml.org,2002:null"}
+_CONTAINER_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_NO_TAG = "remove the tag; only plain values are allowed"
+
+
+class YamlError(Exception):
+    """The text is not acceptable YAML; carries the located problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+class _Frame:
+    """An open mapping or sequence on the builder's stack."""
+
+    __slots__ = ("anchor", "key", "path", "start", "value")
+
+    def __init__(self, value: dict[str, Any] | list[Any], path: Path_, anchor: str | None,
+                 start: int) -> None:
+        self.value = value
+        self.path = path
+        self.anchor = anchor  # the container's anchor, to record what it expands to
+        self.start = start  # the value count when it opened
+        self.key: str | None = None  # a mapping's pending key, awaiting its value
+
+
+class _Reader:
+    """Consumes parser events into plain data, recording each value's position."""
+
+    def __init__(self, loader: Any, shown: str, first_line: int) -> None:
+        self.loader = loader
+        self.shown = shown
+        self.offset = first_line
+        self.count = 0
+        self.marks: Marks = {}
+        self.key_marks: Marks = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, values inside)
+
+    def fail(self, event: Any, message: str, hint: str) -> YamlError:
+        line, col = self.pos(event)
+        return YamlError(Problem(self.shown, line, col, "", message, hint))
+
+    def pos(self, event: Any) -> tuple[int, int]:
+        return event.start_mark.line + self.offset, event.start_mark.column + 1
+
+    def read(self) -> Any:
+        stack: list[_Frame] = []
+        root: list[Any] = []
+        documents = 0
+        while (event := self.loader.get_event()) is not None:
+            if isinstance(event, DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self.fail(event, "more than one YAML document in the file",
+                                    "remove the second '---' and what follows, or split files")
+            elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                self.open(event, stack, root)
+            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                frame = stack.pop()
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.value, self.count - frame.start + 1)
+            elif isinstance(event, (ScalarEvent, AliasEvent)):
+                self.leaf(event, stack, root)
+        return root[0] if root else None
+
+    def place(self, event: Any, value: Any, stack: list[_Frame], root: list[Any]) -> Path_:
+        """Put a finished value where it belongs; return its path."""
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.fail(event, f"file expands to more than {MAX_VALUES:,} values",
+                            "remove YAML anchors and aliases (&, *); write values out")
+        if not stack:
+            root.append(value)
+            path: Path_ = ()
+        else:
+            top = stack[-1]
+            if isinstance(top.value, list):
+                path = (*top.path, len(top.value))
+                top.value.append(value)
+            else:
+                assert top.key is not None
+                path = (*top.path, top.key)
+                top.value[top.key] = value
+                top.key = None
+        self.marks.setdefault(path, self.pos(event))
+        return path
+
+    def open(self, event: Any, stack: list[_Frame], root: list[Any]) -> None:
+        if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
+            raise self.fail(event, "a mapping key must be plain text",
+                            "use a simple name before the colon")
+        if len(stack) >= MAX_DEPTH:
+            raise self.fail(event, "YAML nested too deeply", f"keep nesting under {MAX_DEPTH} "
+                            "levels")
+        if event.tag not in _CONTAINER_TAGS:
+            raise self.fail(event, f"unsupported YAML tag {event.tag!r}", _NO_TAG)
+        value: dict[str, Any] | list[Any] = (
+            {} if isinstance(event, MappingStartEvent) else [])
+        path = self.place(event, value, stack, root)
+        stack.append(_Frame(value, path, event.anchor, self.count))
+
+    def leaf(self, event: Any, stack: list[_Frame], root: list[Any]) -> None:
+        top = stack[-1] if stack else None
+        if isinstance(event, AliasEvent):
+            if event.anchor not in self.anchors:
+                raise self.fail(event, f"unknown alias '*{event.anchor}'",
+                                "define the anchor (&name) before using it")
+            value, size = self.anchors[event.anchor]
+            self.count += size - 1  # an alias costs what it expands to
+        else:
+            value = self.scalar(event)
+            if event.anchor:
+                self.anchors[event.anchor] = (value, 1)
+        if top is not None and isinstance(top.value, dict) and top.key is None:
+            self.key(event, value, top)
+            return
+        self.place(event, value, stack, root)
+
+    def key(self, event: Any, value: Any, top: _Frame) -> None:
+        if isinstance(event, AliasEvent) or not isinstance(value, (str, int, float, bool)):
+            raise self.fail(event, "a mapping key must be plain text",
+                            "use a simple name before the colon")
+        key = str(value)
+        if key == "<<" and event.tag != "tag:yaml.org,2002:str":
+            raise self.fail(event, "YAML merge keys (<<) are not supported",
+                            "write the fields out")
+        path = (*top.path, key)
+        if key in top.value:
+            first = self.key_marks[path]
+            raise self.fail(event, f"duplicate key '{key}' (first at line {first[0]})",
+                            "remove one of the two")
+        self.key_marks[path] = self.pos(event)
+        top.key = key
+
+    def scalar(self, event: ScalarEvent) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            plain = event.implicit[0] and tag is None
+            tag = self.loader.resolve(ScalarNode, event.value, (plain, False)) if plain else (
+                "tag:yaml.org,2002:str")
+        if tag in _TEXT_TAGS:
+            return event.value
+        if tag == "tag:yaml.org,2002:merge":
+            return "<<"
+        if tag not in _VALUE_TAGS:
+            raise self.fail(event, f"unsupported YAML tag {tag!r}", _NO_TAG)
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        try:
+            return yaml.SafeLoader.yaml_constructors[tag](_CONSTRUCTOR, node)
+        except ValueError:
+            raise self.fail(event, f"cannot read {event.value[:20]!r} as a number",
+                            "put the value in quotes, or shorten it") from None
+
+
+_CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar constructors are used
+
+
+def read_yaml(text: str, shown: str, first_line: int = 1) -> tuple[Any, Marks, Marks]:
+    """Parse YAML text into (data, value marks, key marks); raise YamlError if unacceptable."""
+    loader = SafeLoader(text)
+    reader = _Reader(loader, shown, first_line)
+    try:
+        data = reader.read()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + first_line) if mark else None
+        col = (mark.column + 1) if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(Problem(shown, line, col, "", f"YAML syntax error: {what}",
+                                "check the indentation, colons and quotes here")) from None
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0]
+        raise YamlError(Problem(shown, None, None, "", f"YAML error: {first}",
+                                "remove control characters; save the file as UTF-8 text")
+                        ) from None
+    finally:
+        loader.dispose()
+    return data, reader.marks, reader.key_marks
