@@ -150,6 +150,10 @@ class _Handler(StaticFileHandler):
     def set_extra_headers(self, path: str) -> None:
         self.set_header("Cache-Control", "no-store")  # a preview must never be stale
 
+    def compute_etag(self) -> str | None:
+        """No ETags: pages change under the same URL, and overlaid pages are not files."""
+        return None
+
     async def get(self, path: str, include_body: bool = True) -> None:
         """Serve a file; a path outside the output folder is simply not found (404, not 403)."""
         if "\0" in path:  # os.stat would raise ValueError: answer as for any bad name

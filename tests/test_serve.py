@@ -1,0 +1,266 @@
+"""The dev server over HTTP, and incremental rebuilds against full builds.
+
+The server runs in a subprocess on a free loopback port; every wait is a bounded poll.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from builder.incremental import Rebuilder
+from tests.conftest import ROOT, make_site
+
+START_TIMEOUT = 60.0
+"""Seconds for the first build and the server to come up."""
+CHANGE_TIMEOUT = 15.0
+"""Seconds for an edit to show (it takes well under one)."""
+FORCE = "content/forces/testshire.yaml"
+
+
+@dataclass
+class Running:
+    """A dev server subprocess and where to find its site and logs."""
+
+    proc: subprocess.Popen[bytes]
+    root: Path
+    port: int
+    log: Path
+
+    def url(self, path: str = "/") -> str:
+        """Absolute URL of a path on this server."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def output(self) -> str:
+        """Everything the server printed so far (stdout and stderr)."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, str]:
+    """(status, body) of a GET; HTTP errors are answers too."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def raw_get(port: int, path: str) -> tuple[int, bytes]:
+    """GET with the path sent byte for byte (no client-side normalising of '..')."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                     .encode("latin-1"))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    status = int(data.split(b" ", 2)[1])
+    return status, data.partition(b"\r\n\r\n")[2]
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str, server: Running) -> None:
+    """Poll `check` until true; fail with the server's output after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.proc.poll() is None, f"server exited:\n{server.output()}"
+        try:
+            if check():
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}\n{server.output()}")
+
+
+def start(root: Path, tmp_path: Path, *args: str) -> Running:
+    """Start `python -m builder serve` on a free port, with output into a log file."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as handle:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "builder", "--root", str(root), "serve", "--port", str(port),
+             "--out", str(tmp_path / "out"), *args],
+            cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+    return Running(proc, root, port, log)
+
+
+def stop(server: Running) -> int:
+    """Stop the server as Ctrl-C does; kill it if it does not stop in time."""
+    if server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGINT)
+        try:
+            server.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait(timeout=10)
+    return server.proc.returncode
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Running]:
+    """A dev server on the minimal site, up and serving its home page."""
+    running = start(make_site(tmp_path), tmp_path)
+    try:
+        wait_for(lambda: get(running.url())[0] == 200, START_TIMEOUT, "the server", running)
+        yield running
+    finally:
+        stop(running)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace text in a file, insisting that it was there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_template_edit_appears(server: Running) -> None:
+    edit(server.root / "templates/page.html", "<h1>", '<h1 data-edited="yes">')
+    wait_for(lambda: 'data-edited="yes"' in get(server.url("/methodology/"))[1],
+             CHANGE_TIMEOUT, "the template edit", server)
+
+
+def test_content_edit_appears_and_rebuilds_only_dependent_pages(server: Running) -> None:
+    edit(server.root / FORCE, "name: Testshire Police", "name: Testshire Constabulary")
+    wait_for(lambda: "Testshire Constabulary" in get(server.url("/forces/testshire/"))[1],
+             CHANGE_TIMEOUT, "the content edit", server)
+    counts = re.findall(r"rebuilt (\d+) of (\d+) pages in \d+ ms", server.output())
+    assert len(counts) >= 2, server.output()
+    done, total = map(int, counts[-1])
+    assert 0 < done < total, server.output()  # the source page of another kind stays as it was
+
+
+def test_broken_yaml_shows_overlay_and_fixing_clears_it(server: Running) -> None:
+    path = server.root / FORCE
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("short_name: Testshire", "short_name: [Testshire"),
+                    encoding="utf-8")
+    overlay = 'id="builder-errors"'
+    wait_for(lambda: overlay in get(server.url("/"))[1], CHANGE_TIMEOUT, "the overlay", server)
+    status, body = get(server.url("/forces/testshire/"))
+    assert status == 200 and overlay in body
+    assert "Testshire Police" in body  # the last good page is still served under the overlay
+    assert re.search(r"content/forces/testshire\.yaml:\d+:\d+: YAML syntax error", body), body
+    assert "content/forces/testshire.yaml:" in server.output()  # the same message, in the log
+    status, body = get(server.url("/no-such-page/"))
+    assert status == 404 and overlay in body
+    path.write_text(good, encoding="utf-8")
+    wait_for(lambda: overlay not in get(server.url("/"))[1], CHANGE_TIMEOUT,
+             "the overlay to go", server)
+
+
+def test_broken_template_shows_overlay_escaped(server: Running) -> None:
+    page = server.root / "templates/page.html"
+    good = page.read_text(encoding="utf-8")
+    page.write_text(good.replace("<h1>", "<h1>{% if <b> %}", 1), encoding="utf-8")
+    wait_for(lambda: "templates/page.html:" in get(server.url("/"))[1], CHANGE_TIMEOUT,
+             "the template error", server)
+    body = get(server.url("/methodology/"))[1]
+    assert "<b>" not in body.split('id="builder-errors"', 1)[1]  # messages are escaped
+    page.write_text(good, encoding="utf-8")
+    wait_for(lambda: 'id="builder-errors"' not in get(server.url("/"))[1], CHANGE_TIMEOUT,
+             "the overlay to go", server)
+
+
+ESCAPES = [
+    "/../secret.txt", "/..%2fsecret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+    "/forces/../../secret.txt", "/..%5csecret.txt", "/%5c..%5csecret.txt", "//secret.txt",
+    "/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/%00", "/.%2e/secret.txt",
+    "/..\\secret.txt", "/%252e%252e/secret.txt",
+]
+
+
+def test_no_request_escapes_the_output_folder(server: Running, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("SECRET", encoding="utf-8")  # beside the output
+    for path in ESCAPES:
+        status, body = raw_get(server.port, path)
+        assert (status, b"SECRET" in body, b"root:" in body) == (404, False, False), path
+    assert raw_get(server.port, "/forces/testshire/")[0] == 200
+
+
+def test_port_in_use_is_a_clear_message(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "builder", "--root", str(make_site(tmp_path)), "serve",
+             "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_stops_cleanly(server: Running) -> None:
+    assert stop(server) == 0
+    assert "stopped" in server.output() and "Traceback" not in server.output()
+
+
+def _mutate(text: str) -> str:
+    """Edit every plain display string (names, titles, labels) of a YAML or Markdown file."""
+    keys = "name|short_name|title|label|role|counts|question|headline|publisher|context|area"
+    return re.sub(rf"^(\s*(?:- )?(?:{keys}): )([A-Za-z][^\n#:]*)$", r"\1\2 Edited", text,
+                  flags=re.M)
+
+
+def _full(root: Path, out: Path) -> dict[str, bytes]:
+    Rebuilder(root, out).poll()
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("name", sorted(
+    p.relative_to(ROOT / "tests/sites/minimal").as_posix()
+    for p in (ROOT / "tests/sites/minimal").rglob("*") if p.is_file()
+    and p.suffix in (".yaml", ".md")))
+def test_incremental_rebuild_equals_full_build(tmp_path: Path, name: str) -> None:
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    first = rebuilder.poll()
+    assert first is not None and not first.problems
+    path = root / name
+    mutated = _mutate(path.read_text(encoding="utf-8"))
+    if mutated == path.read_text(encoding="utf-8"):
+        pytest.skip("no display string to edit")
+    path.write_text(mutated, encoding="utf-8")
+    result = rebuilder.poll()
+    assert result is not None and not result.problems, result
+    assert result.rendered <= first.rendered
+    inc = {p.relative_to(tmp_path / "inc").as_posix(): p.read_bytes()
+           for p in (tmp_path / "inc").rglob("*") if p.is_file()}
+    assert inc == _full(root, tmp_path / "full")
+
+
+def test_one_force_edit_rerenders_only_its_dependents(tmp_path: Path) -> None:
+    root = tmp_path / "real"
+    root.mkdir()
+    for part in ("site.yaml", "content", "templates", "assets"):
+        src = ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+    rebuilder = Rebuilder(root, tmp_path / "out")
+    first = rebuilder.poll()
+    assert first is not None and not first.problems, first
+    edit(root / "content/forces/dorset.yaml", "name: Dorset Police", "name: Dorset Police X")
+    result = rebuilder.poll()
+    assert result is not None and not result.problems
+    assert 0 < result.rendered < result.pages / 2, result.line()
+    assert not [p for p, d in rebuilder.deps.items() if p.startswith("forces/hampshire/")
+                and "content/forces/dorset.yaml" in d]
+    assert rebuilder.poll() is None  # nothing changed: nothing rebuilt
