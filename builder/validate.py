@@ -6,6 +6,7 @@ Every problem is collected with its file, line and column; the stage fails once 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -182,13 +183,23 @@ def _raw_ids(data: object) -> set[str]:
     return set()
 
 
+RESERVED_SLUGS = {"forces", "organisations", "sources", "matrix", "chronology", "people",
+                  "figures", "assets", "data", "404", "sitemap", "robots"}
+"""Page slugs that would collide with the site's own sections."""
+
+
 def _convert_pages(docs: list[Document], c: _Collector) -> dict[str, Page]:
     pages: dict[str, Page] = {}
     for doc in docs:
         meta, found = convert(doc, m.PageMeta)
         c.problems.extend(found)
-        if meta is not None:
-            slug = doc.path.rsplit("/", 1)[-1][:-3]
+        slug = doc.path.rsplit("/", 1)[-1][:-3]
+        if not re.fullmatch(m.ID_PATTERN, slug) or slug in RESERVED_SLUGS:
+            c.problems.append(Problem(
+                doc.path, None, None, "", f"'{slug}' cannot be a page's address",
+                "name the file with lowercase letters, digits and hyphens, avoiding "
+                + ", ".join(sorted(RESERVED_SLUGS))))
+        elif meta is not None:
             pages[slug] = Page(slug, meta, doc.body)
     return pages
 

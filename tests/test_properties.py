@@ -1,0 +1,78 @@
+"""Property-based: whatever YAML an author writes, the loader and validator return a valid
+site or a clean error — never another exception."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import msgspec
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builder.errors import ContentError, Problem
+from builder.load import LoadError, load_site, parse_yaml
+from builder.models import Event, Figure, Force, Position, Statement
+from builder.validate import validate
+
+SITE = Path(__file__).parent / "sites" / "minimal"
+FORCE = "content/forces/testshire.yaml"
+LOADED = load_site(SITE)
+VALID = (SITE / FORCE).read_text()
+
+FIELD_NAMES = sorted({f.name for cls in (Force, Statement, Figure, Position, Event)
+                      for f in msgspec.structs.fields(cls)} | {"testshire", "article", "x"})
+scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
+           | st.text(max_size=20) | st.sampled_from(["article", "testshire", "jane-doe",
+                                                      "new", "not-stated", "2017-12"]))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.sampled_from(FIELD_NAMES) | st.text(max_size=8), inner, max_size=6), max_leaves=25)
+documents = st.dictionaries(st.sampled_from(FIELD_NAMES), values, max_size=12)
+
+
+def outcome(text: str) -> object:
+    """Load and validate the minimal site with the force file replaced by `text`."""
+    try:
+        doc = parse_yaml(text, FORCE)
+    except LoadError as exc:
+        assert isinstance(exc.problem, Problem)
+        return exc.problem
+    docs = [doc if d.path == FORCE else d for d in LOADED.records["forces"]]
+    loaded = replace(LOADED, records={**LOADED.records, "forces": docs})
+    try:
+        return validate(loaded, SITE)
+    except ContentError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.file and problem.message
+            assert str(problem).startswith(problem.file)
+        return exc.problems
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents)
+def test_generated_documents_give_a_site_or_clean_errors(data: dict) -> None:
+    outcome(yaml.safe_dump(data, allow_unicode=True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_mutated_valid_file_gives_a_site_or_clean_errors(data: st.DataObject) -> None:
+    text = VALID
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(text)))
+        cut = data.draw(st.integers(0, 5))
+        insert = data.draw(st.text(alphabet=":-[]{}&*!|>'\"#\n\t %@`,?x0", max_size=4))
+        text = text[:at] + insert + text[at + cut:]
+    outcome(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_text_gives_a_site_or_clean_errors(text: str) -> None:
+    outcome(text)
+
+
+def test_the_unchanged_file_is_valid() -> None:
+    assert not isinstance(outcome(VALID), list)
