@@ -108,7 +108,15 @@ def _source_ids(value: Any) -> set[str]:
     return found
 
 
-def content_deps(path: str, site: Site, inputs: Iterable[str]) -> frozenset[str]:
+def cited_sources(site: Site) -> dict[str, set[str]]:
+    """Source ids each force and organisation cites, by 'kind/id' (walked once per build)."""
+    r = site.records
+    return {f"{kind}/{b.id}": _source_ids(b) for kind, bodies in (
+        ("forces", r.forces), ("organisations", r.organisations)) for b in bodies.values()}
+
+
+def content_deps(path: str, site: Site, inputs: Iterable[str],
+                 cited: dict[str, set[str]]) -> frozenset[str]:
     """The content files an output can show, from its path and the records behind it."""
     r = site.records
     shared = {"site.yaml", *(f"content/pages/{p.slug}.md" for p in r.pages.values()
@@ -117,19 +125,20 @@ def content_deps(path: str, site: Site, inputs: Iterable[str]) -> frozenset[str]
     if len(parts) == 3 and parts[2] == "index.html" and parts[0] in ("forces", "organisations"):
         body = (r.forces if parts[0] == "forces" else r.organisations).get(parts[1])
         if body is not None:
-            return frozenset(f for f in _body_files(site, parts[0], body) | shared if f)
+            return frozenset(f for f in _body_files(site, parts[0], body, cited) | shared if f)
     if len(parts) == 3 and parts[0] == "sources" and parts[1] in r.sources:
-        return frozenset(f for f in _citing(site, parts[1]) | shared if f)
+        return frozenset(f for f in _citing(site, parts[1], cited) | shared if f)
     if len(parts) == 2 and parts[1] == "index.html" and parts[0] in r.pages:
         return frozenset({f"content/pages/{parts[0]}.md", *shared})
     return frozenset(n for n in inputs if _is_content(n))  # lists and the home page: anything
 
 
-def _body_files(site: Site, kind: str, body: m.Force | m.Organisation) -> set[str | None]:
+def _body_files(site: Site, kind: str, body: m.Force | m.Organisation,
+                cited: dict[str, set[str]]) -> set[str | None]:
     """Files a force's or organisation's page shows: its own, its staff, events, sources..."""
     r = site.records
     origin = r.origins.get
-    shown: list[Any] = [body, *site.people_by_body.get(body.id, [])]
+    shown: list[Any] = list(site.people_by_body.get(body.id, []))
     files = {origin(f"{kind}/{body.id}"), "content/people.yaml", "content/conflicts.yaml",
              "content/attributes.yaml"}
     if isinstance(body, m.Force):
@@ -138,17 +147,18 @@ def _body_files(site: Site, kind: str, body: m.Force | m.Organisation) -> set[st
         shown += [*events, *alliances]
         files |= {origin(f"events/{e.id}") for e in events}
         files |= {origin(f"alliances/{a.id}") for a in alliances}
+        files |= {origin(f"forces/{f}") for a in alliances for f in a.members}  # partners
         files |= {origin(f"forces/{n}") for n in body.neighbours}  # their short names show
-    return files | {origin(f"sources/{s}") for s in _source_ids(shown)}
+    ids = cited.get(f"{kind}/{body.id}", set()) | _source_ids(shown)
+    return files | {origin(f"sources/{s}") for s in ids}
 
 
-def _citing(site: Site, source: str) -> set[str | None]:
+def _citing(site: Site, source: str, cited: dict[str, set[str]]) -> set[str | None]:
     """Files of the records citing `source` (a source's page lists them by name)."""
     r = site.records
     origin = r.origins.get
     files: set[str | None] = {origin(f"sources/{source}"), "content/people.yaml"}
-    for kind, bodies in (("forces", r.forces), ("organisations", r.organisations)):
-        files |= {origin(f"{kind}/{b.id}") for b in bodies.values() if source in _source_ids(b)}
+    files |= {origin(key) for key, ids in cited.items() if source in ids}
     files |= {origin(f"events/{e.id}") for e in r.events if e.source == source}
     files |= {origin(f"alliances/{a.id}") for a in r.alliances.values() if a.source == source}
     return files
@@ -270,7 +280,8 @@ class Rebuilder:
     def _build(self, snapshot: Snapshot) -> tuple[int, int, int]:
         site = make_site(validate(load_site(self.root, self.cache), self.root), self.base_url)
         outputs = self._plan(site)
-        deps = {o.path: self._deps(o, site, snapshot) for o in outputs}
+        cited = cited_sources(site)
+        deps = {o.path: self._deps(o, site, snapshot, cited) for o in outputs}
         changed = changed_files(self.good, snapshot)
         first = not self.digests
         unique = len(deps) == len(outputs)  # else render all, so render() reports the clash
@@ -302,12 +313,13 @@ class Rebuilder:
         return outputs + [Output(path, data=data, deps=frozenset({f"assets/{name}"}))
                           for name, (path, data) in assets.items()]
 
-    def _deps(self, output: Output, site: Site, snapshot: Snapshot) -> frozenset[str]:
+    def _deps(self, output: Output, site: Site, snapshot: Snapshot,
+              cited: dict[str, set[str]]) -> frozenset[str]:
         if output.template is None:
             return output.deps if output.path.startswith("assets/") else frozenset(
                 n for n in snapshot if _is_content(n))
         assets = {n for n in snapshot if n.startswith("assets/")}  # fingerprinted URLs
-        return (content_deps(output.path, site, snapshot)
+        return (content_deps(output.path, site, snapshot, cited)
                 | template_deps(self.env, output.template, self.refs) | assets)
 
 
