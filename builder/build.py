@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import ContentError, Problem
 from .hosting import hosting_outputs
 from .links import check_links
-from .load import Cache, load_site
+from .load import Cache, Loaded, load_site
 from .render import Output, compile_all, fingerprint, make_env, markdown_filter, render
 from .site import Site, make_site
 from .validate import Records, validate
@@ -34,7 +34,7 @@ class Report:
 def check(root: Path, strict: bool = False, cache: Cache | None = None) -> Report:
     """Validate the content; write nothing."""
     start = time.perf_counter()
-    records = _records(root, strict, cache)
+    records = _records(root, strict, load_site(root, cache))
     ms = (time.perf_counter() - start) * 1000
     count = len(records.forces) + len(records.sources) + len(records.events)
     return Report(f"ok: {len(records.forces)} forces, {len(records.sources)} sources, "
@@ -46,14 +46,16 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
           strict: bool = False, cache: Cache | None = None) -> Report:
     """Build the site into `out` (default root/output), replacing it only when complete."""
     t0 = time.perf_counter()
-    records = _records(root, strict, cache)
+    loaded = load_site(root, cache)
+    tl = time.perf_counter()
+    records = _records(root, strict, loaded)
     t1 = time.perf_counter()
     site = make_site(records, base_url)
     files, pages = render_site(site, root)
     t2 = time.perf_counter()
     size = write_site(files, out or root / "output")
     t3 = time.perf_counter()
-    timings = {"load+validate": t1 - t0, "model+render": t2 - t1, "write": t3 - t2}
+    timings = {"load": tl - t0, "validate": t1 - tl, "render": t2 - t1, "write": t3 - t2}
     return Report(f"built {pages} pages, {len(files)} files ({size / 1024:.0f} KB) "
                   f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
 
@@ -73,8 +75,8 @@ def render_site(site: Site, root: Path) -> tuple[dict[str, bytes], int]:
     return files, sum(1 for o in outputs if o.template and o.path.endswith(".html"))
 
 
-def _records(root: Path, strict: bool, cache: Cache | None) -> Records:
-    records = validate(load_site(root, cache), root)
+def _records(root: Path, strict: bool, loaded: Loaded) -> Records:
+    records = validate(loaded, root)
     if strict and records.warnings:
         raise ContentError([Problem("site.yaml", None, None, "sources_archive",
                                     w.removeprefix("warning: "), "--strict makes this an error")
