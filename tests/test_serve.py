@@ -248,12 +248,17 @@ def test_incremental_rebuild_equals_full_build(tmp_path: Path, name: str) -> Non
     assert inc == _full(root, tmp_path / "full")
 
 
-def test_one_force_edit_rerenders_only_its_dependents(tmp_path: Path) -> None:
+def _real_site(tmp_path: Path) -> Path:
     root = tmp_path / "real"
     root.mkdir()
     for part in ("site.yaml", "content", "templates", "assets"):
         src = ROOT / part
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+    return root
+
+
+def test_one_force_edit_rerenders_only_its_dependents(tmp_path: Path) -> None:
+    root = _real_site(tmp_path)
     rebuilder = Rebuilder(root, tmp_path / "out")
     first = rebuilder.poll()
     assert first is not None and not first.problems, first
@@ -264,3 +269,25 @@ def test_one_force_edit_rerenders_only_its_dependents(tmp_path: Path) -> None:
     assert not [p for p, d in rebuilder.deps.items() if p.startswith("forces/hampshire/")
                 and "content/forces/dorset.yaml" in d]
     assert rebuilder.poll() is None  # nothing changed: nothing rebuilt
+
+
+# Files whose records other pages show: neighbours, alliance partners, citations, events.
+REAL_EDITS = ["content/forces/hampshire.yaml", "content/forces/leicestershire.yaml",
+              "content/sources/hampshire-christmas.yaml", "content/timeline/2017.yaml",
+              "content/organisations/npcc.yaml", "content/alliances/emopps.yaml"]
+
+
+def test_incremental_equals_full_build_on_the_real_site(tmp_path: Path) -> None:
+    root = _real_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    for name in REAL_EDITS:
+        path = root / name
+        path.write_text(_mutate(path.read_text(encoding="utf-8")), encoding="utf-8")
+        result = rebuilder.poll()
+        assert result is not None and not result.problems, (name, result)
+        inc = {p.relative_to(tmp_path / "inc").as_posix(): p.read_bytes()
+               for p in (tmp_path / "inc").rglob("*") if p.is_file()}
+        full = _full(root, tmp_path / "full")
+        shutil.rmtree(tmp_path / "full")
+        assert sorted(k for k in inc.keys() | full.keys() if inc.get(k) != full.get(k)) == [], name
