@@ -7,6 +7,7 @@ the page's CSS classes so dark mode and forced colours apply.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -52,21 +53,29 @@ def _svg_open(chart_id: str, width: int, height: int, title: str, desc: str,
             f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
 
 
+def _lines(text: str, width: int = 50) -> list[str]:
+    """Wrap a label to lines of about `width` characters (14 px text in a 400-wide box)."""
+    return textwrap.wrap(text, width) or [""]
+
+
 def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar]) -> Markup:
-    """A horizontal bar chart with a label line above each bar and the value at its end."""
+    """A horizontal bar chart with label lines above each bar and the value at its end."""
     top = max((b.value for b in bars), default=1) or 1
-    plot = BAR_WIDTH - 90
-    height = ROW * len(bars) + 8
-    parts = [_svg_open(chart_id, BAR_WIDTH, height, title, desc, "chart chart-bars")]
-    for i, b in enumerate(bars):
-        y = i * ROW + 4
+    room = max((len(b.display) for b in bars), default=0) * 9.5 + 12
+    plot = BAR_WIDTH - room
+    body: list[str] = []
+    y = 4
+    for b in bars:
+        for line in _lines(b.label):
+            y += 18
+            body.append(f'<text class="chart-label" x="0" y="{y}">{escape(line)}</text>')
         w = max(2.0, plot * b.value / top)
-        parts.append(f'<text class="chart-label" x="0" y="{y + 16}">{escape(b.label)}</text>')
-        parts.append(f'<rect class="chart-bar" x="0" y="{y + 24}" width="{w:.1f}" height="22"/>')
-        parts.append(f'<text class="chart-value" x="{w + 6:.1f}" y="{y + 40}">'
-                     f'{escape(b.display)}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        body.append(f'<rect class="chart-bar" x="0" y="{y + 6}" width="{w:.1f}" height="22"/>')
+        body.append(f'<text class="chart-value" x="{w + 6:.1f}" y="{y + 22}">'
+                    f'{escape(b.display)}</text>')
+        y += ROW - 18
+    head = _svg_open(chart_id, BAR_WIDTH, y + 4, title, desc, "chart chart-bars")
+    return Markup(head + "".join(body) + "</svg>")
 
 
 def _fraction(when: str, start: int, end: int) -> float:

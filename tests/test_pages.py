@@ -1,0 +1,201 @@
+"""Pages, charts, downloads and the link checker, checked on the built files (no browser)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_site
+
+from builder import charts
+from builder.build import build
+from builder.downloads import Table, safe_cell, to_csv, to_json
+from builder.errors import ContentError
+from builder.links import check_links
+
+BUDGET = 100 * 1024
+JS_BUDGET = 15 * 1024
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site built once, under a sub-path to prove no link hard-codes '/'."""
+    target = tmp_path_factory.mktemp("pages") / "output"
+    build(ROOT, out=target, base_url="https://example.org/armed/")
+    return target
+
+
+def _html(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(out.rglob("*.html"))}
+
+
+def test_every_page_has_one_h1_lang_landmarks_and_skip_link(out: Path) -> None:
+    """One h1, lang en-GB, header/main/footer, a skip link first, a dated footer."""
+    for name, html in _html(out).items():
+        assert html.count("<h1") == 1, name
+        assert '<html lang="en-GB">' in html, name
+        for landmark in ("<header", '<main id="main-content"', "<footer", 'aria-label="Main"'):
+            assert landmark in html, (name, landmark)
+        body = html.split("<body>", 1)[1]
+        assert body.lstrip().startswith('<a class="skip-link" href="#main-content">'), name
+        assert '<time datetime="' in html.split("<footer", 1)[1], name
+
+
+def test_no_third_party_requests_and_no_inline_script(out: Path) -> None:
+    """Only the site's own assets are loaded; scripts are files (CSP-friendly)."""
+    for name, html in _html(out).items():
+        for src in re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', html):
+            if 'rel="canonical"' in src:
+                continue
+            assert not src.startswith(("http:", "https:", "//")) or src.startswith(
+                "https://example.org/armed/"), (name, src)
+        inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+        assert all('type="application/ld+json"' in attrs for attrs in inline), name
+        assert " style=" not in html and " on" + "click=" not in html, name
+
+
+def test_page_weight_budget(out: Path) -> None:
+    """Each page with its CSS and JS is at most 100 KB; JavaScript at most 15 KB."""
+    heavy = []
+    for name, html in _html(out).items():
+        size = len(html.encode())
+        js = 0
+        for ref in re.findall(r'(?:href|src)="/armed/(assets/[^"]+\.(?:css|js|svg))"', html):
+            asset_size = (out / ref).stat().st_size
+            size += asset_size
+            js += asset_size if ref.endswith(".js") else 0
+        assert js <= JS_BUDGET, (name, js)
+        if size > BUDGET:
+            heavy.append(f"{name}: {size} bytes")
+    assert heavy == []
+
+
+def test_matrix_is_a_real_table_with_every_cell_cited(out: Path) -> None:
+    """Caption, th scope, a labelled focusable region, every cell linked to its position."""
+    html = (out / "matrix/index.html").read_text()
+    assert 'role="region" aria-labelledby="matrix-caption" tabindex="0"' in html
+    assert '<caption id="matrix-caption">' in html
+    cells = re.findall(r"<td [^>]*>(.*?)</td>", html, re.S)
+    assert len(cells) == 13 * 11
+    assert all('href="/armed/forces/' in c and "#position-" in c for c in cells)
+    assert html.count('<th scope="row"') == 13
+    assert "aria-sort" not in html  # only the script sets it, on the sorted column
+    assert 'role="status"' in html
+
+
+def test_chronology_items_have_time_kind_and_source(out: Path) -> None:
+    """Each event: <time datetime>, its kind as text, a source link; imprecise dates said so."""
+    html = (out / "chronology/index.html").read_text()
+    items = re.findall(r'<li id="[^"]+" class="timeline-item">(.*?)</li>', html, re.S)
+    assert len(items) >= 15
+    for item in items:
+        assert re.search(r'<time datetime="\d{4}(-\d\d){0,2}">', item)
+        assert 'class="tag tag-kind"' in item
+        assert 'class="cite" href="/armed/sources/' in item
+    assert "around December 2016 (date inferred)" in html
+    assert '<svg class="chart chart-timeline" role="img"' in html
+
+
+def test_charts_have_title_desc_takeaway_table_and_csv(out: Path) -> None:
+    """Hampshire 189 -> 283 and Derbyshire's 90/6/4 poll, with the accessible parts."""
+    html = (out / "figures/index.html").read_text()
+    for series in ("hampshire-armed-operations", "derbyshire-poll"):
+        assert f'aria-labelledby="{series}-title {series}-desc"' in html
+        assert f'<title id="{series}-title">' in html
+        rows = list(csv.reader(io.StringIO(
+            (out / f"data/chart-{series}.csv").read_text(encoding="utf-8-sig"))))
+        assert rows[0][:3] == ["figure_id", "label", "value"]
+    assert "Up from 189 operations the previous year to 283" in html
+    assert "90 per cent" in html and "6 per cent" in html and "4 per cent" in html
+    assert "<details>" in html and "Show the data as a table" in html
+
+
+def test_downloads_match_records(out: Path) -> None:
+    """CSV and JSON of the matrix, chronology and figures agree row for row."""
+    for name in ("matrix", "chronology", "figures"):
+        rows = list(csv.DictReader(io.StringIO(
+            (out / f"data/{name}.csv").read_text(encoding="utf-8-sig"))))
+        items = json.loads((out / f"data/{name}.json").read_text())
+        assert len(rows) == len(items) > 0
+        assert [r[next(iter(r))] for r in rows] == [i[next(iter(i))] for i in items]
+    matrix = json.loads((out / "data/matrix.json").read_text())
+    hampshire = next(r for r in matrix if r["force_id"] == "hampshire")
+    assert hampshire["armed-patrols"] == "announced"
+
+
+def test_csv_cells_cannot_become_formulas() -> None:
+    """Text starting with = + - @ or a control character is prefixed; numbers are not."""
+    table = Table("t", "T", ["a", "b"], [["=HYPERLINK(\"x\")", -3], ["@SUM(1)", "+1"],
+                                         ["\tx", "plain"]])
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
+    assert rows[1] == ["'=HYPERLINK(\"x\")", "-3"]
+    assert rows[2] == ["'@SUM(1)", "'+1"]
+    assert rows[3][0] == "'\tx"
+    assert safe_cell(5.0) == 5.0
+    assert json.loads(to_json(table))[0]["a"] == "=HYPERLINK(\"x\")"
+
+
+def test_bar_chart_svg_is_labelled_and_escaped() -> None:
+    """role=img, title and desc ids, every bar labelled with real text, text escaped."""
+    svg = charts.bar_chart("c", "A <b>", "D", [charts.Bar("x & y", 3, "3"),
+                                               charts.Bar("z", 1, "1")])
+    assert svg.startswith('<svg class="chart chart-bars" role="img" '
+                          'aria-labelledby="c-title c-desc"')
+    assert "A &lt;b&gt;" in svg and "x &amp; y" in svg
+    assert svg.count("<rect") == 2
+
+
+def test_link_checker_reports_each_broken_link_by_page() -> None:
+    """A missing page and a missing fragment are both reported, naming the page."""
+    files = {
+        "index.html": b'<a href="/sub/a/">ok</a><a href="/sub/missing/">x</a>'
+                      b'<a href="/sub/a/#nope">y</a><a href="#top">z</a><p id="top"></p>'
+                      b'<a href="https://other.example/">ext</a><a href="/elsewhere/">out</a>',
+        "a/index.html": b'<a href="../">up</a><a href="/sub/data.csv">d</a>',
+        "data.csv": b"x",
+    }
+    with pytest.raises(ContentError) as err:
+        check_links(files, "/sub/", "https://example.org/sub/")
+    text = str(err.value)
+    assert "output/index.html: broken link '/sub/missing/': no such page or file" in text
+    assert "no element with id 'nope' on a/index.html" in text
+    assert "'/elsewhere/': points outside the site's base path" in text
+    assert text.count("broken link") == 3
+
+
+def test_broken_markdown_link_fails_the_build(tmp_path: Path) -> None:
+    """A Markdown link to a page that does not exist stops the build before writing."""
+    root = make_site(tmp_path)
+    page = root / "content/pages/methodology.md"
+    page.write_text(page.read_text() + "\nSee [nothing](/no-such-page/).\n")
+    with pytest.raises(ContentError, match=r"output/methodology/index.html: broken link "
+                                           r"'/no-such-page/'"):
+        build(root, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_home_reaches_every_force_event_and_source_in_two_clicks(out: Path) -> None:
+    """From the home page: any force, any source (and the chronology's events) within 2 clicks."""
+    pages = _html(out)
+
+    def links(name: str) -> set[str]:
+        found = re.findall(r'href="/armed/([^"#]*)(?:#([^"]*))?"', pages[name])
+        return {p for p, _ in found}
+
+    one = links("index.html")
+    two = set(one)
+    for p in one:
+        name = (p or "") + ("index.html" if not p or p.endswith("/") else "")
+        if name in pages:
+            two |= links(name)
+    forces = {p.relative_to(out).as_posix()[:-10] for p in out.glob("forces/*/index.html")}
+    sources = {p.relative_to(out).as_posix()[:-10] for p in out.glob("sources/*/index.html")}
+    assert forces <= two and sources <= two and "chronology/" in one
+    chronology = pages["chronology/index.html"]
+    for event in re.findall(r'<li id="([^"]+)" class="timeline-item">', chronology):
+        assert f'id="{event}"' in chronology
