@@ -5,6 +5,8 @@ The server runs in a subprocess on a free loopback port; every wait is a bounded
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import shutil
 import signal
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tornado.websocket import websocket_connect
 
 from builder.incremental import Rebuilder
 from tests.conftest import ROOT, make_site
@@ -146,6 +149,23 @@ def test_content_edit_appears_and_rebuilds_only_dependent_pages(server: Running)
     assert len(counts) >= 2, server.output()
     done, total = map(int, counts[-1])
     assert 0 < done < total, server.output()  # the source page of another kind stays as it was
+
+
+def test_browser_is_told_to_reload(server: Running) -> None:
+    async def reload_message() -> dict[str, object]:
+        ws = await websocket_connect(f"ws://127.0.0.1:{server.port}/livereload")
+        await ws.write_message(json.dumps({"command": "hello"}))
+        await asyncio.wait_for(ws.read_message(), CHANGE_TIMEOUT)
+        await ws.write_message(json.dumps({"command": "info", "url": server.url()}))
+        await asyncio.sleep(0.3)  # let the server register the tab before the edit
+        edit(server.root / FORCE, "name: Testshire Police", "name: Testshire Reloaded")
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.read_message(), CHANGE_TIMEOUT))
+            if "Testshire Reloaded" in get(server.url("/forces/testshire/"))[1]:
+                return message
+
+    message = asyncio.run(reload_message())
+    assert message["command"] == "reload" and message["path"] == "*"
 
 
 def test_broken_yaml_shows_overlay_and_fixing_clears_it(server: Running) -> None:
