@@ -1,0 +1,63 @@
+"""Run in a fresh interpreter by the benchmark: one build, or a series of incremental edits.
+
+`python -m benchmarks.worker build ROOT OUT` builds and prints a JSON line with the page count
+and per-stage seconds; `python -m benchmarks.worker incremental ROOT OUT EDITS` builds once with
+the dev server's rebuilder, then edits one force file EDITS times and prints each rebuild's ms.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def build(root: Path, out: Path) -> dict[str, object]:
+    """One full build, as `python -m builder build` does it."""
+    from builder.build import build as run
+
+    report = run(root, out=out)
+    return {"pages": report.pages, "timings": report.timings}
+
+
+def incremental(root: Path, out: Path, edits: int) -> dict[str, object]:
+    """A first build, then `edits` one-file edits each followed by one rebuild."""
+    try:
+        from builder.incremental import Rebuilder
+    except ImportError:
+        return {"error": "builder.incremental is not available"}
+    rebuilder = Rebuilder(root, out)
+    first = rebuilder.poll()
+    target = sorted((root / "content" / "forces").glob("*.yaml"))[len(
+        list((root / "content" / "forces").glob("*.yaml"))) // 2]
+    original = target.read_text(encoding="utf-8")
+    times, rendered = [], []
+    for i in range(edits):
+        target.write_text(original.replace("visibly armed", f"visibly armed (edit {i})", 1),
+                          encoding="utf-8")
+        start = time.perf_counter()
+        result = rebuilder.poll()
+        times.append((time.perf_counter() - start) * 1000)
+        if result is None or result.problems:
+            return {"error": f"rebuild failed: {result and result.problems[:3]}"}
+        rendered.append(result.rendered)
+    target.write_text(original, encoding="utf-8")
+    return {"first_ms": first.ms if first else None, "ms": times, "rendered": rendered,
+            "file": target.name}
+
+
+def main(argv: list[str]) -> int:
+    """Dispatch on the first argument; print one JSON line."""
+    if argv[0] == "build":
+        result = build(Path(argv[1]), Path(argv[2]))
+    elif argv[0] == "incremental":
+        result = incremental(Path(argv[1]), Path(argv[2]), int(argv[3]))
+    else:
+        raise SystemExit(f"unknown command {argv[0]!r}")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
