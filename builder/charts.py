@@ -93,7 +93,7 @@ def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> Markup:
     years = sorted({int(mk.when[:4]) for mk in marks})
     start, end = years[0], years[-1] + 1
     lanes = list(dict.fromkeys(mk.lane for mk in marks))
-    left, width, lane_h = 150, 640, 30
+    left, width, lane_h = 175, 660, 30
     plot = width - left - 10
     height = lane_h * len(lanes) + 40
     parts = [_svg_open(chart_id, width, height, title, desc, "chart chart-timeline")]
