@@ -109,10 +109,11 @@ def _source_ids(value: Any) -> set[str]:
 
 
 def cited_sources(site: Site) -> dict[str, set[str]]:
-    """Source ids each force and organisation cites, by 'kind/id' (walked once per build)."""
+    """Source ids each force, organisation and alliance cites, by 'kind/id' (walked once)."""
     r = site.records
     return {f"{kind}/{b.id}": _source_ids(b) for kind, bodies in (
-        ("forces", r.forces), ("organisations", r.organisations)) for b in bodies.values()}
+        ("forces", r.forces), ("organisations", r.organisations), ("alliances", r.alliances))
+        for b in bodies.values()}
 
 
 def content_deps(path: str, site: Site, inputs: Iterable[str],
@@ -122,8 +123,9 @@ def content_deps(path: str, site: Site, inputs: Iterable[str],
     shared = {"site.yaml", *(f"content/pages/{p.slug}.md" for p in r.pages.values()
                              if p.meta.nav is not None)}  # every page's header shows the nav
     parts = path.split("/")
-    if len(parts) == 3 and parts[2] == "index.html" and parts[0] in ("forces", "organisations"):
-        body = (r.forces if parts[0] == "forces" else r.organisations).get(parts[1])
+    bodies = {"forces": r.forces, "organisations": r.organisations, "alliances": r.alliances}
+    if len(parts) == 3 and parts[2] == "index.html" and parts[0] in bodies:
+        body = bodies[parts[0]].get(parts[1])
         if body is not None:
             return frozenset(f for f in _body_files(site, parts[0], body, cited) | shared if f)
     if len(parts) == 3 and parts[0] == "sources" and parts[1] in r.sources:
@@ -133,9 +135,10 @@ def content_deps(path: str, site: Site, inputs: Iterable[str],
     return frozenset(n for n in inputs if _is_content(n))  # lists and the home page: anything
 
 
-def _body_files(site: Site, kind: str, body: m.Force | m.Organisation,
+def _body_files(site: Site, kind: str, body: m.Force | m.Organisation | m.Alliance,
                 cited: dict[str, set[str]]) -> set[str | None]:
-    """Files a force's or organisation's page shows: its own, its staff, events, sources..."""
+    """Files a force's, organisation's or alliance's page shows: its own, its staff, events,
+    sources..."""
     r = site.records
     origin = r.origins.get
     shown: list[Any] = list(site.people_by_body.get(body.id, []))
@@ -149,6 +152,11 @@ def _body_files(site: Site, kind: str, body: m.Force | m.Organisation,
         files |= {origin(f"alliances/{a.id}") for a in alliances}
         files |= {origin(f"forces/{f}") for a in alliances for f in a.members}  # partners
         files |= {origin(f"forces/{n}") for n in body.neighbours}  # their short names show
+    if isinstance(body, m.Alliance):
+        events = [e for f in body.members for e in site.events_by_force.get(f, [])]
+        shown += events
+        files |= {origin(f"events/{e.id}") for e in events}
+        files |= {origin(f"forces/{f}") for f in body.members}
     ids = cited.get(f"{kind}/{body.id}", set()) | _source_ids(shown)
     return files | {origin(f"sources/{s}") for s in ids}
 

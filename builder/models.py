@@ -154,6 +154,8 @@ class Alliance(Record, kw_only=True):
     summary: Markdown
     source: Id
     evidence: Excerpt
+    statements: Annotated[list[Statement], doc("What the unit's people said.")] = []
+    figures: Annotated[list[Figure], doc("Numbers reported about the unit.")] = []
 
 
 class Person(Record, kw_only=True):
@@ -162,7 +164,7 @@ class Person(Record, kw_only=True):
     id: Id
     name: Annotated[str, doc("Name as the article gives it.", min_length=1)]
     role: Annotated[str, doc("Role or rank as the article gives it.", min_length=1)]
-    organisation: Annotated[str, doc("Force or organisation id.")]
+    organisation: Annotated[str, doc("Id of the force, organisation or alliance they speak for.")]
     source: Id
     evidence: Excerpt
 

@@ -15,14 +15,14 @@ from .validate import Page, Records
 
 @dataclass(frozen=True)
 class Owned:
-    """A statement or figure with the force or organisation whose file holds it."""
+    """A statement or figure with the force, organisation or alliance whose file holds it."""
 
     item: m.Statement | m.Figure
     """The statement or figure."""
     owner: str
-    """Id of the force or organisation."""
+    """Id of the force, organisation or alliance."""
     owner_kind: str
-    """'forces' or 'organisations'."""
+    """'forces', 'organisations' or 'alliances'."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,8 @@ class Site:
     """Events concerning each force, in date order."""
     events_by_figure: dict[str, list[m.Event]]
     """Events that report each figure."""
-    statements_by_person: dict[str, list[m.Statement]]
-    """Statements by speaker id."""
     people_by_body: dict[str, list[m.Person]]
-    """People by force or organisation id."""
+    """People by the id of the force, organisation or alliance they speak for."""
     conflicts_by_figure: dict[str, list[m.Conflict]]
     """Conflicts each figure takes part in."""
     series: dict[str, list[Owned]]
@@ -78,7 +76,8 @@ def path_for(kind: str, ident: str = "", anchor: str = "") -> str:
     """Site-relative path ('forces/hampshire/') of a record's page, with an optional fragment."""
     paths = {
         "home": "", "forces": "forces/", "force": f"forces/{ident}/",
-        "organisation": f"organisations/{ident}/", "sources": "sources/",
+        "organisation": f"organisations/{ident}/", "alliance": f"alliances/{ident}/",
+        "sources": "sources/",
         "source": f"sources/{ident}/", "matrix": "matrix/", "chronology": "chronology/",
         "people": "people/", "figures": "figures/", "page": f"{ident}/",
     }
@@ -92,7 +91,8 @@ def make_site(records: Records, base_url: str | None = None) -> Site:
     base = base if base.endswith("/") else base + "/"
     owned_statements: dict[str, Owned] = {}
     owned_figures: dict[str, Owned] = {}
-    for kind, bodies in (("forces", records.forces), ("organisations", records.organisations)):
+    for kind, bodies in (("forces", records.forces), ("organisations", records.organisations),
+                         ("alliances", records.alliances)):
         for body in bodies.values():
             for s in body.statements:
                 owned_statements[s.id] = Owned(s, body.id, kind)
@@ -106,10 +106,6 @@ def make_site(records: Records, base_url: str | None = None) -> Site:
             by_force[f].append(e)
         for fig in e.figures:
             by_figure[fig].append(e)
-    by_person: dict[str, list[m.Statement]] = defaultdict(list)
-    for o in owned_statements.values():
-        if o.item.speaker:
-            by_person[o.item.speaker].append(o.item)
     by_body: dict[str, list[m.Person]] = defaultdict(list)
     for p in records.people.values():
         by_body[p.organisation].append(p)
@@ -125,14 +121,17 @@ def make_site(records: Records, base_url: str | None = None) -> Site:
         records=records, base_url=base, base_path=urlsplit(base).path or "/",
         statements=owned_statements, figures=owned_figures, events=events,
         events_by_force=dict(by_force), events_by_figure=dict(by_figure),
-        statements_by_person=dict(by_person), people_by_body=dict(by_body),
+        people_by_body=dict(by_body),
         conflicts_by_figure=dict(conflicts), series=dict(series),
         citations=_citations(records, owned_statements, owned_figures))
 
 
+#: Record kind -> the path_for() kind of one record's page.
+PAGE_KIND = {"forces": "force", "organisations": "organisation", "alliances": "alliance"}
+
+
 def _owner_path(o: Owned, anchor: str) -> str:
-    kind = "force" if o.owner_kind == "forces" else "organisation"
-    return path_for(kind, o.owner, anchor)
+    return path_for(PAGE_KIND[o.owner_kind], o.owner, anchor)
 
 
 def _citations(records: Records, statements: dict[str, Owned],
@@ -158,5 +157,5 @@ def _citations(records: Records, statements: dict[str, Owned],
         out[p.source].append(Citation("person", f"{p.name}, {p.role}",
                                       path_for("people", anchor=p.id)))
     for a in records.alliances.values():
-        out[a.source].append(Citation("alliance", a.name, path_for("forces", anchor=a.id)))
+        out[a.source].append(Citation("alliance", a.name, path_for("alliance", a.id)))
     return dict(out)

@@ -105,6 +105,9 @@ def validate(loaded: Loaded, root: Path) -> Records:
     return replace(records, warnings=warnings)
 
 
+BODIES = ("forces", "organisations", "alliances")
+"""Record kinds whose files may hold statements and figures, and whom people speak for."""
+
 Located = list[tuple[object, Document, Path_]]
 """Typed records of one kind, each with its document and its path inside it."""
 
@@ -131,13 +134,14 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
                                               f"the file name '{stem}'",
                                               "rename the file or change the id"))
                 out[key].append((record, doc, ()))
-    for kind in ("forces", "organisations"):
+    for kind in BODIES:
         for record, doc, path in out[kind]:
             out["statements"] += [(s, doc, (*path, "statements", i))
                                   for i, s in enumerate(record.statements)]
             out["figures"] += [(f, doc, (*path, "figures", i))
                                for i, f in enumerate(record.figures)]
-    namespaces = {"forces": "force", "organisations": "force"}
+    # One namespace for every body a person can speak for, so `organisation:` is unambiguous.
+    namespaces = {kind: "force, organisation or alliance" for kind in BODIES}
     for kind, items in out.items():
         for record, doc, path in items:
             if hasattr(record, "id"):
@@ -221,7 +225,7 @@ def _assemble(config: m.SiteConfig, kinds: dict[str, Located],
 
 
 def _check_references(r: Records, kinds: dict[str, Located], c: _Collector) -> None:
-    bodies = {**r.forces, **r.organisations}
+    bodies = {**r.forces, **r.organisations, **r.alliances}
     figures = {f.id: f for f, _, _ in kinds["figures"]}
     attrs = {a.id: a for a in r.attributes}
     for s, doc, path in kinds["sources"]:
@@ -244,8 +248,13 @@ def _check_references(r: Records, kinds: dict[str, Located], c: _Collector) -> N
         c.ref(doc, (*path, "source"), a.source, "source", r.sources)
         for i, member in enumerate(a.members):
             c.ref(doc, (*path, "members", i), member, "force", r.forces)
+            if member in r.forces and a.id not in r.forces[member].alliances:
+                c.problems.append(problem(doc, (*path, "members", i),
+                                          f"force '{member}' does not list this alliance",
+                                          f"add '{a.id}' to its alliances"))
     for p, doc, path in kinds["people"]:
-        c.ref(doc, (*path, "organisation"), p.organisation, "force or organisation", bodies)
+        c.ref(doc, (*path, "organisation"), p.organisation,
+              "force, organisation or alliance", bodies)
         c.ref(doc, (*path, "source"), p.source, "source", r.sources)
     for s, doc, path in kinds["statements"]:
         c.ref(doc, (*path, "source"), s.source, "source", r.sources)

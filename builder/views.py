@@ -15,7 +15,7 @@ from . import charts
 from . import downloads as dl
 from . import models as m
 from .render import Output
-from .site import Owned, Site, path_for
+from .site import PAGE_KIND, Owned, Site, path_for
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -98,7 +98,7 @@ class Chart:
     sources: list[str]
     """Source ids of the figures."""
     owner: str
-    """Force or organisation id holding the figures."""
+    """Id of the force, organisation or alliance holding the figures."""
     csv: str
     """Site-relative path of the CSV download."""
 
@@ -184,8 +184,7 @@ def _takeaway(site: Site, spec: ChartSpec, figs: list[Any]) -> str:
 
 
 def _figure_path(o: Owned) -> str:
-    kind = "force" if o.owner_kind == "forces" else "organisation"
-    return path_for(kind, o.owner, o.item.id)
+    return path_for(PAGE_KIND[o.owner_kind], o.owner, o.item.id)
 
 
 def chart_table(chart: Chart) -> dl.Table:
@@ -271,7 +270,7 @@ def plan(site: Site, assets: dict[str, str]) -> list[Output]:
               title="Chronology", events=site.events, years=_by_year(site.events),
               timeline=timeline_chart(site), download=data["chronology"]),
         _page(base, "people/index.html", "people.html", "people/", title="People",
-              statements_by_person=site.statements_by_person),
+              said=_said_by_person(site), bodies=_body_links(site)),
         _page(base, "figures/index.html", "figures.html", "figures/", title="Figures",
               figures=site.figures, conflicts=r.conflicts, series=site.series,
               conflicts_by_figure=site.conflicts_by_figure, charts=list(chart_map.values()),
@@ -289,8 +288,27 @@ def plan(site: Site, assets: dict[str, str]) -> list[Output]:
     return outputs
 
 
+def _said_by_person(site: Site) -> dict[str, list[tuple[m.Statement, str]]]:
+    """Each speaker's statements with the site path where each is shown."""
+    said: dict[str, list[tuple[m.Statement, str]]] = {}
+    for o in site.statements.values():
+        if o.item.speaker:
+            path = path_for(PAGE_KIND[o.owner_kind], o.owner, o.item.id)
+            said.setdefault(o.item.speaker, []).append((o.item, path))  # type: ignore[arg-type]
+    return said
+
+
+def _body_links(site: Site) -> dict[str, tuple[str, str]]:
+    """Force, organisation or alliance id -> (name, site path), for 'speaks for' links."""
+    r = site.records
+    links = {f.id: (f.short_name, path_for("force", f.id)) for f in r.forces.values()}
+    links |= {o.id: (o.name, path_for("organisation", o.id)) for o in r.organisations.values()}
+    links |= {a.id: (a.short_name, path_for("alliance", a.id)) for a in r.alliances.values()}
+    return links
+
+
 def _record_pages(site: Site, base: dict[str, Any], chart_map: dict[str, Chart]) -> list[Output]:
-    """A page per force, organisation, source and Markdown page."""
+    """A page per force, organisation, alliance, source and Markdown page."""
     r = site.records
     outputs = []
     for force in r.forces.values():
@@ -310,6 +328,16 @@ def _record_pages(site: Site, base: dict[str, Any], chart_map: dict[str, Chart])
             staff=site.people_by_body.get(org.id, []),
             conflicts_by_figure=site.conflicts_by_figure,
             charts=[c for c in chart_map.values() if c.owner == org.id]))
+    for alliance in r.alliances.values():
+        outputs.append(_page(
+            base, f"alliances/{alliance.id}/index.html", "alliance.html",
+            path_for("alliance", alliance.id), title=alliance.name, alliance=alliance,
+            staff=site.people_by_body.get(alliance.id, []),
+            conflicts_by_figure=site.conflicts_by_figure,
+            events=sorted({e.id: e for f in alliance.members
+                           for e in site.events_by_force.get(f, [])}.values(),
+                          key=lambda e: (e.date.value, e.id)),
+            charts=[c for c in chart_map.values() if c.owner == alliance.id]))
     for source in r.sources.values():
         outputs.append(_page(
             base, f"sources/{source.id}/index.html", "source.html",

@@ -80,8 +80,8 @@ CASES = {
         force_with("id: testshire\n", "id: otherhire\n"),
         [f"{FORCE}:1:5: id: id 'otherhire' does not match the file name 'testshire'; "
          "rename the file or change the id",
-         "content/people.yaml:5:19: people[0].organisation: unknown force or organisation "
-         "'testshire'; did you mean 'otherhire'?",
+         "content/people.yaml:5:19: people[0].organisation: unknown force, organisation or "
+         "alliance 'testshire'; did you mean 'otherhire'?",
          "content/timeline/2017.yaml:13:14: events[0].forces[0]: unknown force 'testshire'; "
          "did you mean 'otherhire'?"]),
     "missing-position": (
