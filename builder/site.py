@@ -85,6 +85,14 @@ def path_for(kind: str, ident: str = "", anchor: str = "") -> str:
     return f"{path}#{anchor}" if anchor else path
 
 
+def date_order(event: m.Event) -> tuple[str, str]:
+    """Sort key placing a less precise date after the precise ones it spans: an event known
+    only as '2017' is listed after those dated within 2017, since a reader cannot tell where
+    in the year it fell (and reading it as 1 January would claim more than the source says)."""
+    year, month, day = ([*event.date.value.split("-"), "99", "99"])[:3]
+    return f"{year}-{month}-{day}", event.id
+
+
 def make_site(records: Records, base_url: str | None = None) -> Site:
     """Build the indexes over validated records."""
     base = base_url or records.config.base_url
@@ -98,7 +106,7 @@ def make_site(records: Records, base_url: str | None = None) -> Site:
                 owned_statements[s.id] = Owned(s, body.id, kind)
             for f in body.figures:
                 owned_figures[f.id] = Owned(f, body.id, kind)
-    events = sorted(records.events, key=lambda e: (e.date.value, e.id))
+    events = sorted(records.events, key=date_order)
     by_force: dict[str, list[m.Event]] = defaultdict(list)
     by_figure: dict[str, list[m.Event]] = defaultdict(list)
     for e in events:

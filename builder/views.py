@@ -15,7 +15,7 @@ from . import charts
 from . import downloads as dl
 from . import models as m
 from .render import Output
-from .site import PAGE_KIND, Owned, Site, path_for
+from .site import PAGE_KIND, Owned, Site, date_order, path_for
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -336,7 +336,7 @@ def _record_pages(site: Site, base: dict[str, Any], chart_map: dict[str, Chart])
             conflicts_by_figure=site.conflicts_by_figure,
             events=sorted({e.id: e for f in alliance.members
                            for e in site.events_by_force.get(f, [])}.values(),
-                          key=lambda e: (e.date.value, e.id)),
+                          key=date_order),
             charts=[c for c in chart_map.values() if c.owner == alliance.id]))
     for source in r.sources.values():
         outputs.append(_page(
