@@ -90,9 +90,10 @@ def profile(forces: int, scratch: Path) -> str:
     """pyinstrument's text report of one build at `forces` forces (top of the call tree)."""
     site = generate(scratch / f"prof-site-{forces}", forces)
     out = scratch / f"prof-out-{forces}"
-    done = run([PY, "-m", "pyinstrument", "-r", "text", "-m", "benchmarks.worker", "build",
-                str(site), str(out)], cwd=ROOT)
-    return done.stdout
+    report = scratch / "profile.txt"
+    run([PY, "-m", "pyinstrument", "-r", "text", "-o", str(report), "-m", "benchmarks.worker",
+         "build", str(site), str(out)], cwd=ROOT)
+    return report.read_text(encoding="utf-8")
 
 
 def machine() -> str:
