@@ -60,10 +60,14 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
                   f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
 
 
+CACHE_DIR = ".build-cache"
+"""Folder under the site root for caches that only make builds faster (git-ignored)."""
+
+
 def render_site(site: Site, root: Path) -> tuple[dict[str, bytes], int]:
     """Render every page and data file in memory; return (files, number of HTML pages)."""
     templates = root / "templates"
-    env = make_env(templates)
+    env = make_env(templates, root / CACHE_DIR / "jinja")
     env.filters["markdown"] = markdown_filter(site.base_path)
     compile_all(env, templates)
     assets = fingerprint(root / "assets")

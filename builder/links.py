@@ -6,36 +6,41 @@ absolute under the base URL) must name a rendered file, and its `#fragment` an `
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
+import re
+from dataclasses import dataclass, field
+from html import unescape
 from posixpath import join, normpath
 from urllib.parse import unquote, urlsplit
 
 from .errors import ContentError, Problem
 
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_ATTR = re.compile(r"""\s(id|href|src|xlink:href)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
-class _Collector(HTMLParser):
-    """Collects the ids a page defines and the links it makes."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.links: list[str] = []
+@dataclass
+class _Collector:
+    """The ids a page defines and the links it makes."""
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name == "id":
-                self.ids.add(value)
-            elif name in ("href", "src") or (name == "xlink:href"):
-                self.links.append(value)
+    ids: set[str] = field(default_factory=set)
+    links: list[str] = field(default_factory=list)
 
 
 def _parse(data: bytes) -> _Collector:
-    parser = _Collector()
-    parser.feed(data.decode("utf-8", errors="replace"))
-    parser.close()
-    return parser
+    """Scan tags with regular expressions rather than a full HTML parser (many times faster).
+
+    Sound for what we render: Jinja and nh3 escape every '<' and '>' in text and attribute
+    values, so a '<' always opens a real tag, and attribute values are always quoted.
+    """
+    page = _Collector()
+    for tag in _TAG.finditer(data.decode("utf-8", errors="replace")):
+        for name, double, single in _ATTR.findall(tag.group()):
+            value = unescape(double or single)
+            if name == "id":
+                page.ids.add(value)
+            else:
+                page.links.append(value)
+    return page
 
 
 def _target(page: str, link: str, base_path: str, base_url: str) -> str | None:

@@ -6,6 +6,7 @@ before a byte reaches the output folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing as mp
 import os
@@ -64,9 +65,27 @@ class TemplateError(SiteError):
     """A template failed to compile or render; names the template and line."""
 
 
-def make_env(templates: Path) -> jinja2.Environment:
-    """The Jinja environment: autoescape on, undefined names are errors."""
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's on-disk cache of compiled templates (keyed by each template's source checksum),
+    so a new process does not recompile unchanged templates; an unwritable cache is skipped."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):  # a cache only speeds builds: never fail one
+            super().dump_bytecode(bucket)
+
+
+def make_env(templates: Path, cache: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment: autoescape on, undefined names are errors; `cache` is a folder
+    for compiled templates (created if missing; None compiles in memory only)."""
+    bytecode = None
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            bytecode = _BytecodeCache(str(cache))
+        except OSError:
+            bytecode = None
     env = jinja2.Environment(
+        bytecode_cache=bytecode,
         loader=jinja2.FileSystemLoader(templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
