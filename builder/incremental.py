@@ -26,7 +26,15 @@ import msgspec
 from . import models as m
 from .errors import ContentError, SiteError
 from .load import IGNORED, Cache, load_site
-from .render import Output, compile_all, fingerprint, make_env, markdown_filter, render
+from .render import (
+    MarkdownMemo,
+    Output,
+    compile_all,
+    fingerprint,
+    make_env,
+    markdown_filter,
+    render,
+)
 from .site import Site, make_site
 from .validate import validate
 from .views import plan
@@ -242,6 +250,7 @@ class Rebuilder:
         self.out = out
         self.base_url = base_url
         self.cache: Cache = {}
+        self.markdown: MarkdownMemo = {}
         self.env = make_env(root / "templates")
         self.refs: dict[str, tuple[str, frozenset[str] | None]] = {}
         self.seen: Snapshot = {}
@@ -314,7 +323,7 @@ class Rebuilder:
 
     def _plan(self, site: Site) -> list[Output]:
         templates = self.root / "templates"
-        self.env.filters["markdown"] = markdown_filter(site.base_path)
+        self.env.filters["markdown"] = markdown_filter(site.base_path, self.markdown)
         compile_all(self.env, templates)  # the environment recompiles only changed templates
         assets = fingerprint(self.root / "assets")
         outputs = plan(site, {name: path for name, (path, _) in assets.items()})

@@ -39,10 +39,11 @@ MAX_WORKERS = 4
 CHUNK = 16
 """Pages per task handed to a worker."""
 MARKDOWN_MEMO_SIZE = 20_000
-"""Most rendered Markdown strings kept, keyed by (base path, text), across builds of one
-process: the dev server's rebuilds then skip unchanged text, e.g. every other event on the
-chronology."""
-_MARKDOWN_MEMO: dict[tuple[str, str], Markup] = {}
+"""Most rendered Markdown strings a memo keeps (see markdown_filter)."""
+
+MarkdownMemo = dict[tuple[str, str], Markup]
+"""Rendered Markdown by (base path, text); owned by the caller, e.g. the dev server, whose
+rebuilds then skip unchanged text such as every other event on the chronology."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,11 @@ def compile_all(env: jinja2.Environment, templates: Path) -> None:
         raise ContentError(problems)
 
 
-def markdown_filter(base_path: str) -> Callable[[str], Markup]:
-    """A filter rendering Markdown, sanitised, with site-absolute links under the base path."""
+def markdown_filter(base_path: str, memo: MarkdownMemo | None = None
+                    ) -> Callable[[str], Markup]:
+    """A filter rendering Markdown, sanitised, with site-absolute links under the base path;
+    `memo` keeps results across builds (a build's own repeats are memoised regardless)."""
+    memo = {} if memo is None else memo
     converter = md.Markdown(extensions=["tables", "sane_lists", "smarty"], output_format="html")
 
     def rebase(tag: str, attr: str, value: str) -> str | None:
@@ -123,16 +127,16 @@ def markdown_filter(base_path: str) -> Callable[[str], Markup]:
 
     def render_markdown(text: str) -> Markup:
         key = (base_path, text)
-        hit = _MARKDOWN_MEMO.get(key)
+        hit = memo.get(key)
         if hit is not None:
             return hit
         html = converter.reset().convert(text)
         clean = Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                                  url_schemes=URL_SCHEMES, attribute_filter=rebase,
                                  link_rel=None))
-        if len(_MARKDOWN_MEMO) >= MARKDOWN_MEMO_SIZE:
-            _MARKDOWN_MEMO.clear()  # bounded memory; a long-lived dev server refills it
-        _MARKDOWN_MEMO[key] = clean
+        if len(memo) >= MARKDOWN_MEMO_SIZE:
+            memo.clear()  # bounded memory; a long-lived dev server refills it
+        memo[key] = clean
         return clean
 
     return render_markdown
