@@ -220,5 +220,22 @@ def _render_one(env: jinja2.Environment, out: Output) -> bytes:
     assert out.template is not None
     try:
         return env.get_template(out.template).render(out.context).encode()
-    except jinja2.TemplateError as exc:
-        raise TemplateError(f"templates/{out.template}: {out.path}: {exc}") from None
+    except Exception as exc:  # any failure inside a template, helpers included: no traceback
+        where = _template_line(exc) or f"templates/{out.template}"
+        what = str(exc) if isinstance(exc, jinja2.TemplateError) else (
+            f"{type(exc).__name__}: {exc}")
+        raise TemplateError(f"{where}: {what} (rendering {out.path}); fix the template "
+                            "here") from None
+
+
+def _template_line(exc: BaseException) -> str:
+    """'templates/x.html:12' of the innermost template frame (Jinja maps frames to template
+    lines), or '' if none."""
+    found = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".xml")) and "templates" in name:
+            found = f"templates/{name.rpartition('templates/')[2]}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found

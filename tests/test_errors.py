@@ -137,3 +137,16 @@ def test_template_syntax_error_names_template_and_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.splitlines()[0].startswith("templates/page.html:3:1: template syntax")
     assert not (root / "output").exists()
+
+
+def test_template_render_error_names_template_and_line(tmp_path: Path) -> None:
+    root = make_site(tmp_path)
+    base = root / "templates" / "base.html"
+    base.write_text(base.read_text().replace("asset('site.css')", "asset('missing.css')"))
+    result = run_cli(root, "build")
+    assert result.returncode == 1
+    line = next(i for i, text in enumerate(base.read_text().splitlines(), 1)
+                if "missing.css" in text)
+    assert result.stderr == (f"error: templates/base.html:{line}: KeyError: 'missing.css' "
+                             "(rendering index.html); fix the template here\n")
+    assert not (root / "output").exists()
