@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +21,37 @@ MAX_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class Document:
-    """One content file, parsed."""
+    """One content file, parsed. Positions are worked out only when a problem needs one."""
 
     path: str
     """Path relative to the site root, with forward slashes (used in messages)."""
     data: Any
     """The plain data: dicts, lists, str, int, float, bool, None."""
-    marks: Marks = field(repr=False)
-    """(line, column), 1-based, of each value, by its path of keys and indexes."""
-    key_marks: Marks = field(repr=False)
-    """(line, column) of each mapping key, by the path of the value it introduces."""
+    yaml: str = field(default="", repr=False)
+    """The YAML text the data came from (a page's front matter), to locate values on demand."""
+    first_line: int = 1
+    """Line of the file on which `yaml` starts."""
     body: str = ""
     """For Markdown pages: the text after the front matter."""
     body_line: int = 1
     """For Markdown pages: the line the body starts on."""
+
+    @cached_property
+    def _positions(self) -> tuple[Marks, Marks]:
+        # Parsing again with positions costs as much as the first parse, and valid files never
+        # need it: only the files a problem is reported in pay for it.
+        _, marks, key_marks = read_yaml(self.yaml, self.path, self.first_line, marks=True)
+        return marks, key_marks
+
+    @property
+    def marks(self) -> Marks:
+        """(line, column), 1-based, of each value, by its path of keys and indexes."""
+        return self._positions[0]
+
+    @property
+    def key_marks(self) -> Marks:
+        """(line, column) of each mapping key, by the path of the value it introduces."""
+        return self._positions[1]
 
 
 class LoadError(Exception):
@@ -76,13 +94,13 @@ def read_text(path: Path, shown: str) -> str:
 def parse_yaml(text: str, shown: str, first_line: int = 1) -> Document:
     """Parse YAML text into a Document, or raise LoadError with the offending position."""
     try:
-        data, marks, key_marks = read_yaml(text, shown, first_line)
+        data, _, _ = read_yaml(text, shown, first_line, marks=False)
     except YamlError as exc:
         raise LoadError(exc.problem) from None
     if data is None:
         raise LoadError(Problem(shown, None, None, "", "file is empty",
                                 "add the record's fields, or delete the file"))
-    return Document(shown, data, marks, key_marks)
+    return Document(shown, data, text, first_line)
 
 
 def parse_front_matter(text: str, shown: str) -> Document:
@@ -99,7 +117,7 @@ def parse_front_matter(text: str, shown: str) -> Document:
     doc = parse_yaml(text[4:end + 1], shown, first_line=2)
     body = text[end + 5:]
     body_line = text[: end + 5].count("\n") + 1
-    return Document(shown, doc.data, doc.marks, doc.key_marks, body, body_line)
+    return Document(shown, doc.data, doc.yaml, doc.first_line, body, body_line)
 
 
 def digest(text: str) -> str:

@@ -71,11 +71,12 @@ class _Frame:
 class _Reader:
     """Consumes parser events into plain data, recording each value's position."""
 
-    def __init__(self, loader: Any, shown: str, first_line: int) -> None:
+    def __init__(self, loader: Any, shown: str, first_line: int, marks: bool) -> None:
         self.loader = loader
         self.shown = shown
         self.offset = first_line
         self.count = 0
+        self.keep = marks  # record every position (slower), or only detect problems
         self.marks: Marks = {}
         self.key_marks: Marks = {}
         self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, values inside)
@@ -126,7 +127,8 @@ class _Reader:
                 path = (*top.path, top.key)
                 top.value[top.key] = value
                 top.key = None
-        self.marks.setdefault(path, self.pos(event))
+        if self.keep:
+            self.marks.setdefault(path, self.pos(event))
         return path
 
     def open(self, event: Any, stack: list[_Frame], root: list[Any]) -> None:
@@ -168,12 +170,14 @@ class _Reader:
         if key == "<<" and event.tag != "tag:yaml.org,2002:str":
             raise self.fail(event, "YAML merge keys (<<) are not supported",
                             "write the fields out")
-        path = (*top.path, key)
         if key in top.value:
-            first = self.key_marks[path]
+            if not self.keep:
+                raise _NeedPositions  # the message names the first key's line
+            first = self.key_marks[(*top.path, key)]
             raise self.fail(event, f"duplicate key '{key}' (first at line {first[0]})",
                             "remove one of the two")
-        self.key_marks[path] = self.pos(event)
+        if self.keep:
+            self.key_marks[(*top.path, key)] = self.pos(event)
         top.key = key
 
     def scalar(self, event: ScalarEvent) -> Any:
@@ -199,12 +203,22 @@ class _Reader:
 _CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar constructors are used
 
 
-def read_yaml(text: str, shown: str, first_line: int = 1) -> tuple[Any, Marks, Marks]:
-    """Parse YAML text into (data, value marks, key marks); raise YamlError if unacceptable."""
+class _NeedPositions(Exception):
+    """Raised by a reader not keeping positions when its error message needs them."""
+
+
+def read_yaml(text: str, shown: str, first_line: int = 1, marks: bool = True
+              ) -> tuple[Any, Marks, Marks]:
+    """Parse YAML text into (data, value marks, key marks); raise YamlError if unacceptable.
+
+    With `marks=False` the position maps stay empty and parsing is faster; errors are the same.
+    """
     loader = SafeLoader(text)
-    reader = _Reader(loader, shown, first_line)
+    reader = _Reader(loader, shown, first_line, marks)
     try:
         data = reader.read()
+    except _NeedPositions:
+        return read_yaml(text, shown, first_line, marks=True)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + first_line) if mark else None
