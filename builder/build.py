@@ -6,11 +6,21 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cache as disk
+from .cache import cache_path
 from .errors import ContentError, Problem
 from .hosting import hosting_outputs
 from .links import check_links
-from .load import Cache, Loaded, load_site
-from .render import Output, compile_all, fingerprint, make_env, markdown_filter, render
+from .load import Cache, Loaded, load_site, stored_entries
+from .render import (
+    MarkdownFilter,
+    MarkdownMemo,
+    Output,
+    compile_all,
+    fingerprint,
+    make_env,
+    render,
+)
 from .site import Site, make_site
 from .validate import Records, validate
 from .views import plan
@@ -34,7 +44,7 @@ class Report:
 def check(root: Path, strict: bool = False, cache: Cache | None = None) -> Report:
     """Validate the content; write nothing."""
     start = time.perf_counter()
-    records = _records(root, strict, load_site(root, cache))
+    records = _records(root, strict, _load(root, cache))
     ms = (time.perf_counter() - start) * 1000
     count = len(records.forces) + len(records.sources) + len(records.events)
     return Report(f"ok: {len(records.forces)} forces, {len(records.sources)} sources, "
@@ -46,12 +56,17 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
           strict: bool = False, cache: Cache | None = None) -> Report:
     """Build the site into `out` (default root/output), replacing it only when complete."""
     t0 = time.perf_counter()
-    loaded = load_site(root, cache)
+    loaded = _load(root, cache)
     tl = time.perf_counter()
     records = _records(root, strict, loaded)
     t1 = time.perf_counter()
     site = make_site(records, base_url)
-    files, pages = render_site(site, root)
+    memo_file = cache_path(root, "markdown")
+    memo = disk.load(memo_file)
+    known = len(memo)
+    files, pages = render_site(site, root, memo)
+    if len(memo) != known:
+        disk.save(memo_file, memo)
     t2 = time.perf_counter()
     size = write_site(files, out or root / "output")
     t3 = time.perf_counter()
@@ -64,11 +79,27 @@ CACHE_DIR = ".build-cache"
 """Folder under the site root for caches that only make builds faster (git-ignored)."""
 
 
-def render_site(site: Site, root: Path) -> tuple[dict[str, bytes], int]:
-    """Render every page and data file in memory; return (files, number of HTML pages)."""
+def _load(root: Path, cache: Cache | None) -> Loaded:
+    """Load the site; a one-off build (no `cache` from a dev server) reuses parses on disk."""
+    if cache is not None:
+        return load_site(root, cache)
+    stored_file = cache_path(root, "parse")
+    stored = disk.load(stored_file)
+    local: Cache = {}
+    loaded = load_site(root, local, stored)
+    fresh = stored_entries(local)
+    if fresh.keys() != stored.keys():
+        disk.save(stored_file, fresh)
+    return loaded
+
+
+def render_site(site: Site, root: Path, memo: MarkdownMemo | None = None
+                ) -> tuple[dict[str, bytes], int]:
+    """Render every page and data file in memory; return (files, number of HTML pages).
+    `memo` holds Markdown already rendered (see render.MarkdownFilter)."""
     templates = root / "templates"
     env = make_env(templates, root / CACHE_DIR / "jinja")
-    env.filters["markdown"] = markdown_filter(site.base_path)
+    env.filters["markdown"] = MarkdownFilter(site.base_path, memo)
     compile_all(env, templates)
     assets = fingerprint(root / "assets")
     outputs = plan(site, {name: path for name, (path, _) in assets.items()})

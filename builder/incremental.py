@@ -27,12 +27,12 @@ from . import models as m
 from .errors import ContentError, SiteError
 from .load import IGNORED, Cache, load_site
 from .render import (
+    MarkdownFilter,
     MarkdownMemo,
     Output,
     compile_all,
     fingerprint,
     make_env,
-    markdown_filter,
     render,
 )
 from .site import Site, make_site
@@ -323,7 +323,7 @@ class Rebuilder:
 
     def _plan(self, site: Site) -> list[Output]:
         templates = self.root / "templates"
-        self.env.filters["markdown"] = markdown_filter(site.base_path, self.markdown)
+        self.env.filters["markdown"] = MarkdownFilter(site.base_path, self.markdown)
         compile_all(self.env, templates)  # the environment recompiles only changed templates
         assets = fingerprint(self.root / "assets")
         outputs = plan(site, {name: path for name, (path, _) in assets.items()})

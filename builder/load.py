@@ -145,13 +145,26 @@ IGNORED = {"README.md", "schemas"}
 
 Cache = dict[str, tuple[str, Document]]
 """Parse cache: shown path -> (content digest, parsed document); owned by the caller."""
+Stored = dict[str, Any]
+"""Data of parsed YAML texts by content digest, as kept on disk between builds."""
 
 
-def load_site(root: Path, cache: Cache | None = None) -> Loaded:
-    """Read site.yaml and every content file under root/content."""
+def stored_entries(cache: Cache) -> Stored:
+    """What to keep on disk after a build: the data of every YAML file it read."""
+    return {key: doc.data for shown, (key, doc) in cache.items() if not shown.endswith(".md")}
+
+
+def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = None) -> Loaded:
+    """Read site.yaml and every content file under root/content.
+
+    `cache` keeps parsed documents across rebuilds in one process; `stored` (from disk, see
+    cache.py) holds the data of YAML texts parsed by earlier builds, by content digest.
+    """
     cache = {} if cache is None else cache
+    stored = {} if stored is None else stored
     problems: list[Problem] = []
-    config = _load_one(root / "site.yaml", "site.yaml", cache, problems, markdown=False)
+    config = _load_one(root / "site.yaml", "site.yaml", cache, stored, problems,
+                       markdown=False)
     content = root / "content"
     records: dict[str, list[Document]] = {}
     pages: list[Document] = []
@@ -166,15 +179,15 @@ def load_site(root: Path, cache: Cache | None = None) -> Loaded:
         if entry.is_dir() and name in YAML_DIRS:
             files = sorted(entry.glob("*.y*ml"))
             _warn_strays(root, entry, {f.name for f in files}, problems)
-            docs = [_load_one(f, _shown(root, f), cache, problems, False) for f in files]
+            docs = [_load_one(f, _shown(root, f), cache, stored, problems, False) for f in files]
             records[name] = [d for d in docs if d is not None]
         elif entry.is_dir() and name == "pages":
             files = sorted(entry.glob("*.md"))
             _warn_strays(root, entry, {f.name for f in files}, problems)
-            docs = [_load_one(f, _shown(root, f), cache, problems, True) for f in files]
+            docs = [_load_one(f, _shown(root, f), cache, stored, problems, True) for f in files]
             pages = [d for d in docs if d is not None]
         elif entry.is_file() and name in YAML_FILES:
-            doc = _load_one(entry, _shown(root, entry), cache, problems, False)
+            doc = _load_one(entry, _shown(root, entry), cache, stored, problems, False)
             records[name] = [doc] if doc is not None else []
         else:
             known = ", ".join([*(d + "/" for d in YAML_DIRS), *YAML_FILES, "pages/"])
@@ -195,7 +208,7 @@ def _warn_strays(root: Path, folder: Path, taken: set[str], problems: list[Probl
                                     "records are .yaml files and pages are .md files"))
 
 
-def _load_one(path: Path, shown: str, cache: Cache, problems: list[Problem],
+def _load_one(path: Path, shown: str, cache: Cache, stored: Stored, problems: list[Problem],
               markdown: bool) -> Document | None:
     try:
         text = read_text(path, shown)
@@ -203,7 +216,12 @@ def _load_one(path: Path, shown: str, cache: Cache, problems: list[Problem],
         hit = cache.get(shown)
         if hit is not None and hit[0] == key:
             return hit[1]
-        doc = parse_front_matter(text, shown) if markdown else parse_yaml(text, shown)
+        if markdown:
+            doc = parse_front_matter(text, shown)
+        elif key in stored:  # parsed by an earlier build: same text, same data
+            doc = Document(shown, stored[key], text)
+        else:
+            doc = parse_yaml(text, shown)
     except LoadError as exc:
         problems.append(exc.problem)
         cache.pop(shown, None)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing as mp
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,10 +37,7 @@ MAX_WORKERS = 4
 """Most render processes (each holds a copy-on-write view of the whole site)."""
 CHUNK = 16
 """Pages per task handed to a worker."""
-MARKDOWN_MEMO_SIZE = 20_000
-"""Most rendered Markdown strings a memo keeps (see markdown_filter)."""
-
-MarkdownMemo = dict[tuple[str, str], Markup]
+MarkdownMemo = dict[tuple[str, str], str]
 """Rendered Markdown by (base path, text); owned by the caller, e.g. the dev server, whose
 rebuilds then skip unchanged text such as every other event on the chronology."""
 
@@ -113,33 +109,47 @@ def compile_all(env: jinja2.Environment, templates: Path) -> None:
         raise ContentError(problems)
 
 
-def markdown_filter(base_path: str, memo: MarkdownMemo | None = None
-                    ) -> Callable[[str], Markup]:
-    """A filter rendering Markdown, sanitised, with site-absolute links under the base path;
-    `memo` keeps results across builds (a build's own repeats are memoised regardless)."""
-    memo = {} if memo is None else memo
-    converter = md.Markdown(extensions=["tables", "sane_lists", "smarty"], output_format="html")
+class MarkdownFilter:
+    """The templates' `markdown` filter: Markdown rendered, sanitised by nh3, site-absolute
+    links put under the base path, each distinct text rendered once.
 
-    def rebase(tag: str, attr: str, value: str) -> str | None:
+    `memo` maps (base path, text) to HTML; the caller owns it, so the dev server keeps it
+    across rebuilds and a build can keep it on disk (cache.py). `fresh` lists the keys added
+    since the last `take_fresh()`, so forked render workers can hand their results back.
+    """
+
+    def __init__(self, base_path: str, memo: MarkdownMemo | None = None) -> None:
+        self.base_path = base_path
+        self.memo: MarkdownMemo = {} if memo is None else memo
+        self.fresh: list[tuple[str, str]] = []
+        self._converter: md.Markdown | None = None  # built on first use: ~40 ms
+
+    def __call__(self, text: str) -> Markup:
+        key = (self.base_path, text)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = self._render(text)
+            self.fresh.append(key)
+        return Markup(hit)
+
+    def _render(self, text: str) -> str:
+        if self._converter is None:
+            self._converter = md.Markdown(extensions=["tables", "sane_lists", "smarty"],
+                                          output_format="html")
+        html = self._converter.reset().convert(text)
+        return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                         url_schemes=URL_SCHEMES, attribute_filter=self._rebase, link_rel=None)
+
+    def _rebase(self, tag: str, attr: str, value: str) -> str | None:
         if tag == "a" and attr == "href" and value.startswith("/") and not value.startswith("//"):
-            return base_path + value.lstrip("/")
+            return self.base_path + value.lstrip("/")
         return value
 
-    def render_markdown(text: str) -> Markup:
-        key = (base_path, text)
-        hit = memo.get(key)
-        if hit is not None:
-            return hit
-        html = converter.reset().convert(text)
-        clean = Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                                 url_schemes=URL_SCHEMES, attribute_filter=rebase,
-                                 link_rel=None))
-        if len(memo) >= MARKDOWN_MEMO_SIZE:
-            memo.clear()  # bounded memory; a long-lived dev server refills it
-        memo[key] = clean
-        return clean
-
-    return render_markdown
+    def take_fresh(self) -> list[tuple[tuple[str, str], str]]:
+        """The entries added since the last call, as (key, html)."""
+        out = [(key, self.memo[key]) for key in self.fresh]
+        self.fresh = []
+        return out
 
 
 def fingerprint(assets: Path) -> dict[str, tuple[str, bytes]]:
@@ -181,7 +191,11 @@ def render(site: Site, outputs: list[Output], env: jinja2.Environment) -> dict[s
 
 def _workers(pages: int) -> int:
     """How many processes to render `pages` pages with: 1 unless it pays and fork exists."""
-    if pages < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
+    if pages < PARALLEL_MIN_PAGES:
+        return 1
+    import multiprocessing as mp  # only big sites need it: ~12 ms of every small build
+
+    if "fork" not in mp.get_all_start_methods():
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
@@ -196,6 +210,8 @@ _FORKED: tuple[jinja2.Environment, list[Output]] | None = None
 
 def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int) -> list[bytes]:
     """Render `todo` in `workers` forked processes; results in `todo`'s order."""
+    import multiprocessing as mp
+
     global _FORKED
     _FORKED = (env, todo)
     try:
@@ -203,17 +219,22 @@ def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int) ->
             # Small chunks, in plan order: the big list pages come first and spread out.
             done = pool.imap_unordered(_render_chunk, range(0, len(todo), CHUNK), chunksize=1)
             results: list[bytes] = [b""] * len(todo)
-            for start, chunk in done:
+            markdown = env.filters.get("markdown")
+            for start, chunk, fresh in done:
                 results[start:start + len(chunk)] = chunk
+                if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
+                    markdown.memo.update(fresh)
         return results
     finally:
         _FORKED = None
 
 
-def _render_chunk(start: int) -> tuple[int, list[bytes]]:
+def _render_chunk(start: int) -> tuple[int, list[bytes], list[tuple[tuple[str, str], str]]]:
     assert _FORKED is not None
     env, todo = _FORKED
-    return start, [_render_one(env, out) for out in todo[start:start + CHUNK]]
+    pages = [_render_one(env, out) for out in todo[start:start + CHUNK]]
+    markdown = env.filters.get("markdown")
+    return start, pages, markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
 
 
 def _render_one(env: jinja2.Environment, out: Output) -> bytes:
