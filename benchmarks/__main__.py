@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ class Size:
     forces: int
     pages: int = 0
     ours: list[Run] = field(default_factory=list)
+    """Our builds with empty caches (the comparison with Hugo)."""
+    warm: list[Run] = field(default_factory=list)
+    """Our builds again, with the caches the previous build left (.build-cache)."""
     hugo: list[Run] = field(default_factory=list)
     stages: list[dict[str, float]] = field(default_factory=list)
 
@@ -46,14 +50,16 @@ def bench_size(forces: int, runs: int, scratch: Path) -> Size:
     project = make_project(site, scratch / f"hugo-{forces}")
     ours_out, hugo_out = scratch / f"out-ours-{forces}", scratch / f"out-hugo-{forces}"
     result = Size(forces)
+    ours = [PY, "-m", "benchmarks.worker", "build", str(site), str(ours_out)]
     for i in range(runs):
         print(f"  {forces} forces, run {i + 1}/{runs} ...", file=sys.stderr, flush=True)
-        mine = run([PY, "-m", "benchmarks.worker", "build", str(site), str(ours_out)], cwd=ROOT,
-                   clear=ours_out)
+        shutil.rmtree(site / ".build-cache", ignore_errors=True)  # cold: no parse or Markdown
+        mine = run(ours, cwd=ROOT, clear=ours_out)
         report = json.loads(mine.stdout.strip().splitlines()[-1])
         result.pages = report["pages"]
         result.stages.append(report["timings"])
         result.ours.append(mine)
+        result.warm.append(run(ours, cwd=ROOT, clear=ours_out))  # same content, caches kept
         result.hugo.append(run(hugo_command(project, hugo_out), clear=hugo_out))
     hugo_pages = sum(1 for _ in hugo_out.rglob("*.html"))
     ours_pages = sum(1 for _ in ours_out.rglob("*.html"))
@@ -67,14 +73,28 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def cold_vs_import(runs: int, scratch: Path) -> tuple[float, float]:
-    """Median seconds: the real site's cold build, and bare `import jinja2, yaml, markdown`."""
+def cold_vs_import(runs: int, scratch: Path) -> tuple[float, float, float]:
+    """Median seconds: the real site's build in a new process with no caches, the same with
+    the caches of the build before, and bare `import jinja2, yaml, markdown`."""
     out = scratch / "real-out"
-    build = [run([PY, "-m", "builder", "build", "--out", str(out)], cwd=ROOT, clear=out).wall
-             for _ in range(runs)]
+    site = scratch / "real-site"
+    shutil.rmtree(site, ignore_errors=True)
+    site.mkdir(parents=True)
+    for name in ("site.yaml", "content", "templates", "assets"):  # not the repo's own caches
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+        copy(ROOT / name, site / name)
+    (site / "site.yaml").write_text((ROOT / "site.yaml").read_text().replace(
+        "sources_archive: ../shared/sources",
+        f"sources_archive: {(ROOT.parent / 'shared' / 'sources').resolve()}"))
+    build = [PY, "-m", "builder", "--root", str(site), "build", "--out", str(out)]
+    cold, warm = [], []
+    for _ in range(runs):
+        shutil.rmtree(site / ".build-cache", ignore_errors=True)
+        cold.append(run(build, cwd=ROOT, clear=out).wall)
+        warm.append(run(build, cwd=ROOT, clear=out).wall)
     imports = [run([PY, "-c", "import jinja2, yaml, markdown"], cwd=ROOT).wall
                for _ in range(runs)]
-    return median(build), median(imports)
+    return median(cold), median(warm), median(imports)
 
 
 def incremental(forces: int, edits: int, scratch: Path) -> dict[str, object]:
@@ -115,7 +135,7 @@ def table(sizes: list[Size]) -> list[str]:
             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in sizes:
         st = {k: median([t.get(k, 0.0) for t in s.stages]) for k in STAGES}
-        for name, runs in (("ours", s.ours), ("Hugo", s.hugo)):
+        for name, runs in (("ours", s.ours), ("ours, warm caches", s.warm), ("Hugo", s.hugo)):
             stages = " | ".join(f"{st[k]:.2f}" for k in STAGES) if name == "ours" else \
                 " | ".join("–" for _ in STAGES)
             rows.append(f"| {s.forces:,} | {s.pages:,} | {name} | "
@@ -142,14 +162,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{runs} runs each", file=sys.stderr)
             sizes.append(bench_size(forces, runs, scratch))
         print("cold build of the real site vs bare imports ...", file=sys.stderr)
-        cold, bare = cold_vs_import(5, scratch)
+        cold, warm, bare = cold_vs_import(5, scratch)
         print("incremental rebuilds at 1,000 forces ...", file=sys.stderr)
         inc = incremental(1000, 5, scratch)
         report = profile(1000, scratch) if args.profile else ""
     print(f"machine: {machine()}")
     print(*table(sizes), sep="\n")
-    print(f"real site cold build {cold * 1000:.0f} ms vs `import jinja2, yaml, markdown` "
-          f"{bare * 1000:.0f} ms: {cold / bare:.2f}x (target <= 1.5x)")
+    print(f"real site build in a new process: {cold * 1000:.0f} ms with no caches, "
+          f"{warm * 1000:.0f} ms with them, vs `import jinja2, yaml, markdown` "
+          f"{bare * 1000:.0f} ms: {cold / bare:.2f}x and {warm / bare:.2f}x (target <= 1.5x)")
     if "ms" in inc:
         inc_ms = median(inc["ms"])  # type: ignore[arg-type]
         inc_line = (f"median {inc_ms:.0f} ms over {len(inc['ms'])} edits "  # type: ignore[arg-type]
@@ -164,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SUMMARY at {big.forces:,} forces: ours {big.pps(big.ours):.0f} pages/s vs Hugo "
           f"{big.pps(big.hugo):.0f} pages/s = {ratio:.2f}x (target 2x); peak RSS ours "
           f"{max(r.rss_mb for r in big.ours):.0f} MiB vs Hugo "
-          f"{max(r.rss_mb for r in big.hugo):.0f} MiB; cold build {cold / bare:.2f}x imports; "
+          f"{max(r.rss_mb for r in big.hugo):.0f} MiB; real site {cold / bare:.2f}x imports "
+          f"({warm / bare:.2f}x with caches); "
           f"incremental {inc_ms:.0f} ms")
     return 0
 
