@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as disk
+from . import render as render_module
+from . import yamlread
 from .cache import cache_path
 from .errors import ContentError, Problem
 from .hosting import hosting_outputs
@@ -61,7 +63,7 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
     records = _records(root, strict, loaded)
     t1 = time.perf_counter()
     site = make_site(records, base_url)
-    memo_file = cache_path(root, "markdown")
+    memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = disk.load(memo_file)
     known = len(memo)
     files, pages = render_site(site, root, memo)
@@ -83,7 +85,7 @@ def _load(root: Path, cache: Cache | None) -> Loaded:
     """Load the site; a one-off build (no `cache` from a dev server) reuses parses on disk."""
     if cache is not None:
         return load_site(root, cache)
-    stored_file = cache_path(root, "parse")
+    stored_file = cache_path(root, "parse", Path(yamlread.__file__))
     stored = disk.load(stored_file)
     local: Cache = {}
     loaded = load_site(root, local, stored)

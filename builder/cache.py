@@ -8,6 +8,7 @@ unwritable cache is simply ignored.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 import sys
@@ -23,12 +24,17 @@ FORMAT = 1
 """Bump when what a cache stores changes shape."""
 
 
-def cache_path(root: Path, name: str) -> Path:
-    """The file for cache `name`, named after everything its entries depend on."""
+def cache_path(root: Path, name: str, *producers: Path) -> Path:
+    """The file for cache `name`, named after everything its entries depend on: library
+    versions and the source of the `producers` (our modules that compute the entries), so
+    editing e.g. the Markdown sanitiser's allowed tags starts a new cache."""
     py = f"{sys.version_info[0]}{sys.version_info[1]}"
     versions = (f"{FORMAT}-py{py}-yaml{yaml.__version__}-md{markdown.__version__}"
                 f"-nh3{getattr(nh3, '__version__', '0')}")
-    return root / ".build-cache" / f"{name}-{versions}.marshal"
+    code = hashlib.blake2b(digest_size=6)
+    for module in producers:
+        code.update(module.read_bytes())
+    return root / ".build-cache" / f"{name}-{versions}-{code.hexdigest()}.marshal"
 
 
 def load(path: Path) -> dict[Any, Any]:
