@@ -77,9 +77,14 @@ def check_links(files: dict[str, bytes], base_path: str, base_url: str) -> None:
     """Raise ContentError listing every broken internal link or fragment, by page."""
     pages = {p: _parse(d) for p, d in files.items() if p.endswith(".html")}
     problems: list[Problem] = []
+    verdicts: dict[tuple[str, str], str] = {}  # most links repeat (nav, sources) on every page
     for page, parsed in sorted(pages.items()):
         for link in parsed.links:
-            reason = _broken(page, link, files, pages, base_path, base_url)
+            # A site-absolute or absolute link means the same from every page.
+            key = ("" if link.startswith(("/", "http:", "https:")) else page, link)
+            reason = verdicts.get(key)
+            if reason is None:
+                reason = verdicts[key] = _broken(page, link, files, pages, base_path, base_url)
             if reason:
                 problems.append(Problem(f"output/{page}", None, None, "",
                                         f"broken link {link!r}: {reason}",
