@@ -9,13 +9,15 @@ reload call itself, sent after every rebuild that changed something.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import shutil
+import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from livereload import Server
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado import web
-from tornado.ioloop import PeriodicCallback
+from tornado.ioloop import IOLoop, PeriodicCallback
 
 from .incremental import WATCHED, Rebuilder, Result
 
@@ -54,7 +56,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, out: Path | Non
         for name in WATCHED:
             server.watch(str(root / name))
         print(f"serving {url} (Ctrl-C to stop)", flush=True)
-        server.serve(port=port, host=host, root=str(out))  # returns on Ctrl-C
+        with _stop_on_signals():
+            server.serve(port=port, host=host, root=str(out))  # returns on Ctrl-C
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
@@ -65,6 +68,24 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, out: Path | Non
             shutil.rmtree(scratch, ignore_errors=True)
     print("stopped", flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Ctrl-C (or SIGTERM) stops the event loop between callbacks, rather than raising
+    KeyboardInterrupt wherever the process happens to be (e.g. inside a rebuild), so the
+    server always shuts down the same clean way."""
+    loop = IOLoop.current()
+
+    def stop(signum: int, frame: object) -> None:
+        loop.asyncio_loop.call_soon_threadsafe(loop.stop)  # type: ignore[attr-defined]
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _port_problem(host: str, port: int) -> str | None:

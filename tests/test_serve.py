@@ -110,7 +110,7 @@ def stop(server: Running) -> int:
     if server.proc.poll() is None:
         server.proc.send_signal(signal.SIGINT)
         try:
-            server.proc.wait(timeout=10)
+            server.proc.wait(timeout=30)  # generous: CI machines run browsers alongside
         except subprocess.TimeoutExpired:
             server.proc.kill()
             server.proc.wait(timeout=10)
