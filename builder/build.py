@@ -6,13 +6,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from . import cache as disk
+from . import links, yamlread
 from . import render as render_module
-from . import yamlread
 from .cache import cache_path
 from .errors import ContentError, Problem
 from .hosting import hosting_outputs
-from .links import check_links
 from .load import Cache, Loaded, load_site, stored_entries
 from .render import (
     MarkdownFilter,
@@ -21,12 +22,12 @@ from .render import (
     compile_all,
     fingerprint,
     make_env,
-    render,
+    render_each,
 )
 from .site import Site, make_site
 from .validate import Records, validate
 from .views import plan
-from .write import write_site
+from .write import Stage, staged
 
 
 @dataclass(frozen=True)
@@ -61,19 +62,21 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
     loaded = _load(root, cache)
     tl = time.perf_counter()
     records = _records(root, strict, loaded)
+    del loaded  # the raw documents are not needed past validation: free them for rendering
     t1 = time.perf_counter()
     site = make_site(records, base_url)
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = disk.load(memo_file)
     known = len(memo)
-    files, pages = render_site(site, root, memo)
+    env, outputs = prepare(site, root, memo)
+    with staged(out or root / "output") as stage:
+        pages, size = publish(site, outputs, env, stage)
+        t2 = time.perf_counter()
+    t3 = time.perf_counter()
     if len(memo) != known:
         disk.save(memo_file, memo)
-    t2 = time.perf_counter()
-    size = write_site(files, out or root / "output")
-    t3 = time.perf_counter()
     timings = {"load": tl - t0, "validate": t1 - tl, "render": t2 - t1, "write": t3 - t2}
-    return Report(f"built {pages} pages, {len(files)} files ({size / 1024:.0f} KB) "
+    return Report(f"built {pages} pages, {len(outputs)} files ({size / 1024:.0f} KB) "
                   f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
 
 
@@ -95,9 +98,9 @@ def _load(root: Path, cache: Cache | None) -> Loaded:
     return loaded
 
 
-def render_site(site: Site, root: Path, memo: MarkdownMemo | None = None
-                ) -> tuple[dict[str, bytes], int]:
-    """Render every page and data file in memory; return (files, number of HTML pages).
+def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None
+            ) -> tuple[jinja2.Environment, list[Output]]:
+    """The template environment (every template compiled) and the plan of every output.
     `memo` holds Markdown already rendered (see render.MarkdownFilter)."""
     templates = root / "templates"
     env = make_env(templates, root / CACHE_DIR / "jinja")
@@ -107,9 +110,29 @@ def render_site(site: Site, root: Path, memo: MarkdownMemo | None = None
     outputs = plan(site, {name: path for name, (path, _) in assets.items()})
     outputs += [Output(path, data=data) for path, data in assets.values()]
     outputs += hosting_outputs(site, outputs)
-    files = render(site, outputs, env)
-    check_links(files, site.base_path, site.base_url)
-    return files, sum(1 for o in outputs if o.template and o.path.endswith(".html"))
+    return env, outputs
+
+
+def publish(site: Site, outputs: list[Output], env: jinja2.Environment, stage: Stage
+            ) -> tuple[int, int]:
+    """Render every page straight into the stage, then check every internal link; return the
+    number of HTML pages and of bytes. A broken link raises: the stage is never swapped in."""
+    where = links.Site(frozenset(o.path for o in outputs), site.base_path, site.base_url)
+
+    def handle(out: Output, data: bytes) -> tuple[int, links.PageLinks | None]:
+        stage.add(out.path, data)  # in a render worker, for big sites: no bytes come back
+        html = out.path.endswith(".html")
+        return len(data), links.inspect_page(out.path, data, where) if html else None
+
+    found = render_each(outputs, env, handle)
+    raw = [out for out in outputs if out.data is not None]
+    for out in raw:
+        stage.add(out.path, out.data)  # type: ignore[arg-type]
+    problems = links.finish({path: page for path, (_, page) in found.items() if page})
+    if problems:
+        raise ContentError(problems)
+    size = sum(n for n, _ in found.values()) + sum(len(o.data or b"") for o in raw)
+    return sum(1 for o in outputs if o.template and o.path.endswith(".html")), size
 
 
 def _records(root: Path, strict: bool, loaded: Loaded) -> Records:

@@ -1,12 +1,18 @@
-"""Internal link and fragment checker, run on the rendered files before anything is written.
+"""Internal link and fragment checker, run on the rendered pages before the site is swapped in.
 
 Every `href`/`src` that points inside the site (site-absolute under the base path, relative, or
 absolute under the base URL) must name a rendered file, and its `#fragment` an `id` on that page.
+
+The check runs in two steps so that it can follow rendering page by page (and in the render
+workers): `inspect_page()` reads one page, judging what it can alone (does the target file
+exist?) and keeping its ids and the fragments it points at; `finish()` then checks those
+fragments against the ids of their pages.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from html import unescape
 from posixpath import join, normpath
@@ -16,31 +22,95 @@ from .errors import ContentError, Problem
 
 _TAG = re.compile(r"<[a-zA-Z][^>]*>")
 _ATTR = re.compile(r"""\s(id|href|src|xlink:href)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_OUTSIDE = "\0outside"
 
 
 @dataclass
-class _Collector:
-    """The ids a page defines and the links it makes."""
+class PageLinks:
+    """What one page defines and what of its links is left to check against other pages."""
 
     ids: set[str] = field(default_factory=set)
-    links: list[str] = field(default_factory=list)
+    """The page's element ids."""
+    broken: list[str] = field(default_factory=list)
+    """Problems found from this page alone: 'link': reason."""
+    fragments: list[tuple[str, str, str]] = field(default_factory=list)
+    """(link, target file, fragment) of each distinct link with a fragment."""
 
 
-def _parse(data: bytes) -> _Collector:
-    """Scan tags with regular expressions rather than a full HTML parser (many times faster).
+@dataclass(frozen=True)
+class Site:
+    """What a link is resolved against."""
 
-    Sound for what we render: Jinja and nh3 escape every '<' and '>' in text and attribute
-    values, so a '<' always opens a real tag, and attribute values are always quoted.
+    files: Collection[str]
+    """Every output path of the build."""
+    base_path: str
+    """Path part of the base URL, '/' or '/repo/'."""
+    base_url: str
+    """Absolute base URL."""
+
+
+def _scan(data: bytes) -> tuple[set[str], dict[str, None]]:
+    """Ids and distinct links of a page, scanning tags with regular expressions.
+
+    Sound for what we render, and many times faster than an HTML parser: Jinja and nh3 escape
+    every '<' and '>' in text and attribute values, so a '<' always opens a real tag, and
+    attribute values are always quoted.
     """
-    page = _Collector()
+    ids: set[str] = set()
+    links: dict[str, None] = {}  # ordered, distinct
     for tag in _TAG.finditer(data.decode("utf-8", errors="replace")):
         for name, double, single in _ATTR.findall(tag.group()):
             value = unescape(double or single)
             if name == "id":
-                page.ids.add(value)
+                ids.add(value)
             else:
-                page.links.append(value)
-    return page
+                links[value] = None
+    return ids, links
+
+
+def inspect_page(page: str, data: bytes, site: Site) -> PageLinks:
+    """Check what can be checked of one page's links on their own."""
+    ids, links = _scan(data)
+    found = PageLinks(ids)
+    for link in links:
+        rel = _target(page, link, site.base_path, site.base_url)
+        if rel is None:
+            continue
+        if rel == _OUTSIDE:
+            found.broken.append(f"broken link {link!r}: points outside the site's base path "
+                                f"{site.base_path!r}")
+            continue
+        target = _resolve(rel, site.files)
+        if target is None:
+            found.broken.append(f"broken link {link!r}: no such page or file")
+            continue
+        fragment = unquote(urlsplit(link).fragment)
+        if fragment and target.endswith(".html"):
+            found.fragments.append((link, target, fragment))
+    return found
+
+
+def finish(pages: Mapping[str, PageLinks]) -> list[Problem]:
+    """Every broken link of the site, by page: the pages' own findings plus fragments."""
+    problems = []
+    for page, found in sorted(pages.items()):
+        reasons = list(found.broken)
+        for link, target, fragment in found.fragments:
+            if target in pages and fragment not in pages[target].ids:
+                reasons.append(f"broken link {link!r}: no element with id {fragment!r} on "
+                               f"{target}")
+        problems += [Problem(f"output/{page}", None, None, "", reason,
+                             "fix the template or the Markdown link") for reason in reasons]
+    return problems
+
+
+def check_links(files: dict[str, bytes], base_path: str, base_url: str) -> None:
+    """Raise ContentError listing every broken internal link or fragment, by page."""
+    site = Site(files, base_path, base_url)
+    pages = {p: inspect_page(p, d, site) for p, d in files.items() if p.endswith(".html")}
+    problems = finish(pages)
+    if problems:
+        raise ContentError(problems)
 
 
 def _target(page: str, link: str, base_path: str, base_url: str) -> str | None:
@@ -55,7 +125,7 @@ def _target(page: str, link: str, base_path: str, base_url: str) -> str | None:
         return page
     if path.startswith("/"):
         if not (path + "/").startswith(base_path) and path + "/" != base_path:
-            return "\0outside"
+            return _OUTSIDE
         rel = path[len(base_path):] if path.startswith(base_path) else ""
     else:
         folder = page.rpartition("/")[0]
@@ -64,46 +134,10 @@ def _target(page: str, link: str, base_path: str, base_url: str) -> str | None:
     return rel
 
 
-def _resolve(rel: str, files: dict[str, bytes]) -> str | None:
+def _resolve(rel: str, files: Collection[str]) -> str | None:
     """The rendered file a site-relative path is served from, if any."""
     for candidate in (rel, f"{rel}index.html" if rel.endswith("/") or not rel else None,
                       f"{rel}/index.html"):
         if candidate is not None and candidate in files:
             return candidate
     return None
-
-
-def check_links(files: dict[str, bytes], base_path: str, base_url: str) -> None:
-    """Raise ContentError listing every broken internal link or fragment, by page."""
-    pages = {p: _parse(d) for p, d in files.items() if p.endswith(".html")}
-    problems: list[Problem] = []
-    verdicts: dict[tuple[str, str], str] = {}  # most links repeat (nav, sources) on every page
-    for page, parsed in sorted(pages.items()):
-        for link in parsed.links:
-            # A site-absolute or absolute link means the same from every page.
-            key = ("" if link.startswith(("/", "http:", "https:")) else page, link)
-            reason = verdicts.get(key)
-            if reason is None:
-                reason = verdicts[key] = _broken(page, link, files, pages, base_path, base_url)
-            if reason:
-                problems.append(Problem(f"output/{page}", None, None, "",
-                                        f"broken link {link!r}: {reason}",
-                                        "fix the template or the Markdown link"))
-    if problems:
-        raise ContentError(problems)
-
-
-def _broken(page: str, link: str, files: dict[str, bytes], pages: dict[str, _Collector],
-            base_path: str, base_url: str) -> str:
-    rel = _target(page, link, base_path, base_url)
-    if rel is None:
-        return ""
-    if rel == "\0outside":
-        return f"points outside the site's base path {base_path!r}"
-    target = _resolve(rel, files)
-    if target is None:
-        return "no such page or file"
-    fragment = unquote(urlsplit(link).fragment)
-    if fragment and target in pages and fragment not in pages[target].ids:
-        return f"no element with id {fragment!r} on {target}"
-    return ""

@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 import markdown as md
@@ -37,6 +37,8 @@ MAX_WORKERS = 4
 """Most render processes (each holds a copy-on-write view of the whole site)."""
 CHUNK = 16
 """Pages per task handed to a worker."""
+T = TypeVar("T")
+
 MarkdownMemo = dict[tuple[str, str], str]
 """Rendered Markdown by (base path, text); owned by the caller, e.g. the dev server, whose
 rebuilds then skip unchanged text such as every other event on the chronology."""
@@ -168,11 +170,35 @@ def fingerprint(assets: Path) -> dict[str, tuple[str, bytes]]:
 
 
 def render(site: Site, outputs: list[Output], env: jinja2.Environment) -> dict[str, bytes]:
-    """Render every output to bytes; two outputs on one path is an error.
+    """Render every output to bytes in memory (the dev server compares them with the last
+    build's); two outputs on one path is an error."""
+    pages = render_each(outputs, env, _keep)
+    return {out.path: out.data if out.data is not None else pages[out.path] for out in outputs}
 
-    Above PARALLEL_MIN_PAGES templated outputs, pages render in forked worker processes; each
-    page's bytes do not depend on which process rendered it, and files keep the plan's order.
+
+def _keep(out: Output, data: bytes) -> bytes:
+    return data
+
+
+def render_each(outputs: list[Output], env: jinja2.Environment,
+                handle: Callable[[Output, bytes], T]) -> dict[str, T]:
+    """Render every templated output and pass its bytes to `handle`; return what `handle`
+    returned, by output path. Raw-data outputs are left to the caller.
+
+    From PARALLEL_MIN_PAGES templated outputs, pages render in forked worker processes and
+    `handle` runs there too, so a handle that writes the page and returns a small summary keeps
+    page bytes out of the parent. A page's bytes never depend on which process rendered it.
     """
+    _refuse_clashes(outputs)
+    todo = [out for out in outputs if out.data is None]
+    workers = _workers(len(todo))
+    if workers > 1:
+        return _render_forked(env, todo, workers, handle)
+    return {out.path: handle(out, _render_one(env, out)) for out in todo}
+
+
+def _refuse_clashes(outputs: list[Output]) -> None:
+    """Two outputs on one path is an error naming both."""
     claimed: dict[str, str] = {}
     for out in outputs:
         if out.path in claimed:
@@ -181,12 +207,6 @@ def render(site: Site, outputs: list[Output], env: jinja2.Environment) -> dict[s
                                         f"{out.template or 'data'})",
                                         "give one of the records another id")])
         claimed[out.path] = out.template or "data"
-    todo = [out for out in outputs if out.data is None]
-    workers = _workers(len(todo))
-    pages = _render_forked(env, todo, workers) if workers > 1 else [
-        _render_one(env, out) for out in todo]
-    rendered = iter(pages)
-    return {out.path: out.data if out.data is not None else next(rendered) for out in outputs}
 
 
 def _workers(pages: int) -> int:
@@ -204,37 +224,40 @@ def _workers(pages: int) -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
-_FORKED: tuple[jinja2.Environment, list[Output]] | None = None
-"""What forked workers render: set just before the fork, inherited, never pickled."""
+_FORKED: tuple[jinja2.Environment, list[Output], Callable[[Output, bytes], Any]] | None = None
+"""What forked workers render and how they handle it: set just before the fork and inherited
+(never pickled), since a Jinja environment and a handle closure cannot be sent to a process."""
 
 
-def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int) -> list[bytes]:
-    """Render `todo` in `workers` forked processes; results in `todo`'s order."""
+def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int,
+                   handle: Callable[[Output, bytes], T]) -> dict[str, T]:
+    """Render `todo` in `workers` forked processes; `handle`'s results by path."""
     import multiprocessing as mp
 
     global _FORKED
-    _FORKED = (env, todo)
+    _FORKED = (env, todo, handle)
     try:
         with mp.get_context("fork").Pool(workers) as pool:
             # Small chunks, in plan order: the big list pages come first and spread out.
             done = pool.imap_unordered(_render_chunk, range(0, len(todo), CHUNK), chunksize=1)
-            results: list[bytes] = [b""] * len(todo)
+            results: dict[str, T] = {}
             markdown = env.filters.get("markdown")
             for start, chunk, fresh in done:
-                results[start:start + len(chunk)] = chunk
+                for out, result in zip(todo[start:start + CHUNK], chunk, strict=True):
+                    results[out.path] = result
                 if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
                     markdown.memo.update(fresh)
-        return results
+        return {out.path: results[out.path] for out in todo}  # plan order, whatever finished when
     finally:
         _FORKED = None
 
 
-def _render_chunk(start: int) -> tuple[int, list[bytes], list[tuple[tuple[str, str], str]]]:
+def _render_chunk(start: int) -> tuple[int, list[Any], list[tuple[tuple[str, str], str]]]:
     assert _FORKED is not None
-    env, todo = _FORKED
-    pages = [_render_one(env, out) for out in todo[start:start + CHUNK]]
+    env, todo, handle = _FORKED
+    done = [handle(out, _render_one(env, out)) for out in todo[start:start + CHUNK]]
     markdown = env.filters.get("markdown")
-    return start, pages, markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
+    return start, done, markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
 
 
 def _render_one(env: jinja2.Environment, out: Output) -> bytes:

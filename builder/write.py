@@ -33,9 +33,33 @@ def safe_relpath(name: str) -> PurePosixPath:
     return path
 
 
-def write_site(files: Mapping[str, bytes], out: Path) -> int:
-    """Write `files` (relative path -> bytes) as the new content of `out`; return bytes written."""
-    paths = {name: safe_relpath(name) for name in files}
+class Stage:
+    """A new site being written into a temporary folder beside the output folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        """The temporary folder; it becomes the output folder when the stage completes."""
+        self.bytes = 0
+        """Bytes written so far (by this process)."""
+        self._made: set[PurePosixPath] = {PurePosixPath(".")}
+
+    def add(self, name: str, data: bytes) -> None:
+        """Write one file of the site (forked render workers call this too)."""
+        rel = safe_relpath(name)
+        if rel.parent not in self._made:
+            (self.folder / rel.parent).mkdir(parents=True, exist_ok=True)
+            self._made.add(rel.parent)
+        (self.folder / rel).write_bytes(data)
+        self.bytes += len(data)
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Stage]:
+    """Yield a Stage; swap it in as `out` if the block completes, else throw it away.
+
+    Nothing touches `out` until the swap, so an error, a kill or a full disk at any moment
+    leaves the previous site as it was.
+    """
     out = out.absolute()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +70,9 @@ def write_site(files: Mapping[str, bytes], out: Path) -> int:
         _refuse_foreign(out)
         tmp = Path(_mkdtemp(out))
         try:
-            total = _write_tree(files, paths, tmp)
+            yield Stage(tmp)
+            (tmp / MARKER).write_bytes(b"")
+            os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a web server must be able to read it
             _swap(tmp, out)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -55,7 +81,15 @@ def write_site(files: Mapping[str, bytes], out: Path) -> int:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return total
+
+
+def write_site(files: Mapping[str, bytes], out: Path) -> int:
+    """Write `files` (relative path -> bytes) as the new content of `out`; return bytes written."""
+    for name in files:
+        safe_relpath(name)  # refuse before creating anything
+    with staged(out) as stage:
+        _write_tree(files, stage)
+    return stage.bytes
 
 
 def update_files(files: Mapping[str, bytes], removed: list[str], out: Path) -> int:
@@ -83,21 +117,9 @@ def _mkdtemp(out: Path) -> str:
                           "the previous site is unchanged") from None
 
 
-def _write_tree(files: Mapping[str, bytes], paths: Mapping[str, PurePosixPath],
-                tmp: Path) -> int:
-    (tmp / MARKER).write_bytes(b"")
-    total = 0
-    made: set[PurePosixPath] = set()
+def _write_tree(files: Mapping[str, bytes], stage: Stage) -> None:
     for name in sorted(files):
-        rel = paths[name]
-        if rel.parent not in made:
-            (tmp / rel.parent).mkdir(parents=True, exist_ok=True)
-            made.add(rel.parent)
-        data = files[name]
-        (tmp / rel).write_bytes(data)
-        total += len(data)
-    os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a web server must be able to read it
-    return total
+        stage.add(name, files[name])
 
 
 def _refuse_foreign(out: Path) -> None:

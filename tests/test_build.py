@@ -104,12 +104,12 @@ KILL_MID_WRITE = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
     import builder.write as w
-    real = w._write_tree
-    def half(files, paths, tmp):
-        names = sorted(files)[: len(files) // 2]
-        real({n: files[n] for n in names}, paths, tmp)
-        os.kill(os.getpid(), signal.SIGKILL)
-    w._write_tree = half
+    real = w.Stage.add
+    def add(self, name, data):
+        real(self, name, data)
+        if self.bytes > 20_000:  # part of the site is written: die here
+            os.kill(os.getpid(), signal.SIGKILL)
+    w.Stage.add = add
     from builder.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
@@ -164,3 +164,31 @@ def test_read_only_location_is_a_clean_error(tmp_path: Path) -> None:  # pragma:
     result = run_cli(site, "build", "--out", str(locked / "out"))
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot ")
+
+
+def test_broken_link_fails_before_the_swap(site: Path) -> None:
+    assert run_cli(site, "build").returncode == 0
+    before = tree(site / "output")
+    page = site / "content" / "pages" / "methodology.md"
+    page.write_text(page.read_text() + "\nSee [nowhere](/no-such-page/).\n")
+    result = run_cli(site, "build")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "output/methodology/index.html: broken link '/no-such-page/': no such page or file; "
+        "fix the template or the Markdown link")
+    assert tree(site / "output") == before
+    assert not list(site.glob(".output.tmp-*"))
+
+
+def test_forked_rendering_writes_the_same_bytes(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import builder.render
+    from builder.build import build
+
+    site = make_site(tmp_path)
+    build(site, out=tmp_path / "serial")
+    monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)  # fork even for this site
+    monkeypatch.setattr(builder.render, "CHUNK", 3)
+    (site / ".build-cache").rename(tmp_path / "old-cache")  # and render Markdown afresh
+    build(site, out=tmp_path / "forked")
+    assert tree(tmp_path / "forked") == tree(tmp_path / "serial")

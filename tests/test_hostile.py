@@ -178,7 +178,7 @@ def test_full_disk_keeps_the_old_site(site: Path, monkeypatch: pytest.MonkeyPatc
     def full(*args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(writer, "_write_tree", full)
+    monkeypatch.setattr(writer.Stage, "add", full)
     with pytest.raises(OutputError, match="No space left on device; the previous site is"):
         build(site)
     assert (site / "output" / "index.html").read_bytes() == before
