@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from . import models as m
 from .site import Site
@@ -55,7 +56,9 @@ def to_csv(table: Table) -> bytes:
 def to_json(table: Table) -> bytes:
     """A JSON array of objects keyed by column name (deterministic)."""
     items = [dict(zip(table.columns, row, strict=True)) for row in table.rows]
-    return json.dumps(items, indent=1, ensure_ascii=False).encode() + b"\n"
+    # msgspec's C encoder writes the same bytes as json.dumps(indent=1, ensure_ascii=False),
+    # whose indenting encoder is pure Python and ~10x slower on the big tables.
+    return msgspec.json.format(msgspec.json.encode(items), indent=1) + b"\n"
 
 
 def _plain(value: Cell) -> Cell:

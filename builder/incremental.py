@@ -140,6 +140,8 @@ def content_deps(path: str, site: Site, inputs: Iterable[str],
         return frozenset(f for f in _citing(site, parts[1], cited) | shared if f)
     if len(parts) == 2 and parts[1] == "index.html" and parts[0] in r.pages:
         return frozenset({f"content/pages/{parts[0]}.md", *shared})
+    if isinstance(inputs, frozenset):  # already the content files (see Rebuilder._all_deps)
+        return inputs
     return frozenset(n for n in inputs if _is_content(n))  # lists and the home page: anything
 
 
@@ -298,7 +300,7 @@ class Rebuilder:
         site = make_site(validate(load_site(self.root, self.cache), self.root), self.base_url)
         outputs = self._plan(site)
         cited = cited_sources(site)
-        deps = {o.path: self._deps(o, site, snapshot, cited) for o in outputs}
+        deps = self._all_deps(outputs, site, snapshot, cited)
         changed = changed_files(self.good, snapshot)
         first = not self.digests
         unique = len(deps) == len(outputs)  # else render all, so render() reports the clash
@@ -323,21 +325,33 @@ class Rebuilder:
 
     def _plan(self, site: Site) -> list[Output]:
         templates = self.root / "templates"
-        self.env.filters["markdown"] = MarkdownFilter(site.base_path, self.markdown)
+        current = self.env.filters.get("markdown")
+        if not (isinstance(current, MarkdownFilter) and current.base_path == site.base_path):
+            # One filter for the server's life: its Markdown converter costs ~40 ms to build.
+            self.env.filters["markdown"] = MarkdownFilter(site.base_path, self.markdown)
         compile_all(self.env, templates)  # the environment recompiles only changed templates
         assets = fingerprint(self.root / "assets")
         outputs = plan(site, {name: path for name, (path, _) in assets.items()})
         return outputs + [Output(path, data=data, deps=frozenset({f"assets/{name}"}))
                           for name, (path, data) in assets.items()]
 
-    def _deps(self, output: Output, site: Site, snapshot: Snapshot,
-              cited: dict[str, set[str]]) -> frozenset[str]:
-        if output.template is None:
-            return output.deps if output.path.startswith("assets/") else frozenset(
-                n for n in snapshot if _is_content(n))
-        assets = {n for n in snapshot if n.startswith("assets/")}  # fingerprinted URLs
-        return (content_deps(output.path, site, snapshot, cited)
-                | template_deps(self.env, output.template, self.refs) | assets)
+    def _all_deps(self, outputs: list[Output], site: Site, snapshot: Snapshot,
+                  cited: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+        """Input files of every output. What many outputs share (all content, the assets,
+        a template's includes) is worked out once per rebuild, not once per page."""
+        content = frozenset(n for n in snapshot if _is_content(n))
+        assets = frozenset(n for n in snapshot if n.startswith("assets/"))  # fingerprinted URLs
+        templates: dict[str, frozenset[str]] = {}
+        deps: dict[str, frozenset[str]] = {}
+        for out in outputs:
+            if out.template is None:
+                deps[out.path] = out.deps if out.path.startswith("assets/") else content
+                continue
+            if out.template not in templates:
+                templates[out.template] = template_deps(self.env, out.template, self.refs)
+            deps[out.path] = (content_deps(out.path, site, content, cited)
+                              | templates[out.template] | assets)
+        return deps
 
 
 def _is_page(output: Output) -> bool:
