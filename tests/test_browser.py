@@ -205,6 +205,27 @@ def test_matrix_sorts_from_the_keyboard(browser: Any, server: str) -> None:
     context.close()
 
 
+def test_focused_cell_is_not_hidden_under_the_sticky_column(browser: Any, server: str) -> None:
+    """At 320 px, tabbing through the matrix scrolls its region so that the focused link is
+    never covered by the sticky force column (WCAG 2.4.11, focus not obscured)."""
+    context = browser.new_context(viewport={"width": 320, "height": 640},
+                                  java_script_enabled=False)  # the plain table
+    page = context.new_page()
+    page.goto(server + "matrix/")
+    page.focus("#matrix tbody tr:first-child td:last-child a")  # scrolls the region right
+    page.focus("#matrix tbody tr:first-child td:nth-child(3) a")  # then back towards the left
+    box = page.evaluate("""() => {
+        const cell = document.activeElement.getBoundingClientRect();
+        const sticky = document.querySelector('#matrix tbody tr:first-child th')
+                                .getBoundingClientRect();
+        const region = document.activeElement.closest('[role=region]');
+        return {cell: cell.left, sticky: sticky.right, scrolled: region.scrollLeft};
+    }""")
+    assert box["scrolled"] > 0, "the region did not scroll"
+    assert box["cell"] >= box["sticky"] - 1, box
+    context.close()
+
+
 def test_no_request_leaves_the_site(browser: Any, server: str) -> None:
     """No page asks any other host for anything (no CDN, font or analytics)."""
     context = browser.new_context()
