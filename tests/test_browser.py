@@ -226,6 +226,28 @@ def test_focused_cell_is_not_hidden_under_the_sticky_column(browser: Any, server
     context.close()
 
 
+def test_print_shows_citations_and_forced_colours_keep_marks(browser: Any, server: str) -> None:
+    """Printed, a force page hides navigation and prints each citation's target; in forced
+    colours, tags keep a visible border and chart bars take the text colour."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.emulate_media(media="print")
+    page.goto(server + "forces/hampshire/")
+    assert not page.is_visible(".site-header nav")
+    after = page.evaluate("""() => getComputedStyle(document.querySelector('a.cite'), '::after')
+                                    .content""")
+    assert "/sources/" in after, after
+    page.emulate_media(media="screen", forced_colors="active")
+    page.goto(server)
+    styles = page.evaluate("""() => {
+        const bar = document.querySelector('.chart-bar');
+        const text = getComputedStyle(document.body).color;
+        return {bar: bar && getComputedStyle(bar).fill, text};
+    }""")
+    assert styles["bar"] == styles["text"], styles
+    context.close()
+
+
 def test_no_request_leaves_the_site(browser: Any, server: str) -> None:
     """No page asks any other host for anything (no CDN, font or analytics)."""
     context = browser.new_context()
