@@ -23,6 +23,7 @@ import jinja2
 import jinja2.meta
 import msgspec
 
+from . import links
 from . import models as m
 from .errors import ContentError, SiteError
 from .load import IGNORED, Cache, load_site
@@ -263,6 +264,8 @@ class Rebuilder:
         """Output path -> input files, as of the last good build."""
         self.digests: dict[str, str] = {}
         """Output path -> digest of the bytes on disk."""
+        self.links: dict[str, links.PageLinks] = {}
+        """HTML page -> its ids and links, as of the last good build (for the link check)."""
         self.problems: list[str] = []
         """Messages of the current failure; empty when the last build was good."""
         self.started = False
@@ -307,6 +310,7 @@ class Rebuilder:
         todo = [o for o in outputs if first or not unique or o.path not in self.deps
                 or (deps[o.path] | self.deps[o.path]) & changed]
         files = render(site, todo, self.env)
+        self.links = self._check_links(site, files, deps)  # before writing: keep the good site
         new = {name: hashlib.blake2b(data, digest_size=16).hexdigest()
                for name, data in files.items()}
         if first:
@@ -322,6 +326,19 @@ class Rebuilder:
         self.digests.update(new)
         self.deps, self.good = deps, snapshot
         return sum(1 for o in todo if _is_page(o)), sum(1 for o in outputs if _is_page(o)), written
+
+    def _check_links(self, site: Site, files: dict[str, bytes],
+                     deps: dict[str, frozenset[str]]) -> dict[str, links.PageLinks]:
+        """The build's link check, as `build` runs it: re-rendered pages are read again, the
+        others keep what was found last time; a broken link fails the rebuild."""
+        where = links.Site(frozenset(deps), site.base_path, site.base_url)
+        pages = {p: found for p, found in self.links.items() if p in deps}
+        pages |= {p: links.inspect_page(p, data, where) for p, data in files.items()
+                  if p.endswith(".html")}
+        problems = links.finish(pages)
+        if problems:
+            raise ContentError(problems)
+        return pages
 
     def _plan(self, site: Site) -> list[Output]:
         templates = self.root / "templates"

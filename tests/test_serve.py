@@ -311,3 +311,18 @@ def test_incremental_equals_full_build_on_the_real_site(tmp_path: Path) -> None:
         full = _full(root, tmp_path / "full")
         shutil.rmtree(tmp_path / "full")
         assert sorted(k for k in inc.keys() | full.keys() if inc.get(k) != full.get(k)) == [], name
+
+
+def test_broken_link_shows_the_overlay_and_keeps_the_site(server: Running) -> None:
+    page = server.root / "content" / "pages" / "methodology.md"
+    good = page.read_text()
+    page.write_text(good + "\nSee [nowhere](/no-such-page/).\n")
+    overlay = 'id="builder-errors"'
+    wait_for(lambda: overlay in get(server.url("/methodology/"))[1], CHANGE_TIMEOUT,
+             "the overlay", server)
+    status, body = get(server.url("/methodology/"))
+    assert status == 200 and "broken link &#x27;/no-such-page/&#x27;" in body
+    assert "nowhere" not in body  # the last good page, not the broken one
+    page.write_text(good)
+    wait_for(lambda: overlay not in get(server.url("/methodology/"))[1], CHANGE_TIMEOUT,
+             "the overlay to go", server)
