@@ -1,7 +1,7 @@
 """Views: one function per page kind builds the context its template sees.
 
 Templates receive plain values and these helpers only; they never reach into the loader.
-Charts and data downloads are computed here too, from the same records the pages show.
+Charts (chartviews.py) and data downloads are built from the same records the pages show.
 """
 
 from __future__ import annotations
@@ -9,23 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
-
-from . import charts
 from . import downloads as dl
 from . import models as m
+from .chartviews import Chart, build_charts, chart_table, timeline_chart
 from .render import Output
-from .site import PAGE_KIND, Owned, Site, date_order, path_for
-
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-
-#: The event kinds as words (the chronology shows the kind as text, never colour alone).
-KIND_LABELS = {
-    "attack": "Attack", "threat-level": "Threat level", "force-announcement": "Force announcement",
-    "operation": "Operation", "policy": "Policy", "report": "Report",
-    "security-measure": "Security measure", "consultation": "Consultation",
-}
+from .site import PAGE_KIND, Site, date_order, path_for
+from .text import KIND_LABELS, figure_value, human_date, number, sentence
 
 #: Order in which citation kinds are listed on a source's page.
 CITATION_KINDS = ["statement", "figure", "event", "position", "person", "alliance"]
@@ -42,68 +31,6 @@ class Nav:
 
 
 @dataclass(frozen=True)
-class ChartSpec:
-    """How to chart one figure series: presentation only, every number comes from records."""
-
-    series: str
-    """The figures' `series` id."""
-    title: str
-    """Chart title."""
-    label: str
-    """Figure field naming each bar: 'period' or 'counts'."""
-    takeaway: str
-    """'change' (first to last) or 'share' (largest part, of a total figure)."""
-    reverse: bool = False
-    """Draw the figures in reverse file order (oldest first)."""
-    total: str | None = None
-    """Id of a figure giving the total, for 'share'."""
-
-
-CHART_SPECS = [
-    ChartSpec("hampshire-armed-operations", "Armed police operations by Hampshire Police",
-              label="period", takeaway="change", reverse=True),
-    ChartSpec("derbyshire-poll", "Derbyshire Armed Response Unit's Twitter poll on armed patrols",
-              label="counts", takeaway="share", total="derbyshire-poll-responses"),
-]
-
-
-@dataclass(frozen=True)
-class ChartRow:
-    """One row of a chart's data table."""
-
-    label: str
-    """What the bar shows."""
-    value: str
-    """The value as written."""
-    figure: m.Figure
-    """The figure behind it (for its source)."""
-    url: str
-    """Site-relative path of the figure on its owner's page."""
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart ready for the `chart` macro: SVG, takeaway, data table and CSV download."""
-
-    id: str
-    """Element id prefix (the series id)."""
-    title: str
-    """Chart title."""
-    takeaway: str
-    """One visible line saying what the chart shows."""
-    svg: Markup
-    """The inline SVG."""
-    rows: list[ChartRow]
-    """Data-table alternative."""
-    sources: list[str]
-    """Source ids of the figures."""
-    owner: str
-    """Id of the force, organisation or alliance holding the figures."""
-    csv: str
-    """Site-relative path of the CSV download."""
-
-
-@dataclass(frozen=True)
 class Cell:
     """One matrix cell."""
 
@@ -115,98 +42,6 @@ class Cell:
     """The cited position."""
     sort: int
     """Order of the value within the attribute (for sorting)."""
-
-
-def human_date(date: m.DateInfo) -> str:
-    """'22 March 2017', 'around December 2016 (date inferred)', '2017'."""
-    parts = date.value.split("-")
-    if len(parts) == 3:
-        text = f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    elif len(parts) == 2:
-        text = f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    else:
-        text = parts[0]
-    if date.approximate:
-        text = f"around {text}"
-    if date.inferred:
-        text += " (date inferred)"
-    return text
-
-
-def number(value: float) -> str:
-    """283 -> '283'; 2280 -> '2,280'; 2.5 -> '2.5'."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-
-
-def figure_value(f: m.Figure) -> str:
-    """'more than 500 people', '90 per cent', '£125,000'."""
-    prefix = {"more-than": "more than ", "up-to": "up to ", "about": "about "}.get(f.qualifier, "")
-    if f.unit == "GBP":
-        return f"{prefix}£{number(f.value)}"
-    return f"{prefix}{number(f.value)} {f.unit}"
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def build_charts(site: Site) -> dict[str, Chart]:
-    """A chart per configured series that has figures, by series id."""
-    out: dict[str, Chart] = {}
-    for spec in CHART_SPECS:
-        owned = site.series.get(spec.series, [])
-        if not owned:
-            continue
-        owned = list(reversed(owned)) if spec.reverse else list(owned)
-        figs = [o.item for o in owned]
-        assert all(isinstance(f, m.Figure) for f in figs)
-        rows = [ChartRow(_sentence(getattr(f, spec.label) or f.counts), figure_value(f), f,
-                         _figure_path(o)) for o, f in zip(owned, figs, strict=True)]
-        desc = "Bar chart. " + "; ".join(f"{r.label}: {r.value}" for r in rows) + "."
-        svg = charts.bar_chart(spec.series, spec.title, desc,
-                               [charts.Bar(r.label, r.figure.value, r.value) for r in rows])
-        out[spec.series] = Chart(
-            spec.series, spec.title, _takeaway(site, spec, figs), svg, rows,
-            sorted({f.source for f in figs}), owned[0].owner, f"data/chart-{spec.series}.csv")
-    return out
-
-
-def _takeaway(site: Site, spec: ChartSpec, figs: list[Any]) -> str:
-    if spec.takeaway == "change":
-        first, last = figs[0], figs[-1]
-        trend = "Up" if last.value > first.value else "Down"
-        return (f"{trend} from {figure_value(first)} {first.period or ''} to "
-                f"{number(last.value)} in {last.period or 'the latest period'}.")
-    top = max(figs, key=lambda f: f.value)
-    total = site.figures.get(spec.total or "")
-    suffix = f" (of {figure_value(total.item)} in all)" if total else ""  # type: ignore[arg-type]
-    return f"{figure_value(top)}: {top.counts}{suffix}."
-
-
-def _figure_path(o: Owned) -> str:
-    return path_for(PAGE_KIND[o.owner_kind], o.owner, o.item.id)
-
-
-def chart_table(chart: Chart) -> dl.Table:
-    """A chart's data as a downloadable table."""
-    rows: list[list[dl.Cell]] = [[r.figure.id, r.label, r.figure.value, r.figure.unit,
-                                  r.figure.source, r.figure.evidence] for r in chart.rows]
-    return dl.Table(f"chart-{chart.id}", chart.title,
-                    ["figure_id", "label", "value", "unit", "source", "evidence"], rows)
-
-
-def timeline_chart(site: Site) -> Markup:
-    """The chronology strip: each event on a time axis, in a lane named by its kind."""
-    marks = [charts.Mark(e.date.value, KIND_LABELS[e.kind],
-                         len(e.date.value) == 10 and not e.date.approximate
-                         and not e.date.inferred) for e in site.events]
-    years = sorted({e.date.value[:4] for e in site.events})
-    desc = (f"Timeline of {len(marks)} events from {years[0]} to {years[-1]}, one row per kind "
-            "of event. Filled circles are dates the articles state; hollow circles are "
-            "approximate, inferred or known only to the month or year. The list below gives "
-            "every event in order.") if years else "No events."
-    return charts.timeline("timeline", "Events by date and kind", desc, marks) if marks \
-        else Markup("")
 
 
 def matrix_rows(site: Site) -> list[tuple[m.Force, list[Cell]]]:
@@ -242,7 +77,7 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
     return {
         "site": site.records.config, "base_path": base, "base_url": site.base_url,
         "url": url, "asset": asset, "human_date": human_date, "number": number,
-        "figure_value": figure_value, "kind_labels": KIND_LABELS, "sentence": _sentence,
+        "figure_value": figure_value, "kind_labels": KIND_LABELS, "sentence": sentence,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
         "updated": updated, "updated_text": human_date(m.DateInfo(value=updated)),
