@@ -19,6 +19,9 @@ from .yamlread import Path_
 
 T = TypeVar("T")
 
+Located = list[tuple[Any, Document, Path_]]
+"""Typed records of one kind, each with its document and its path inside it."""
+
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _STEP = re.compile(r"\.(\w+)|\[(\d+)\]")
 

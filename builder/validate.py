@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import models as m
-from .convert import convert, locate, problem
+from .convert import Located, convert, locate, problem
 from .errors import ContentError, Problem
-from .load import Document, Loaded, LoadError, read_text
-from .quotes import mismatch, normalise
+from .load import Document, Loaded
+from .quotes import check_quotes
 from .yamlread import Path_
 
 
@@ -99,7 +99,7 @@ def validate(loaded: Loaded, root: Path) -> Records:
     # reported again (c.failed), so every message points at a real mistake.
     records = _assemble(config, kinds, pages)
     _check_references(records, kinds, c)
-    warnings = _check_quotes(records, kinds, root, c)
+    warnings = check_quotes(config.sources_archive, root, kinds, c.problems)
     if c.problems:
         raise ContentError(c.problems)
     return replace(records, warnings=warnings)
@@ -108,8 +108,6 @@ def validate(loaded: Loaded, root: Path) -> Records:
 BODIES = ("forces", "organisations", "alliances")
 """Record kinds whose files may hold statements and figures, and whom people speak for."""
 
-Located = list[tuple[object, Document, Path_]]
-"""Typed records of one kind, each with its document and its path inside it."""
 
 
 def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
@@ -310,47 +308,3 @@ def _check_date(date: m.DateInfo | None, doc: Document, path: Path_, c: _Collect
     if not date.inferred and not date.stated:
         c.problems.append(problem(doc, path, "a date must be stated or inferred",
                                   "add 'stated:' with the article's words, or 'inferred: true'"))
-
-
-def _check_quotes(r: Records, kinds: dict[str, Located], root: Path,
-                  c: _Collector) -> list[str]:
-    """Check every verbatim field against its article; warn once if the archive is absent."""
-    setting = r.config.sources_archive
-    archive = (root / setting).resolve() if setting else None
-    if archive is None or not archive.is_dir():
-        where = f"'{setting}' not found" if setting else "not configured"
-        return [f"warning: sources archive {where}; quotes were not checked"]
-    texts: dict[str, str] = {}
-    for s, doc, path in kinds["sources"]:
-        try:
-            texts[s.id] = normalise(read_text(archive / s.file, f"{setting}/{s.file}"))
-        except LoadError:
-            c.problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
-                                      f"archive {setting}", "fix the file name"))
-    for s, doc, path in kinds["sources"]:
-        if s.publisher_evidence:
-            _verbatim(s.publisher_evidence, s.id, texts, doc, (*path, "publisher_evidence"), c)
-    for s, doc, path in kinds["statements"]:
-        quote = [s.quote] if isinstance(s.quote, str) else s.quote
-        for i, para in enumerate(quote):
-            where = (*path, "quote") if isinstance(s.quote, str) else (*path, "quote", i)
-            _verbatim(para, s.source, texts, doc, where, c)
-    for kind in ("figures", "events", "people", "alliances"):
-        for x, doc, path in kinds[kind]:
-            _verbatim(x.evidence, x.source, texts, doc, (*path, "evidence"), c)
-    for f, doc, path in kinds["forces"]:
-        for key, pos in f.positions.items():
-            if pos.evidence:
-                _verbatim(pos.evidence, pos.source, texts, doc,
-                          (*path, "positions", key, "evidence"), c)
-    return []
-
-
-def _verbatim(quote: str, source: str, texts: dict[str, str], doc: Document, path: Path_,
-              c: _Collector) -> None:
-    if source not in texts:
-        return  # an unknown source is already reported
-    why = mismatch(normalise(quote), texts[source])
-    if why:
-        c.problems.append(problem(doc, path, f"quote {why} (source '{source}')",
-                                  "copy the words exactly from the article"))
