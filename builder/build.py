@@ -14,7 +14,7 @@ from . import render as render_module
 from .cache import cache_path
 from .errors import ContentError, Problem
 from .hosting import hosting_outputs
-from .load import Cache, Loaded, load_site, stored_entries
+from .load import Cache, Loaded, load_site
 from .render import (
     MarkdownFilter,
     MarkdownMemo,
@@ -47,7 +47,7 @@ class Report:
 def check(root: Path, strict: bool = False, cache: Cache | None = None) -> Report:
     """Validate the content; write nothing."""
     start = time.perf_counter()
-    records = _records(root, strict, _load(root, cache))
+    records, _ = _load_records(root, strict, cache)
     ms = (time.perf_counter() - start) * 1000
     count = len(records.forces) + len(records.sources) + len(records.events)
     return Report(f"ok: {len(records.forces)} forces, {len(records.sources)} sources, "
@@ -59,11 +59,9 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
           strict: bool = False, cache: Cache | None = None) -> Report:
     """Build the site into `out` (default root/output), replacing it only when complete."""
     t0 = time.perf_counter()
-    loaded = _load(root, cache)
-    tl = time.perf_counter()
-    records = _records(root, strict, loaded)
-    del loaded  # the raw documents are not needed past validation: free them for rendering
+    records, reading = _load_records(root, strict, cache)
     t1 = time.perf_counter()
+    tl = t0 + reading  # files are read as validation asks for them: report the two apart
     site = make_site(records, base_url)
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = disk.load(memo_file)
@@ -84,18 +82,23 @@ CACHE_DIR = ".build-cache"
 """Folder under the site root for caches that only make builds faster (git-ignored)."""
 
 
-def _load(root: Path, cache: Cache | None) -> Loaded:
-    """Load the site; a one-off build (no `cache` from a dev server) reuses parses on disk."""
+def _load_records(root: Path, strict: bool, cache: Cache | None) -> tuple[Records, float]:
+    """Load and validate; return the records and the seconds spent reading files.
+
+    A dev server passes its `cache` of parsed documents. A one-off build instead reads each
+    file lazily as validation converts it (so the raw data of a big site is never all in
+    memory), takes unchanged files' data from the parse cache on disk, and writes the cache
+    afresh as it goes.
+    """
     if cache is not None:
-        return load_site(root, cache)
+        loaded = load_site(root, cache)
+        return _records(root, strict, loaded), loaded.reading.seconds
     stored_file = cache_path(root, "parse", Path(yamlread.__file__))
     stored = disk.load(stored_file)
-    local: Cache = {}
-    loaded = load_site(root, local, stored)
-    fresh = stored_entries(local)
-    if fresh.keys() != stored.keys():
-        disk.save(stored_file, fresh)
-    return loaded
+    with disk.recorder(stored_file) as remember:
+        loaded = load_site(root, stored=stored, lazy=True, remember=remember)
+        records = _records(root, strict, loaded)
+    return records, loaded.reading.seconds
 
 
 def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None

@@ -13,6 +13,7 @@ import marshal
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import markdown
 import nh3
 import yaml
 
-FORMAT = 1
+FORMAT = 2
 """Bump when what a cache stores changes shape."""
 
 
@@ -38,21 +39,63 @@ def cache_path(root: Path, name: str, *producers: Path) -> Path:
 
 
 def load(path: Path) -> dict[Any, Any]:
-    """The cache's entries, or {} if it is missing or unreadable."""
+    """The cache's entries, or {} if it is missing or unreadable.
+
+    A cache file is a run of marshalled (key, value) pairs, so it can be written one entry at
+    a time (see `recorder`) without holding them all.
+    """
+    entries: dict[Any, Any] = {}
     try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
+        with path.open("rb") as handle:
+            while True:
+                try:
+                    key, value = marshal.load(handle)
+                except EOFError:
+                    return entries
+                entries[key] = value
+    except (OSError, ValueError, TypeError):
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def save(path: Path, entries: dict[Any, Any]) -> None:
-    """Replace the cache file atomically; give up silently if it cannot be written."""
-    with contextlib.suppress(OSError, ValueError):
+    """Replace the cache file with `entries`; give up silently if it cannot be written."""
+    with recorder(path) as keep:
+        for key, value in entries.items():
+            keep(key, value)
+
+
+@contextlib.contextmanager
+def recorder(path: Path) -> Iterator[Callable[[Any, Any], None]]:
+    """Yield keep(key, value), which writes one entry to a new cache file; the file replaces
+    the old cache when the block completes, and is discarded if it raises."""
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(marshal.dumps(entries))
+    except OSError:  # an unwritable cache only costs speed
+        yield lambda key, value: None
+        return
+    handle = os.fdopen(fd, "wb")
+    broken = False
+
+    def keep(key: Any, value: Any) -> None:
+        nonlocal broken
+        if not broken:
+            try:
+                marshal.dump((key, value), handle)
+            except (OSError, ValueError):
+                broken = True
+
+    try:
+        yield keep
+    except BaseException:
+        handle.close()
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    handle.close()
+    if broken:
+        Path(tmp).unlink(missing_ok=True)
+        return
+    with contextlib.suppress(OSError):
         os.replace(tmp, path)
         for stale in path.parent.glob(f"{path.name.split('-', 1)[0]}-*.marshal"):
             if stale != path:

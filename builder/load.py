@@ -7,6 +7,8 @@ path to its line and column, so later stages can point at the exact place of a p
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -131,12 +133,23 @@ class Loaded:
 
     config: Document | None
     """site.yaml, or None when it could not be read."""
-    records: dict[str, list[Document]]
-    """Content documents by kind key of `models.FILE_KINDS`, sorted by path."""
+    records: dict[str, Iterable[Document]]
+    """Content documents by kind key of `models.FILE_KINDS`, sorted by path: lists, or with
+    `lazy=True` one-pass iterators that read each file as it is consumed."""
     pages: list[Document]
     """Markdown pages under content/pages/, sorted by path."""
     problems: list[Problem]
-    """Files that could not be read or parsed."""
+    """Files that could not be read or parsed (lazy records add theirs as they are read)."""
+    reading: Reading = field(default_factory=lambda: Reading())
+    """Time spent reading and parsing so far (lazy records add theirs as they are read)."""
+
+
+@dataclass
+class Reading:
+    """A running total, so a build can report reading apart from the validation it feeds."""
+
+    seconds: float = 0.0
+    """Seconds spent reading and parsing files."""
 
 
 YAML_DIRS = ("sources", "forces", "organisations", "alliances", "timeline")
@@ -147,31 +160,33 @@ Cache = dict[str, tuple[str, Document]]
 """Parse cache: shown path -> (content digest, parsed document); owned by the caller."""
 Stored = dict[str, Any]
 """Data of parsed YAML texts by content digest, as kept on disk between builds."""
+Remember = Callable[[str, Any], None]
+"""Told (content digest, data) of each YAML file a build reads."""
 
 
-def stored_entries(cache: Cache) -> Stored:
-    """What to keep on disk after a build: the data of every YAML file it read."""
-    return {key: doc.data for shown, (key, doc) in cache.items() if not shown.endswith(".md")}
-
-
-def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = None) -> Loaded:
+def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = None, *,
+              lazy: bool = False, remember: Remember | None = None) -> Loaded:
     """Read site.yaml and every content file under root/content.
 
     `cache` keeps parsed documents across rebuilds in one process; `stored` (from disk, see
-    cache.py) holds the data of YAML texts parsed by earlier builds, by content digest.
+    cache.py) holds the data of YAML texts parsed by earlier builds, by content digest, and
+    `remember(digest, data)` is told of every YAML file read, to keep on disk for the next.
+    With `lazy`, record files are read one at a time as validation consumes them, so a big
+    site's raw data is never all in memory at once (a one-off build's peak memory).
     """
     cache = {} if cache is None else cache
     stored = {} if stored is None else stored
+    reading = Reading()
+    read = _Reader(cache, stored, remember, lazy, reading)
     problems: list[Problem] = []
-    config = _load_one(root / "site.yaml", "site.yaml", cache, stored, problems,
-                       markdown=False)
+    config = read.one(root / "site.yaml", "site.yaml", problems, markdown=False)
     content = root / "content"
-    records: dict[str, list[Document]] = {}
+    records: dict[str, Iterable[Document]] = {}
     pages: list[Document] = []
     if not content.is_dir():
         problems.append(Problem("content", None, None, "", "content folder is missing",
                                 "create content/ beside site.yaml"))
-        return Loaded(config, records, pages, problems)
+        return Loaded(config, records, pages, problems, reading)
     for entry in sorted(content.iterdir()):
         name = entry.name
         if name in IGNORED or name.startswith("."):
@@ -179,22 +194,20 @@ def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = No
         if entry.is_dir() and name in YAML_DIRS:
             files = sorted(entry.glob("*.y*ml"))
             _warn_strays(root, entry, {f.name for f in files}, problems)
-            docs = [_load_one(f, _shown(root, f), cache, stored, problems, False) for f in files]
-            records[name] = [d for d in docs if d is not None]
+            records[name] = read.many(root, files, problems)
         elif entry.is_dir() and name == "pages":
             files = sorted(entry.glob("*.md"))
             _warn_strays(root, entry, {f.name for f in files}, problems)
-            docs = [_load_one(f, _shown(root, f), cache, stored, problems, True) for f in files]
+            docs = [read.one(f, _shown(root, f), problems, markdown=True) for f in files]
             pages = [d for d in docs if d is not None]
         elif entry.is_file() and name in YAML_FILES:
-            doc = _load_one(entry, _shown(root, entry), cache, stored, problems, False)
-            records[name] = [doc] if doc is not None else []
+            records[name] = read.many(root, [entry], problems)
         else:
             known = ", ".join([*(d + "/" for d in YAML_DIRS), *YAML_FILES, "pages/"])
             problems.append(Problem(_shown(root, entry), None, None, "",
                                     "not a known content file or folder",
                                     f"content/ holds {known}"))
-    return Loaded(config, records, pages, problems)
+    return Loaded(config, records, pages, problems, reading)
 
 
 def _shown(root: Path, path: Path) -> str:
@@ -208,23 +221,53 @@ def _warn_strays(root: Path, folder: Path, taken: set[str], problems: list[Probl
                                     "records are .yaml files and pages are .md files"))
 
 
-def _load_one(path: Path, shown: str, cache: Cache, stored: Stored, problems: list[Problem],
-              markdown: bool) -> Document | None:
-    try:
-        text = read_text(path, shown)
-        key = digest(text)
-        hit = cache.get(shown)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        if markdown:
-            doc = parse_front_matter(text, shown)
-        elif key in stored:  # parsed by an earlier build: same text, same data
-            doc = Document(shown, stored[key], text)
-        else:
-            doc = parse_yaml(text, shown)
-    except LoadError as exc:
-        problems.append(exc.problem)
-        cache.pop(shown, None)
-        return None
-    cache[shown] = (key, doc)
-    return doc
+class _Reader:
+    """Reads files into Documents through the caches, eagerly or lazily."""
+
+    def __init__(self, cache: Cache, stored: Stored, remember: Remember | None,
+                 lazy: bool, reading: Reading) -> None:
+        self.cache = cache
+        self.stored = stored
+        self.remember = remember
+        self.lazy = lazy
+        self.reading = reading
+
+    def many(self, root: Path, files: list[Path], problems: list[Problem]
+             ) -> Iterable[Document]:
+        """The documents of `files`: a list, or a one-pass iterator when lazy."""
+        found = (self.one(f, _shown(root, f), problems) for f in files)
+        docs = (doc for doc in found if doc is not None)
+        return docs if self.lazy else list(docs)
+
+    def one(self, path: Path, shown: str, problems: list[Problem],
+            markdown: bool = False) -> Document | None:
+        """One file's Document, or None after adding its problem."""
+        start = time.perf_counter()
+        try:
+            return self._one(path, shown, problems, markdown)
+        finally:
+            self.reading.seconds += time.perf_counter() - start
+
+    def _one(self, path: Path, shown: str, problems: list[Problem],
+             markdown: bool) -> Document | None:
+        try:
+            text = read_text(path, shown)
+            key = digest(text)
+            hit = self.cache.get(shown)
+            if hit is not None and hit[0] == key:
+                return hit[1]
+            if markdown:
+                doc = parse_front_matter(text, shown)
+            elif key in self.stored:  # parsed by an earlier build: same text, same data
+                doc = Document(shown, self.stored[key], text)
+            else:
+                doc = parse_yaml(text, shown)
+        except LoadError as exc:
+            problems.append(exc.problem)
+            self.cache.pop(shown, None)
+            return None
+        if not self.lazy:  # a lazy read keeps nothing: that is its point
+            self.cache[shown] = (key, doc)
+        if self.remember is not None and not markdown:
+            self.remember(key, doc.data)
+        return doc

@@ -7,6 +7,7 @@ before a byte reaches the output folder.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Mapping
@@ -236,6 +237,9 @@ def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int,
 
     global _FORKED
     _FORKED = (env, todo, handle)
+    # Objects alive at the fork are shared copy-on-write; keep the collector from walking
+    # (and so writing to) all of them in every worker.
+    gc.freeze()
     try:
         with mp.get_context("fork").Pool(workers) as pool:
             # Small chunks, in plan order: the big list pages come first and spread out.
@@ -249,6 +253,7 @@ def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int,
                     markdown.memo.update(fresh)
         return {out.path: results[out.path] for out in todo}  # plan order, whatever finished when
     finally:
+        gc.unfreeze()
         _FORKED = None
 
 

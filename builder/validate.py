@@ -84,15 +84,15 @@ class _Collector:
 def validate(loaded: Loaded, root: Path) -> Records:
     """Check everything loaded; return the records or raise ContentError with every problem."""
     c = _Collector()
-    c.problems.extend(loaded.problems)
-    # A file that could not even be parsed still owns the id its name gives.
-    c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
     config = None
     if loaded.config is not None:
         config, found = convert(loaded.config, m.SiteConfig)
         c.problems.extend(found)
-    kinds = _convert_all(loaded, c)
+    kinds = _convert_all(loaded, c)  # reads lazily loaded files, adding their problems
     pages = _convert_pages(loaded.pages, c)
+    c.problems.extend(loaded.problems)
+    # A file that could not even be parsed still owns the id its name gives.
+    c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
     if config is None:
         raise ContentError(c.problems)
     # Records that failed the schema are left out below; references to their ids are not
@@ -131,7 +131,7 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
                     c.problems.append(problem(doc, ("id",), f"id '{record.id}' does not match "
                                               f"the file name '{stem}'",
                                               "rename the file or change the id"))
-                out[key].append((record, doc, ()))
+                out[key].append((record, _positions_only(doc), ()))
     for kind in BODIES:
         for record, doc, path in out[kind]:
             out["statements"] += [(s, doc, (*path, "statements", i))
@@ -145,6 +145,12 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
             if hasattr(record, "id"):
                 c.claim(namespaces.get(kind, kind.rstrip("s")), record.id, doc, path)
     return out
+
+
+def _positions_only(doc: Document) -> Document:
+    """The document without its data: later checks only need it to locate problems, and a
+    lazily loaded site can then free each file's raw data once it is converted."""
+    return replace(doc, data=None)
 
 
 LIST_FILES = {"timeline": ("events", m.Event), "people.yaml": ("people", m.Person),
@@ -164,13 +170,14 @@ def _convert_list(doc: Document, cls: type, key: str, out: dict[str, Located],
         return
     _, found = convert(doc, cls, {k: v for k, v in doc.data.items() if k != name} | {name: []})
     c.problems.extend(found)
+    light = _positions_only(doc)
     for i, raw in enumerate(items):
         item, found = convert(doc, item_cls, raw, (name, i))
         c.problems.extend(found)
         if item is None:
             c.failed.update(_raw_ids(raw))
         else:
-            out[name if key != "timeline" else "events"].append((item, doc, (name, i)))
+            out[name if key != "timeline" else "events"].append((item, light, (name, i)))
 
 
 def _raw_ids(data: object) -> set[str]:
