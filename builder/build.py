@@ -14,7 +14,7 @@ from . import render as render_module
 from .cache import cache_path
 from .errors import ContentError, Problem
 from .hosting import hosting_outputs
-from .load import Cache, Loaded, load_site
+from .load import Loaded, load_site
 from .render import (
     MarkdownFilter,
     MarkdownMemo,
@@ -44,10 +44,10 @@ class Report:
     """HTML pages produced."""
 
 
-def check(root: Path, strict: bool = False, cache: Cache | None = None) -> Report:
+def check(root: Path, strict: bool = False) -> Report:
     """Validate the content; write nothing."""
     start = time.perf_counter()
-    records, _ = _load_records(root, strict, cache)
+    records, _ = _load_records(root, strict)
     ms = (time.perf_counter() - start) * 1000
     count = len(records.forces) + len(records.sources) + len(records.events)
     return Report(f"ok: {len(records.forces)} forces, {len(records.sources)} sources, "
@@ -56,10 +56,10 @@ def check(root: Path, strict: bool = False, cache: Cache | None = None) -> Repor
 
 
 def build(root: Path, out: Path | None = None, base_url: str | None = None,
-          strict: bool = False, cache: Cache | None = None) -> Report:
+          strict: bool = False) -> Report:
     """Build the site into `out` (default root/output), replacing it only when complete."""
     t0 = time.perf_counter()
-    records, reading = _load_records(root, strict, cache)
+    records, reading = _load_records(root, strict)
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
     site = make_site(records, base_url)
@@ -82,17 +82,13 @@ CACHE_DIR = ".build-cache"
 """Folder under the site root for caches that only make builds faster (git-ignored)."""
 
 
-def _load_records(root: Path, strict: bool, cache: Cache | None) -> tuple[Records, float]:
+def _load_records(root: Path, strict: bool) -> tuple[Records, float]:
     """Load and validate; return the records and the seconds spent reading files.
 
-    A dev server passes its `cache` of parsed documents. A one-off build instead reads each
-    file lazily as validation converts it (so the raw data of a big site is never all in
-    memory), takes unchanged files' data from the parse cache on disk, and writes the cache
-    afresh as it goes.
+    Each file is read lazily as validation converts it (so the raw data of a big site is never
+    all in memory); unchanged files' data comes from the parse cache on disk, which is written
+    afresh as the files go by. (The dev server keeps its own cache: incremental.Rebuilder.)
     """
-    if cache is not None:
-        loaded = load_site(root, cache)
-        return _records(root, strict, loaded), loaded.reading.seconds
     stored_file = cache_path(root, "parse", Path(yamlread.__file__))
     stored = disk.load(stored_file)
     with disk.recorder(stored_file) as remember:

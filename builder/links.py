@@ -47,6 +47,9 @@ class Site:
     """Path part of the base URL, '/' or '/repo/'."""
     base_url: str
     """Absolute base URL."""
+    judged: dict[str, tuple[str | None, str]] = field(default_factory=dict, compare=False)
+    """Absolute links already judged, as (target file or None, problem or ''): nav and
+    citation links repeat on every page, and mean the same from each."""
 
 
 def _scan(data: bytes) -> tuple[set[str], dict[str, None]]:
@@ -73,21 +76,36 @@ def inspect_page(page: str, data: bytes, site: Site) -> PageLinks:
     ids, links = _scan(data)
     found = PageLinks(ids)
     for link in links:
-        rel = _target(page, link, site.base_path, site.base_url)
-        if rel is None:
-            continue
-        if rel == _OUTSIDE:
-            found.broken.append(f"broken link {link!r}: points outside the site's base path "
-                                f"{site.base_path!r}")
-            continue
-        target = _resolve(rel, site.files)
+        absolute = link.startswith(("/", "http:", "https:"))
+        verdict = site.judged.get(link) if absolute else None
+        if verdict is None:
+            verdict = _judge(page, link, site)
+            if absolute:
+                site.judged[link] = verdict
+        target, problem = verdict
+        if problem:
+            found.broken.append(problem)
         if target is None:
-            found.broken.append(f"broken link {link!r}: no such page or file")
             continue
         fragment = unquote(urlsplit(link).fragment)
         if fragment and target.endswith(".html"):
             found.fragments.append((link, target, fragment))
     return found
+
+
+def _judge(page: str, link: str, site: Site) -> tuple[str | None, str]:
+    """(target file, '') for a working internal link, (None, '') for an external one,
+    (None, problem) for a broken one."""
+    rel = _target(page, link, site.base_path, site.base_url)
+    if rel is None:
+        return None, ""
+    if rel == _OUTSIDE:
+        return None, (f"broken link {link!r}: points outside the site's base path "
+                      f"{site.base_path!r}")
+    target = _resolve(rel, site.files)
+    if target is None:
+        return None, f"broken link {link!r}: no such page or file"
+    return target, ""
 
 
 def finish(pages: Mapping[str, PageLinks]) -> list[Problem]:

@@ -156,8 +156,11 @@ YAML_DIRS = ("sources", "forces", "organisations", "alliances", "timeline")
 YAML_FILES = ("people.yaml", "attributes.yaml", "conflicts.yaml")
 IGNORED = {"README.md", "schemas"}
 
-Cache = dict[str, tuple[str, Document]]
-"""Parse cache: shown path -> (content digest, parsed document); owned by the caller."""
+Stamp = tuple[int, int]
+"""A file's (mtime in ns, size): unchanged, and the file is not read again."""
+Cache = dict[str, tuple[Stamp, str, Document]]
+"""Parse cache: shown path -> (stamp, content digest, parsed document); owned by the caller
+(the dev server keeps one across rebuilds)."""
 Stored = dict[str, Any]
 """Data of parsed YAML texts by content digest, as kept on disk between builds."""
 Remember = Callable[[str, Any], None]
@@ -250,12 +253,20 @@ class _Reader:
 
     def _one(self, path: Path, shown: str, problems: list[Problem],
              markdown: bool) -> Document | None:
+        hit = self.cache.get(shown)
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = (-1, -1)  # read_text below reports why
+        if hit is not None and hit[0] == stamp:
+            return hit[2]  # untouched since the last read: not even read again
         try:
             text = read_text(path, shown)
             key = digest(text)
-            hit = self.cache.get(shown)
-            if hit is not None and hit[0] == key:
-                return hit[1]
+            if hit is not None and hit[1] == key:
+                self.cache[shown] = (stamp, key, hit[2])
+                return hit[2]
             if markdown:
                 doc = parse_front_matter(text, shown)
             elif key in self.stored:  # parsed by an earlier build: same text, same data
@@ -267,7 +278,7 @@ class _Reader:
             self.cache.pop(shown, None)
             return None
         if not self.lazy:  # a lazy read keeps nothing: that is its point
-            self.cache[shown] = (key, doc)
+            self.cache[shown] = (stamp, key, doc)
         if self.remember is not None and not markdown:
             self.remember(key, doc.data)
         return doc

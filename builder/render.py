@@ -58,7 +58,7 @@ class Output:
     data: bytes | None = None
     """Raw bytes, for data downloads and assets."""
     deps: frozenset[str] = frozenset()
-    """Content files this output depends on (for incremental rebuilds); '*' for all."""
+    """Input files a raw output is made from, when known (the dev server's assets)."""
 
 
 class TemplateError(SiteError):

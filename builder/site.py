@@ -55,8 +55,6 @@ class Site:
     """Events in date order (then id), for the chronology."""
     events_by_force: dict[str, list[m.Event]]
     """Events concerning each force, in date order."""
-    events_by_figure: dict[str, list[m.Event]]
-    """Events that report each figure."""
     people_by_body: dict[str, list[m.Person]]
     """People by the id of the force, organisation or alliance they speak for."""
     conflicts_by_figure: dict[str, list[m.Conflict]]
@@ -108,12 +106,9 @@ def make_site(records: Records, base_url: str | None = None) -> Site:
                 owned_figures[f.id] = Owned(f, body.id, kind)
     events = sorted(records.events, key=date_order)
     by_force: dict[str, list[m.Event]] = defaultdict(list)
-    by_figure: dict[str, list[m.Event]] = defaultdict(list)
     for e in events:
         for f in e.forces:
             by_force[f].append(e)
-        for fig in e.figures:
-            by_figure[fig].append(e)
     by_body: dict[str, list[m.Person]] = defaultdict(list)
     for p in records.people.values():
         by_body[p.organisation].append(p)
@@ -128,7 +123,7 @@ def make_site(records: Records, base_url: str | None = None) -> Site:
     return Site(
         records=records, base_url=base, base_path=urlsplit(base).path or "/",
         statements=owned_statements, figures=owned_figures, events=events,
-        events_by_force=dict(by_force), events_by_figure=dict(by_figure),
+        events_by_force=dict(by_force),
         people_by_body=dict(by_body),
         conflicts_by_figure=dict(conflicts), series=dict(series),
         citations=_citations(records, owned_statements, owned_figures))

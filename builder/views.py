@@ -207,7 +207,7 @@ def _page(base: dict[str, Any], path: str, template: str, page_path: str,
           **context: Any) -> Output:
     ctx = {**base, **context, "page_path": page_path,
            "canonical": base["base_url"] + page_path}
-    return Output(path=path, template=template, context=ctx, deps=frozenset({"*"}))
+    return Output(path=path, template=template, context=ctx)
 
 
 def _by_year(events: list[m.Event]) -> list[tuple[str, list[m.Event]]]:
