@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,37 @@ class Document:
     """For Markdown pages: the text after the front matter."""
     body_line: int = 1
     """For Markdown pages: the line the body starts on."""
+    file: Path | None = field(default=None, repr=False)
+    """The file on disk, to read `yaml` from again if it was dropped (see `light`)."""
+    digest: str = field(default="", repr=False)
+    """Content digest of `yaml` (a re-read file must still match it to be located)."""
 
     @cached_property
     def _positions(self) -> tuple[Marks, Marks]:
         # Parsing again with positions costs as much as the first parse, and valid files never
         # need it: only the files a problem is reported in pay for it.
-        _, marks, key_marks = read_yaml(self.yaml, self.path, self.first_line, marks=True)
+        text = self.yaml
+        if not text and self.file is not None:
+            text = self._reread()
+        if not text:
+            return {}, {}
+        _, marks, key_marks = read_yaml(text, self.path, self.first_line, marks=True)
         return marks, key_marks
+
+    def _reread(self) -> str:
+        try:
+            text = read_text(self.file, self.path)  # type: ignore[arg-type]
+        except LoadError:
+            return ""
+        return text if digest(text) == self.digest else ""  # edited since: positions unknown
+
+    def light(self) -> Document:
+        """This document without its data or text, to locate problems later: a big site's
+        raw data and YAML text need not stay in memory once converted (the text is read
+        from the file again, and only if a problem is reported in it)."""
+        if self.file is None or self.first_line != 1:
+            return replace(self, data=None)
+        return replace(self, data=None, yaml="", digest=self.digest or digest(self.yaml))
 
     @property
     def marks(self) -> Marks:
@@ -270,9 +294,9 @@ class _Reader:
             if markdown:
                 doc = parse_front_matter(text, shown)
             elif key in self.stored:  # parsed by an earlier build: same text, same data
-                doc = Document(shown, self.stored[key], text)
+                doc = Document(shown, self.stored[key], text, file=path, digest=key)
             else:
-                doc = parse_yaml(text, shown)
+                doc = replace(parse_yaml(text, shown), file=path, digest=key)
         except LoadError as exc:
             problems.append(exc.problem)
             self.cache.pop(shown, None)

@@ -131,7 +131,7 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
                     c.problems.append(problem(doc, ("id",), f"id '{record.id}' does not match "
                                               f"the file name '{stem}'",
                                               "rename the file or change the id"))
-                out[key].append((record, _positions_only(doc), ()))
+                out[key].append((record, doc.light(), ()))
     for kind in BODIES:
         for record, doc, path in out[kind]:
             out["statements"] += [(s, doc, (*path, "statements", i))
@@ -145,12 +145,6 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
             if hasattr(record, "id"):
                 c.claim(namespaces.get(kind, kind.rstrip("s")), record.id, doc, path)
     return out
-
-
-def _positions_only(doc: Document) -> Document:
-    """The document without its data: later checks only need it to locate problems, and a
-    lazily loaded site can then free each file's raw data once it is converted."""
-    return replace(doc, data=None)
 
 
 LIST_FILES = {"timeline": ("events", m.Event), "people.yaml": ("people", m.Person),
@@ -170,7 +164,7 @@ def _convert_list(doc: Document, cls: type, key: str, out: dict[str, Located],
         return
     _, found = convert(doc, cls, {k: v for k, v in doc.data.items() if k != name} | {name: []})
     c.problems.extend(found)
-    light = _positions_only(doc)
+    light = doc.light()
     for i, raw in enumerate(items):
         item, found = convert(doc, item_cls, raw, (name, i))
         c.problems.extend(found)

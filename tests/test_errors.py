@@ -150,3 +150,18 @@ def test_template_render_error_names_template_and_line(tmp_path: Path) -> None:
     assert result.stderr == (f"error: templates/base.html:{line}: KeyError: 'missing.css' "
                              "(rendering index.html); fix the template here\n")
     assert not (root / "output").exists()
+
+
+def test_positions_read_again_from_the_file_only_while_it_is_unchanged(tmp_path: Path) -> None:
+    """A converted record keeps no YAML text (memory at scale): a later problem reads the file
+    again to locate itself, and gives no line rather than a wrong one if it was edited since."""
+    from builder.load import load_site
+
+    root = make_site(tmp_path)
+    doc = next(iter(load_site(root).records["forces"]))
+    light = doc.light()
+    assert light.data is None and light.yaml == ""
+    assert light.marks[("short_name",)] == doc.marks[("short_name",)]
+    edited = doc.light()
+    (root / doc.path).write_text("# moved\n" + (root / doc.path).read_text())
+    assert edited.marks == {}
