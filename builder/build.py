@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 
 from . import cache as disk
-from . import links, yamlread
+from . import links
 from . import render as render_module
 from .cache import cache_path
 from .errors import ContentError, Problem
@@ -89,7 +89,8 @@ def _load_records(root: Path, strict: bool) -> tuple[Records, float]:
     all in memory); unchanged files' data comes from the parse cache on disk, which is written
     afresh as the files go by. (The dev server keeps its own cache: incremental.Rebuilder.)
     """
-    stored_file = cache_path(root, "parse", Path(yamlread.__file__))
+    # Named after the reader's source, not its module: importing it imports the YAML library.
+    stored_file = cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))
     stored = disk.load(stored_file)
     with disk.recorder(stored_file) as remember:
         loaded = load_site(root, stored=stored, lazy=True, remember=remember)

@@ -1,6 +1,6 @@
 """On-disk caches under `.build-cache/`: they only make builds faster, never change them.
 
-Each cache is one marshal file whose name carries the versions that could change its entries,
+Each cache is one marshal file whose name carries a digest of what could change its entries,
 so an upgrade starts afresh instead of trusting stale results. A missing, corrupt or
 unwritable cache is simply ignored.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import marshal
 import os
 import sys
@@ -17,25 +18,35 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import markdown
-import nh3
-import yaml
-
-FORMAT = 2
+FORMAT = 3
 """Bump when what a cache stores changes shape."""
+LIBRARIES = ("yaml", "markdown", "nh3")
+"""Libraries whose upgrade could change cached entries (parsed YAML, rendered Markdown)."""
 
 
 def cache_path(root: Path, name: str, *producers: Path) -> Path:
-    """The file for cache `name`, named after everything its entries depend on: library
-    versions and the source of the `producers` (our modules that compute the entries), so
+    """The file for cache `name`, named after everything its entries depend on: the installed
+    libraries and the source of the `producers` (our modules that compute the entries), so
     editing e.g. the Markdown sanitiser's allowed tags starts a new cache."""
-    py = f"{sys.version_info[0]}{sys.version_info[1]}"
-    versions = (f"{FORMAT}-py{py}-yaml{yaml.__version__}-md{markdown.__version__}"
-                f"-nh3{getattr(nh3, '__version__', '0')}")
-    code = hashlib.blake2b(digest_size=6)
+    code = hashlib.blake2b(digest_size=8)
+    code.update(f"{FORMAT} {sys.version}".encode())
+    for library in LIBRARIES:
+        code.update(_installed(library).encode())
     for module in producers:
         code.update(module.read_bytes())
-    return root / ".build-cache" / f"{name}-{versions}-{code.hexdigest()}.marshal"
+    return root / ".build-cache" / f"{name}-{code.hexdigest()}.marshal"
+
+
+def _installed(library: str) -> str:
+    """Where `library` is installed and its main file's size and time: any reinstall or
+    upgrade changes it. Found without importing the library (a cached build need not)."""
+    try:
+        spec = importlib.util.find_spec(library)
+        origin = spec.origin if spec is not None else None
+        st = os.stat(origin) if origin else None
+    except (ImportError, ValueError, OSError):
+        return f"{library}:missing"
+    return f"{library}:{origin}:{st.st_size}:{st.st_mtime_ns}" if st else f"{library}:?"
 
 
 def load(path: Path) -> dict[Any, Any]:

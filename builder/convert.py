@@ -13,9 +13,8 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-from .errors import Problem
+from .errors import Path_, Problem
 from .load import Document
-from .yamlread import Path_
 
 T = TypeVar("T")
 

@@ -14,8 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
-from .yamlread import Marks, YamlError, read_yaml
+from .errors import Marks, Problem, YamlError
 
 MAX_BYTES = 1_000_000
 """Largest content file accepted; the real ones are a few KB."""
@@ -51,6 +50,8 @@ class Document:
             text = self._reread()
         if not text:
             return {}, {}
+        from .yamlread import read_yaml
+
         _, marks, key_marks = read_yaml(text, self.path, self.first_line, marks=True)
         return marks, key_marks
 
@@ -119,6 +120,8 @@ def read_text(path: Path, shown: str) -> str:
 
 def parse_yaml(text: str, shown: str, first_line: int = 1) -> Document:
     """Parse YAML text into a Document, or raise LoadError with the offending position."""
+    from .yamlread import read_yaml  # only when a file is not in the parse cache
+
     try:
         data, _, _ = read_yaml(text, shown, first_line, marks=False)
     except YamlError as exc:
@@ -129,8 +132,9 @@ def parse_yaml(text: str, shown: str, first_line: int = 1) -> Document:
     return Document(shown, data, text, first_line)
 
 
-def parse_front_matter(text: str, shown: str) -> Document:
-    """Split a Markdown page into YAML front matter (between --- lines) and its body."""
+def parse_front_matter(text: str, shown: str, stored: Stored | None = None) -> Document:
+    """Split a Markdown page into YAML front matter (between --- lines) and its body; the
+    front matter's data comes from `stored` (by its digest) when an earlier build parsed it."""
     if not text.startswith("---\n"):
         raise LoadError(Problem(shown, 1, 1, "", "missing front matter",
                                 "start the file with '---', a 'title:' line, and '---'"))
@@ -140,10 +144,12 @@ def parse_front_matter(text: str, shown: str) -> Document:
     if end == -1:
         raise LoadError(Problem(shown, 1, 1, "", "front matter is not closed",
                                 "add a line '---' after the front matter"))
-    doc = parse_yaml(text[4:end + 1], shown, first_line=2)
+    front = text[4:end + 1]
+    key = digest(front)
+    data = stored[key] if stored and key in stored else parse_yaml(front, shown, 2).data
     body = text[end + 5:]
     body_line = text[: end + 5].count("\n") + 1
-    return Document(shown, doc.data, doc.yaml, doc.first_line, body, body_line)
+    return Document(shown, data, front, 2, body, body_line, digest=key)
 
 
 def digest(text: str) -> str:
@@ -292,7 +298,7 @@ class _Reader:
                 self.cache[shown] = (stamp, key, hit[2])
                 return hit[2]
             if markdown:
-                doc = parse_front_matter(text, shown)
+                doc = parse_front_matter(text, shown, self.stored)
             elif key in self.stored:  # parsed by an earlier build: same text, same data
                 doc = Document(shown, self.stored[key], text, file=path, digest=key)
             else:
@@ -303,6 +309,6 @@ class _Reader:
             return None
         if not self.lazy:  # a lazy read keeps nothing: that is its point
             self.cache[shown] = (stamp, key, doc)
-        if self.remember is not None and not markdown:
-            self.remember(key, doc.data)
+        if self.remember is not None:
+            self.remember(doc.digest, doc.data)  # a page's: its front matter's digest
         return doc

@@ -23,7 +23,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-from .errors import Problem
+from .errors import Marks, Path_, Problem, YamlError
 
 try:  # libyaml's C parser is many times faster; the pure-Python one is the fallback.
     from yaml import CSafeLoader as SafeLoader
@@ -35,23 +35,12 @@ MAX_VALUES = 100_000
 MAX_DEPTH = 40
 """Deepest nesting accepted; the schema needs five levels."""
 
-Path_ = tuple[str | int, ...]
-Marks = dict[Path_, tuple[int, int]]
-
 _TEXT_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "!"}
 # Dates stay text (the schema checks ISO dates itself); these become Python scalars:
 _VALUE_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
                "tag:yaml.org,2002:null"}
 _CONTAINER_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _NO_TAG = "remove the tag; only plain values are allowed"
-
-
-class YamlError(Exception):
-    """The text is not acceptable YAML; carries the located problem."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 class _Frame:
@@ -92,20 +81,22 @@ class _Reader:
         stack: list[_Frame] = []
         root: list[Any] = []
         documents = 0
-        while (event := self.loader.get_event()) is not None:
-            if isinstance(event, DocumentStartEvent):
+        get = self.loader.get_event
+        while (event := get()) is not None:
+            kind = type(event)  # most frequent first: this loop runs once per value
+            if kind is ScalarEvent or kind is AliasEvent:
+                self.leaf(event, stack, root)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                self.open(event, stack, root)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                frame = stack.pop()
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.value, self.count - frame.start + 1)
+            elif kind is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise self.fail(event, "more than one YAML document in the file",
                                     "remove the second '---' and what follows, or split files")
-            elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
-                self.open(event, stack, root)
-            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
-                frame = stack.pop()
-                if frame.anchor:
-                    self.anchors[frame.anchor] = (frame.value, self.count - frame.start + 1)
-            elif isinstance(event, (ScalarEvent, AliasEvent)):
-                self.leaf(event, stack, root)
         return root[0] if root else None
 
     def place(self, event: Any, value: Any, stack: list[_Frame], root: list[Any]) -> Path_:
@@ -114,19 +105,19 @@ class _Reader:
         if self.count > MAX_VALUES:
             raise self.fail(event, f"file expands to more than {MAX_VALUES:,} values",
                             "remove YAML anchors and aliases (&, *); write values out")
-        if not stack:
+        top = stack[-1] if stack else None
+        # Paths are only worth building when positions are kept (a third of the parse time).
+        if top is None:
             root.append(value)
             path: Path_ = ()
+        elif isinstance(top.value, list):
+            path = (*top.path, len(top.value)) if self.keep else ()
+            top.value.append(value)
         else:
-            top = stack[-1]
-            if isinstance(top.value, list):
-                path = (*top.path, len(top.value))
-                top.value.append(value)
-            else:
-                assert top.key is not None
-                path = (*top.path, top.key)
-                top.value[top.key] = value
-                top.key = None
+            assert top.key is not None
+            path = (*top.path, top.key) if self.keep else ()
+            top.value[top.key] = value
+            top.key = None
         if self.keep:
             self.marks.setdefault(path, self.pos(event))
         return path
@@ -184,6 +175,8 @@ class _Reader:
         tag = event.tag
         if tag is None or tag == "!":
             plain = event.implicit[0] and tag is None
+            if plain and event.value[:1] not in _RESOLVED_FIRST:
+                return event.value  # no implicit type starts with this character: text
             tag = self.loader.resolve(ScalarNode, event.value, (plain, False)) if plain else (
                 "tag:yaml.org,2002:str")
         if tag in _TEXT_TAGS:
@@ -201,6 +194,12 @@ class _Reader:
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar constructors are used
+# First characters for which the resolver tries an implicit type (numbers, booleans, null,
+# dates...); a plain scalar starting otherwise is text, with no regular expression run. The
+# empty string is included (it resolves to null), and a resolver for any character would
+# disable the shortcut.
+_RESOLVED_FIRST = frozenset(SafeLoader.yaml_implicit_resolvers) | {""}
+assert None not in _RESOLVED_FIRST and not SafeLoader.yaml_path_resolvers
 
 
 class _NeedPositions(Exception):
