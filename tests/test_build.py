@@ -192,3 +192,21 @@ def test_forked_rendering_writes_the_same_bytes(tmp_path: Path,
     (site / ".build-cache").rename(tmp_path / "old-cache")  # and render Markdown afresh
     build(site, out=tmp_path / "forked")
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
+
+
+def test_a_build_from_warm_caches_imports_neither_yaml_nor_markdown(site: Path) -> None:
+    """Lazy imports: the second build finds every file and text in .build-cache, so the
+    YAML reader and Markdown (with their libraries) are never imported; the output is the
+    same bytes as the first build's."""
+    first = run_cli(site, "build")
+    assert first.returncode == 0, first.stderr
+    before = tree(site / "output")
+    probe = ("import sys; from pathlib import Path; from builder.build import build; "
+             f"build(Path({str(site)!r})); "
+             "print(sorted(m for m in ('yaml', 'markdown', 'builder.yamlread') "
+             "if m in sys.modules))")
+    again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=ROOT, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "[]\n"
+    assert tree(site / "output") == before
