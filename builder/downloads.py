@@ -81,7 +81,7 @@ def matrix_table(site: Site) -> Table:
             label = next(v.label for v in a.values if v.id == pos.value)
             row += [pos.value, label, pos.inferred, pos.source]
         rows.append(row)
-    return Table("matrix", "Comparison matrix", columns, rows)
+    return Table("matrix", TITLES["matrix"], columns, rows)
 
 
 def chronology_table(site: Site) -> Table:
@@ -92,7 +92,7 @@ def chronology_table(site: Site) -> Table:
         [e.id, e.date.value, e.date.stated, e.date.approximate, e.date.inferred, e.kind,
          e.title, " ".join(e.forces), e.source, e.evidence]
         for e in site.events]
-    return Table("chronology", "Chronology", columns, rows)
+    return Table("chronology", TITLES["chronology"], columns, rows)
 
 
 def figures_table(site: Site) -> Table:
@@ -106,12 +106,31 @@ def figures_table(site: Site) -> Table:
         conflicts = " ".join(c.id for c in site.conflicts_by_figure.get(f.id, []))
         rows.append([f.id, f.value, f.qualifier, f.unit, f.counts, f.period, o.owner,
                      f.series, conflicts, f.source, f.evidence])
-    return Table("figures", "Figures", columns, rows)
+    return Table("figures", TITLES["figures"], columns, rows)
+
+
+TITLES = {"matrix": "Comparison matrix", "chronology": "Chronology", "figures": "Figures"}
+"""The site-wide downloads, by name, with what each holds."""
 
 
 def tables(site: Site) -> list[Table]:
     """The three site-wide downloads."""
-    return [matrix_table(site), chronology_table(site), figures_table(site)]
+    return [table(site, name) for name in TITLES]
+
+
+def table(site: Site, name: str) -> Table:
+    """One site-wide download, by name."""
+    make = {"matrix": matrix_table, "chronology": chronology_table, "figures": figures_table}
+    return make[name](site)
+
+
+def row_count(site: Site, name: str) -> int:
+    """How many rows a site-wide download has, without building it."""
+    r = site.records
+    counts = {"matrix": len(r.forces), "chronology": len(r.events)}
+    return counts[name] if name in counts else sum(
+        len(b.figures) for bodies in (r.forces, r.organisations, r.alliances)
+        for b in bodies.values())
 
 
 def files_for(table: Table) -> dict[str, bytes]:
@@ -121,5 +140,10 @@ def files_for(table: Table) -> dict[str, bytes]:
 
 def describe(table: Table) -> dict[str, Any]:
     """What a template needs to link a table's downloads."""
-    return {"title": table.title, "csv": f"data/{table.name}.csv",
-            "json": f"data/{table.name}.json", "rows": len(table.rows)}
+    return describe_rows(table.name, len(table.rows), table.title)
+
+
+def describe_rows(name: str, rows: int, title: str | None = None) -> dict[str, Any]:
+    """What a template needs to link the download `name` of `rows` rows."""
+    return {"title": title or TITLES[name], "csv": f"data/{name}.csv",
+            "json": f"data/{name}.json", "rows": rows}

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .convert import Located, problem
-from .errors import Problem
+from .errors import Path_, Problem
 from .load import Document, LoadError, read_text
-from .yamlread import Path_
 
 _TRANSLATE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -48,46 +47,86 @@ def mismatch(quote: str, article: str) -> str | None:
     return f"differs from the article after '{'…' if len(agreed) > 40 else ''}{tail}'"
 
 
-def check_quotes(setting: str | None, root: Path, kinds: Mapping[str, Located],
-                 problems: list[Problem]) -> list[str]:
-    """Check every verbatim field of the records against its article, adding a problem for
-    each mismatch; return the warning to give if the archive (`setting`) is absent."""
+Articles = dict[str, tuple[tuple[int, int], str]]
+"""Normalised article texts by file path, with the (mtime_ns, size) they were read at; owned
+by the caller (the dev server keeps one across rebuilds)."""
+Used = dict[str, "str | None"]
+"""The article text (normalised) each source id cited by a document's quotes had when they
+were checked, None for a source without text: while these stay the same, so do the results."""
+
+
+def archive_warning(setting: str | None, root: Path) -> list[str]:
+    """The warning to give when the sources archive is absent (quotes are then not checked)."""
     archive = (root / setting).resolve() if setting else None
     if archive is None or not archive.is_dir():
         where = f"'{setting}' not found" if setting else "not configured"
         return [f"warning: sources archive {where}; quotes were not checked"]
-    texts: dict[str, str] = {}
-    for s, doc, path in kinds["sources"]:
-        try:
-            texts[s.id] = normalise(read_text(archive / s.file, f"{setting}/{s.file}"))
-        except LoadError:
-            problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
-                                      f"archive {setting}", "fix the file name"))
-    for s, doc, path in kinds["sources"]:
-        if s.publisher_evidence:
-            _verbatim(s.publisher_evidence, s.id, texts, doc, (*path, "publisher_evidence"),
-                      problems)
-    for s, doc, path in kinds["statements"]:
-        quote = [s.quote] if isinstance(s.quote, str) else s.quote
-        for i, para in enumerate(quote):
-            where = (*path, "quote") if isinstance(s.quote, str) else (*path, "quote", i)
-            _verbatim(para, s.source, texts, doc, where, problems)
-    for kind in ("figures", "events", "people", "alliances"):
-        for x, doc, path in kinds[kind]:
-            _verbatim(x.evidence, x.source, texts, doc, (*path, "evidence"), problems)
-    for f, doc, path in kinds["forces"]:
-        for key, pos in f.positions.items():
-            if pos.evidence:
-                _verbatim(pos.evidence, pos.source, texts, doc,
-                          (*path, "positions", key, "evidence"), problems)
     return []
 
 
-def _verbatim(quote: str, source: str, texts: dict[str, str], doc: Document, path: Path_,
-              problems: list[Problem]) -> None:
-    if source not in texts:
-        return  # an unknown source is already reported
-    why = mismatch(normalise(quote), texts[source])
-    if why:
-        problems.append(problem(doc, path, f"quote {why} (source '{source}')",
-                                  "copy the words exactly from the article"))
+def article_texts(setting: str, root: Path, sources: Located, problems: list[Problem],
+                  cache: Articles | None = None) -> dict[str, str]:
+    """Each source's article text, normalised, by source id; a missing file is a problem.
+    Files whose mtime and size are unchanged since `cache` saw them are not read again."""
+    archive = (root / setting).resolve()
+    texts: dict[str, str] = {}
+    for s, doc, path in sources:
+        file = archive / s.file
+        key = str(file)
+        try:
+            st = file.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = (-1, -1)  # read_text below reports why
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None and hit[0] == stamp:
+            texts[s.id] = hit[1]
+            continue
+        try:
+            texts[s.id] = normalise(read_text(file, f"{setting}/{s.file}"))
+        except LoadError:
+            problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
+                                      f"archive {setting}", "fix the file name"))
+            continue
+        if cache is not None:
+            cache[key] = (stamp, texts[s.id])
+    return texts
+
+
+def check_document(items: Mapping[str, Located], texts: Mapping[str, str]
+                   ) -> tuple[Used, list[Problem]]:
+    """Check every verbatim field of one document's records (`items` by kind) against its
+    article; return the texts used and a problem for each mismatch."""
+    used: Used = {}
+    problems: list[Problem] = []
+
+    def verbatim(quote: str, source: str, doc: Document, path: Path_) -> None:
+        text = used[source] = texts.get(source)
+        if text is None:
+            return  # an unknown source is already reported
+        why = mismatch(normalise(quote), text)
+        if why:
+            problems.append(problem(doc, path, f"quote {why} (source '{source}')",
+                                    "copy the words exactly from the article"))
+
+    for s, doc, path in items.get("sources", ()):
+        if s.publisher_evidence:
+            verbatim(s.publisher_evidence, s.id, doc, (*path, "publisher_evidence"))
+    for s, doc, path in items.get("statements", ()):
+        quote = [s.quote] if isinstance(s.quote, str) else s.quote
+        for i, para in enumerate(quote):
+            where = (*path, "quote") if isinstance(s.quote, str) else (*path, "quote", i)
+            verbatim(para, s.source, doc, where)
+    for kind in ("figures", "events", "people", "alliances"):
+        for x, doc, path in items.get(kind, ()):
+            verbatim(x.evidence, x.source, doc, (*path, "evidence"))
+    for f, doc, path in items.get("forces", ()):
+        for key, pos in f.positions.items():
+            if pos.evidence:
+                verbatim(pos.evidence, pos.source, doc, (*path, "positions", key, "evidence"))
+    return used, problems
+
+
+def still_valid(used: Used, texts: Mapping[str, str]) -> bool:
+    """True if every article a document's quotes were checked against is unchanged."""
+    return all(texts.get(sid) == text for sid, text in used.items())

@@ -6,7 +6,9 @@ Indexes are computed once here so that templates never scan record lists themsel
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from . import models as m
@@ -39,7 +41,11 @@ class Citation:
 
 @dataclass(frozen=True)
 class Site:
-    """Everything the render stage needs; built once per build and never mutated."""
+    """Everything the render stage needs; built once per build and never mutated.
+
+    The indexes are worked out on first use, so the dev server, which renders a few pages
+    per edit, pays only for those its pages need.
+    """
 
     records: Records
     """The validated records."""
@@ -47,27 +53,83 @@ class Site:
     """Absolute URL of the site's root, ending in '/'."""
     base_path: str
     """Path part of base_url ('/' or '/repo/'), prefixed to every internal link."""
-    statements: dict[str, Owned]
-    """Every statement by id, with its owner."""
-    figures: dict[str, Owned]
-    """Every figure by id, with its owner."""
-    events: list[m.Event]
-    """Events in date order (then id), for the chronology."""
-    events_by_force: dict[str, list[m.Event]]
-    """Events concerning each force, in date order."""
-    people_by_body: dict[str, list[m.Person]]
-    """People by the id of the force, organisation or alliance they speak for."""
-    conflicts_by_figure: dict[str, list[m.Conflict]]
-    """Conflicts each figure takes part in."""
-    series: dict[str, list[Owned]]
-    """Figures grouped by their `series`, in file order."""
-    citations: dict[str, list[Citation]]
-    """Claims citing each source id."""
 
     @property
     def pages(self) -> dict[str, Page]:
         """The Markdown pages by slug."""
         return self.records.pages
+
+    @cached_property
+    def statements(self) -> dict[str, Owned]:
+        """Every statement by id, with its owner."""
+        return {s.id: Owned(s, body.id, kind) for kind, body in self._bodies()
+                for s in body.statements}
+
+    @cached_property
+    def figures(self) -> dict[str, Owned]:
+        """Every figure by id, with its owner."""
+        return {f.id: Owned(f, body.id, kind) for kind, body in self._bodies()
+                for f in body.figures}
+
+    def _bodies(self) -> Iterator[tuple[str, m.Force | m.Organisation | m.Alliance]]:
+        r = self.records
+        for kind, bodies in (("forces", r.forces), ("organisations", r.organisations),
+                             ("alliances", r.alliances)):
+            for body in bodies.values():
+                yield kind, body
+
+    @cached_property
+    def events(self) -> list[m.Event]:
+        """Events in date order (then id), for the chronology."""
+        return sorted(self.records.events, key=date_order)
+
+    @cached_property
+    def events_by_force(self) -> dict[str, list[m.Event]]:
+        """Events concerning each force, in date order."""
+        by_force: dict[str, list[m.Event]] = defaultdict(list)
+        for e in self.events:
+            for f in e.forces:
+                by_force[f].append(e)
+        return dict(by_force)
+
+    def events_of(self, force: str) -> list[m.Event]:
+        """Events concerning `force`, in date order (from the index when it is built, else by
+        one pass over the events: cheaper when only a few pages render)."""
+        if "events_by_force" in self.__dict__:
+            return self.events_by_force.get(force, [])
+        return sorted((e for e in self.records.events for f in e.forces if f == force),
+                      key=date_order)
+
+    @cached_property
+    def people_by_body(self) -> dict[str, list[m.Person]]:
+        """People by the id of the force, organisation or alliance they speak for."""
+        by_body: dict[str, list[m.Person]] = defaultdict(list)
+        for p in self.records.people.values():
+            by_body[p.organisation].append(p)
+        return dict(by_body)
+
+    @cached_property
+    def conflicts_by_figure(self) -> dict[str, list[m.Conflict]]:
+        """Conflicts each figure takes part in."""
+        conflicts: dict[str, list[m.Conflict]] = defaultdict(list)
+        for c in self.records.conflicts:
+            for fid in c.figures:
+                conflicts[fid].append(c)
+        return dict(conflicts)
+
+    @cached_property
+    def series(self) -> dict[str, list[Owned]]:
+        """Figures grouped by their `series`, in file order."""
+        series: dict[str, list[Owned]] = defaultdict(list)
+        for o in self.figures.values():
+            if o.item.series:
+                series[o.item.series].append(o)
+        return dict(series)
+
+    @cached_property
+    def citations(self) -> dict[str, list[Citation]]:
+        """Claims citing each source id."""
+        return _citations(self.records, self.statements, self.figures)
 
 
 def path_for(kind: str, ident: str = "", anchor: str = "") -> str:
@@ -92,41 +154,10 @@ def date_order(event: m.Event) -> tuple[str, str]:
 
 
 def make_site(records: Records, base_url: str | None = None) -> Site:
-    """Build the indexes over validated records."""
+    """The site model over validated records (its indexes are built on first use)."""
     base = base_url or records.config.base_url
     base = base if base.endswith("/") else base + "/"
-    owned_statements: dict[str, Owned] = {}
-    owned_figures: dict[str, Owned] = {}
-    for kind, bodies in (("forces", records.forces), ("organisations", records.organisations),
-                         ("alliances", records.alliances)):
-        for body in bodies.values():
-            for s in body.statements:
-                owned_statements[s.id] = Owned(s, body.id, kind)
-            for f in body.figures:
-                owned_figures[f.id] = Owned(f, body.id, kind)
-    events = sorted(records.events, key=date_order)
-    by_force: dict[str, list[m.Event]] = defaultdict(list)
-    for e in events:
-        for f in e.forces:
-            by_force[f].append(e)
-    by_body: dict[str, list[m.Person]] = defaultdict(list)
-    for p in records.people.values():
-        by_body[p.organisation].append(p)
-    conflicts: dict[str, list[m.Conflict]] = defaultdict(list)
-    for c in records.conflicts:
-        for fid in c.figures:
-            conflicts[fid].append(c)
-    series: dict[str, list[Owned]] = defaultdict(list)
-    for o in owned_figures.values():
-        if o.item.series:
-            series[o.item.series].append(o)
-    return Site(
-        records=records, base_url=base, base_path=urlsplit(base).path or "/",
-        statements=owned_statements, figures=owned_figures, events=events,
-        events_by_force=dict(by_force),
-        people_by_body=dict(by_body),
-        conflicts_by_figure=dict(conflicts), series=dict(series),
-        citations=_citations(records, owned_statements, owned_figures))
+    return Site(records=records, base_url=base, base_path=urlsplit(base).path or "/")
 
 
 #: Record kind -> the path_for() kind of one record's page.

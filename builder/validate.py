@@ -5,17 +5,17 @@ Every problem is collected with its file, line and column; the stage fails once 
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import models as m
 from .convert import Located, convert, locate, problem
-from .errors import ContentError, Problem
+from .errors import ContentError, Path_, Problem
 from .load import Document, Loaded
-from .quotes import check_quotes
-from .yamlread import Path_
+from .quotes import Articles, Used, archive_warning, article_texts, check_document, still_valid
+from .refs import World
+from .refs import check_document as check_refs
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Records:
 
 
 class _Collector:
-    """Accumulates problems and the typed records of each kind as documents are converted."""
+    """Accumulates problems and failed ids, and registers ids to report duplicates."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -70,74 +70,155 @@ class _Collector:
         self.seen[(namespace, ident)] = (doc, path)
         return True
 
-    def ref(self, doc: Document, path: Path_, value: str, namespace: str,
-            choices: dict[str, object] | list[str]) -> None:
-        """Report `value` unless it names an existing record of `namespace`."""
-        if value in choices or value in self.failed:
-            return
-        near = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
-        hint = f"did you mean '{near[0]}'?" if near else (
-            f"add a {namespace} with id '{value}', or fix the reference")
-        self.problems.append(problem(doc, path, f"unknown {namespace} '{value}'", hint))
+
+@dataclass
+class _Doc:
+    """What one content file contributes, as converted: kept by a Memo while its text stays."""
+
+    items: dict[str, Located]
+    """Its typed records by kind (a body's statements and figures included)."""
+    problems: list[Problem]
+    """Schema problems."""
+    failed: set[str]
+    """Ids of its records that failed the schema."""
+    exports: tuple[object, ...]
+    """What other files' references can see of it: its ids, alliance memberships and
+    attributes. While no file's exports change, an unchanged file's references hold."""
+    refs: list[Problem] | None = None
+    """Reference problems, as last checked."""
+    quotes: tuple[Used, list[Problem]] | None = None
+    """Quote problems, as last checked, with the article texts they were checked against."""
 
 
-def validate(loaded: Loaded, root: Path) -> Records:
-    """Check everything loaded; return the records or raise ContentError with every problem."""
+@dataclass
+class Memo:
+    """What validation keeps between runs in one process (the dev server's rebuilds), so that
+    only edited files are converted and checked again. Every problem a full validation would
+    report is still reported: references are re-checked everywhere when any id, membership or
+    attribute changed, quotes whenever the article they cite changed."""
+
+    docs: dict[tuple[str, str], _Doc] = field(default_factory=dict)
+    """Converted files by (path, content digest)."""
+    world: list[object] = field(default_factory=list)
+    """Every file's exports at the last run, in load order."""
+    clean_claims: bool = False
+    """True if the last run found no duplicate id."""
+    articles: Articles = field(default_factory=dict)
+    """Normalised article texts (see quotes.article_texts)."""
+
+
+def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
+    """Check everything loaded; return the records or raise ContentError with every problem.
+    `memo` (the dev server's) keeps each file's results while its text is unchanged."""
     c = _Collector()
     config = None
     if loaded.config is not None:
         config, found = convert(loaded.config, m.SiteConfig)
         c.problems.extend(found)
-    kinds = _convert_all(loaded, c)  # reads lazily loaded files, adding their problems
+    docs = _convert_all(loaded, memo)  # reads lazily loaded files, adding their problems
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
     # A file that could not even be parsed still owns the id its name gives.
     c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
+    world = [d.exports for d, _ in docs] + [frozenset(c.failed)]
+    same = memo is not None and len(world) == len(memo.world) and all(
+        a is b or a == b for a, b in zip(world, memo.world, strict=True))
+    kinds = _merge(docs, c, skip_claims=same and memo is not None and memo.clean_claims)
+    if memo is not None:
+        memo.world, memo.clean_claims = world, not c.problems or _no_duplicates(c.problems)
     if config is None:
         raise ContentError(c.problems)
     # Records that failed the schema are left out below; references to their ids are not
     # reported again (c.failed), so every message points at a real mistake.
     records = _assemble(config, kinds, pages)
-    _check_references(records, kinds, c)
-    warnings = check_quotes(config.sources_archive, root, kinds, c.problems)
+    _check_references(records, kinds, docs, c, same)
+    warnings = archive_warning(config.sources_archive, root)
+    if not warnings:
+        _check_quotes(config.sources_archive or "", root, kinds, docs, c, memo)
     if c.problems:
         raise ContentError(c.problems)
     return replace(records, warnings=warnings)
 
 
+def _no_duplicates(problems: list[Problem]) -> bool:
+    return not any(p.message.startswith("duplicate ") for p in problems)
+
+
 BODIES = ("forces", "organisations", "alliances")
 """Record kinds whose files may hold statements and figures, and whom people speak for."""
 
+KINDS = ("sources", "forces", "organisations", "alliances", "people", "events", "attributes",
+         "conflicts", "statements", "figures")
 
 
-def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
-    out: dict[str, Located] = {k: [] for k in (
-        "sources", "forces", "organisations", "alliances", "people", "events", "attributes",
-        "conflicts", "statements", "figures")}
+def _convert_all(loaded: Loaded, memo: Memo | None) -> list[tuple[_Doc, bool]]:
+    """Each file's contribution, with True where it was converted now (not from `memo`)."""
+    out: list[tuple[_Doc, bool]] = []
+    kept: dict[tuple[str, str], _Doc] = {}
     for key, docs in loaded.records.items():
-        cls = m.FILE_KINDS[key]
         for doc in docs:
-            if key in LIST_FILES:
-                _convert_list(doc, cls, key, out, c)
-                continue
-            record, found = convert(doc, cls)
-            c.problems.extend(found)
-            if record is None:
-                c.failed.update(_raw_ids(doc.data))
-                continue
+            ident = (doc.path, doc.digest)
+            hit = memo.docs.get(ident) if memo is not None and doc.digest else None
+            if hit is None:
+                hit = _convert_doc(key, doc)
+            out.append((hit, ident not in kept and (memo is None or ident not in memo.docs)))
+            kept[ident] = hit
+    if memo is not None:
+        memo.docs = kept  # forget edited and deleted files
+    return out
+
+
+def _convert_doc(key: str, doc: Document) -> _Doc:
+    c = _Collector()
+    items: dict[str, Located] = {}
+    cls = m.FILE_KINDS[key]
+    if key in LIST_FILES:
+        _convert_list(doc, cls, key, items, c)
+    else:
+        record, found = convert(doc, cls)
+        c.problems.extend(found)
+        if record is None:
+            c.failed.update(_raw_ids(doc.data))
+        else:
             if isinstance(record, (m.Source, m.Force, m.Organisation, m.Alliance)):
                 stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
                 if record.id != stem:
                     c.problems.append(problem(doc, ("id",), f"id '{record.id}' does not match "
                                               f"the file name '{stem}'",
                                               "rename the file or change the id"))
-                out[key].append((record, doc.light(), ()))
-    for kind in BODIES:
-        for record, doc, path in out[kind]:
-            out["statements"] += [(s, doc, (*path, "statements", i))
-                                  for i, s in enumerate(record.statements)]
-            out["figures"] += [(f, doc, (*path, "figures", i))
-                               for i, f in enumerate(record.figures)]
+                light = doc.light()
+                items[key] = [(record, light, ())]
+                if key in BODIES:
+                    items["statements"] = [(s, light, ("statements", i))
+                                           for i, s in enumerate(record.statements)]
+                    items["figures"] = [(f, light, ("figures", i))
+                                        for i, f in enumerate(record.figures)]
+    ids = tuple((kind, r.id) for kind, located in items.items() for r, _, _ in located
+                if hasattr(r, "id"))
+    links = tuple((r.id, tuple(r.alliances)) for r, _, _ in items.get("forces", ()))
+    links += tuple((r.id, tuple(r.members)) for r, _, _ in items.get("alliances", ()))
+    attributes = tuple(r for r, _, _ in items.get("attributes", ()))
+    exports = (ids, links, attributes, frozenset(c.failed))
+    return _Doc(items, c.problems, c.failed, exports)
+
+
+def _merge(docs: list[tuple[_Doc, bool]], c: _Collector, skip_claims: bool) -> dict[str, Located]:
+    """Every file's records by kind, in load order, with their schema problems; duplicate ids
+    reported (unless `skip_claims`: no id anywhere changed since a run that found none)."""
+    out: dict[str, Located] = {k: [] for k in KINDS}
+    for d, _ in docs:
+        c.problems.extend(d.problems)
+        c.failed.update(d.failed)
+        for kind, located in d.items.items():
+            if kind not in ("statements", "figures"):
+                out[kind] += located
+    for kind in BODIES:  # all forces' statements first, then organisations', then alliances'
+        for d, _ in docs:
+            if kind in d.items:
+                out["statements"] += d.items["statements"]
+                out["figures"] += d.items["figures"]
+    if skip_claims:
+        return out
     # One namespace for every body a person can speak for, so `organisation:` is unambiguous.
     namespaces = {kind: "force, organisation or alliance" for kind in BODIES}
     for kind, items in out.items():
@@ -145,6 +226,33 @@ def _convert_all(loaded: Loaded, c: _Collector) -> dict[str, Located]:
             if hasattr(record, "id"):
                 c.claim(namespaces.get(kind, kind.rstrip("s")), record.id, doc, path)
     return out
+
+
+def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[_Doc, bool]],
+                      c: _Collector, same: bool) -> None:
+    """Reference problems of every file: those of unchanged files come from the memo while
+    the world (every file's exports) is unchanged."""
+    world: World | None = None
+    for d, fresh in docs:
+        if d.refs is None or fresh or not same:
+            if world is None:
+                world = World(r.sources, r.forces, r.alliances, r.people,
+                              {**r.forces, **r.organisations, **r.alliances},
+                              {f.id: f for f, _, _ in kinds["figures"]},
+                              {a.id: a for a in r.attributes}, c.failed)
+            d.refs = check_refs(d.items, world)
+        c.problems.extend(d.refs)
+
+
+def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
+                  docs: list[tuple[_Doc, bool]], c: _Collector, memo: Memo | None) -> None:
+    """Quote problems of every file; unchanged files citing unchanged articles from the memo."""
+    texts = article_texts(setting, root, kinds["sources"], c.problems,
+                          memo.articles if memo is not None else None)
+    for d, fresh in docs:
+        if d.quotes is None or fresh or not still_valid(d.quotes[0], texts):
+            d.quotes = check_document(d.items, texts)
+        c.problems.extend(d.quotes[1])
 
 
 LIST_FILES = {"timeline": ("events", m.Event), "people.yaml": ("people", m.Person),
@@ -171,7 +279,7 @@ def _convert_list(doc: Document, cls: type, key: str, out: dict[str, Located],
         if item is None:
             c.failed.update(_raw_ids(raw))
         else:
-            out[name if key != "timeline" else "events"].append((item, light, (name, i)))
+            out.setdefault(name, []).append((item, light, (name, i)))
 
 
 def _raw_ids(data: object) -> set[str]:
@@ -221,91 +329,3 @@ def _assemble(config: m.SiteConfig, kinds: dict[str, Located],
         people=by_id("people"), events=[r for r, _, _ in kinds["events"]],
         attributes=[r for r, _, _ in kinds["attributes"]],
         conflicts=[r for r, _, _ in kinds["conflicts"]], pages=pages, origins=origins)
-
-
-def _check_references(r: Records, kinds: dict[str, Located], c: _Collector) -> None:
-    bodies = {**r.forces, **r.organisations, **r.alliances}
-    figures = {f.id: f for f, _, _ in kinds["figures"]}
-    attrs = {a.id: a for a in r.attributes}
-    for s, doc, path in kinds["sources"]:
-        _check_date(s.date, doc, (*path, "date"), c)
-    for f, doc, path in kinds["forces"]:
-        for i, a in enumerate(f.alliances):
-            c.ref(doc, (*path, "alliances", i), a, "alliance", r.alliances)
-            if a in r.alliances and f.id not in r.alliances[a].members:
-                c.problems.append(problem(doc, (*path, "alliances", i),
-                                          f"alliance '{a}' does not list this force",
-                                          f"add '{f.id}' to its members"))
-        for i, n in enumerate(f.neighbours):
-            c.ref(doc, (*path, "neighbours", i), n, "force", r.forces)
-        _check_positions(f, doc, path, attrs, r, c)
-    for kind in ("forces", "organisations"):
-        for b, doc, path in kinds[kind]:
-            for i, s in enumerate(b.sources):
-                c.ref(doc, (*path, "sources", i), s, "source", r.sources)
-    for a, doc, path in kinds["alliances"]:
-        c.ref(doc, (*path, "source"), a.source, "source", r.sources)
-        for i, member in enumerate(a.members):
-            c.ref(doc, (*path, "members", i), member, "force", r.forces)
-            if member in r.forces and a.id not in r.forces[member].alliances:
-                c.problems.append(problem(doc, (*path, "members", i),
-                                          f"force '{member}' does not list this alliance",
-                                          f"add '{a.id}' to its alliances"))
-    for p, doc, path in kinds["people"]:
-        c.ref(doc, (*path, "organisation"), p.organisation,
-              "force, organisation or alliance", bodies)
-        c.ref(doc, (*path, "source"), p.source, "source", r.sources)
-    for s, doc, path in kinds["statements"]:
-        c.ref(doc, (*path, "source"), s.source, "source", r.sources)
-        if s.speaker is not None:
-            c.ref(doc, (*path, "speaker"), s.speaker, "person", r.people)
-        elif not s.speaker_label:
-            c.problems.append(problem(doc, path, "a statement needs a speaker",
-                                      "set 'speaker' to a person id, or 'speaker_label'"))
-    for f, doc, path in kinds["figures"]:
-        c.ref(doc, (*path, "source"), f.source, "source", r.sources)
-    for e, doc, path in kinds["events"]:
-        c.ref(doc, (*path, "source"), e.source, "source", r.sources)
-        _check_date(e.date, doc, (*path, "date"), c)
-        for i, fid in enumerate(e.forces):
-            c.ref(doc, (*path, "forces", i), fid, "force", r.forces)
-        for i, fid in enumerate(e.figures):
-            c.ref(doc, (*path, "figures", i), fid, "figure", figures)
-    for x, doc, path in kinds["conflicts"]:
-        for i, fid in enumerate(x.figures):
-            c.ref(doc, (*path, "figures", i), fid, "figure", figures)
-
-
-def _check_positions(f: m.Force, doc: Document, path: Path_, attrs: dict[str, m.Attribute],
-                     r: Records, c: _Collector) -> None:
-    for key, pos in f.positions.items():
-        here = (*path, "positions", key)
-        if key not in attrs:
-            c.ref(doc, here, key, "attribute", attrs)
-            continue
-        values = [v.id for v in attrs[key].values]
-        if pos.value not in values:
-            c.ref(doc, (*here, "value"), pos.value, f"value of '{key}'", values)
-        c.ref(doc, (*here, "source"), pos.source, "source", r.sources)
-        if pos.evidence is None and pos.value != "not-stated":
-            c.problems.append(problem(doc, here, "a position needs evidence",
-                                      "add 'evidence:' with a verbatim excerpt"))
-        if pos.inferred and not pos.reasoning:
-            c.problems.append(problem(doc, here, "an inferred position needs its reasoning",
-                                      "add 'reasoning:'"))
-    missing = [a for a in attrs if a not in f.positions]
-    if missing:
-        c.problems.append(problem(doc, (*path, "positions"),
-                                  "no position on " + ", ".join(missing),
-                                  "add each, with value 'not-stated' if no article says"))
-
-
-def _check_date(date: m.DateInfo | None, doc: Document, path: Path_, c: _Collector) -> None:
-    if date is None:
-        return
-    if date.inferred and not date.reasoning:
-        c.problems.append(problem(doc, path, "an inferred date needs its reasoning",
-                                  "add 'reasoning:' saying how the date was worked out"))
-    if not date.inferred and not date.stated:
-        c.problems.append(problem(doc, path, "a date must be stated or inferred",
-                                  "add 'stated:' with the article's words, or 'inferred: true'"))

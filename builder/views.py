@@ -7,11 +7,12 @@ Charts (chartviews.py) and data downloads are built from the same records the pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from . import downloads as dl
 from . import models as m
-from .chartviews import Chart, build_charts, chart_table, timeline_chart
+from .chartviews import CHART_SPECS, Chart, build_charts, chart_table, timeline_chart
 from .render import Output
 from .site import PAGE_KIND, Site, date_order, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
@@ -85,42 +86,186 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Planned:
+    """An output the site has, before its context or bytes are worked out."""
+
+    path: str
+    """Path inside the output folder."""
+    template: str | None
+    """Template name, or None for a data download."""
+    kind: str
+    """What it is: 'home', 'force', 'source', 'data', 'chart-data', ... (see Planner)."""
+    key: str = ""
+    """The record id (or table or chart name) it is made from, if any."""
+
+
+class Planner:
+    """The site's outputs: their paths cheaply (`outputs`), each one's context or bytes only
+    when it is to be written (`output`). Whatever several outputs share is built once."""
+
+    def __init__(self, site: Site, assets: dict[str, str]) -> None:
+        self.site = site
+        self.assets = assets
+        self._tables: dict[str, dl.Table] = {}
+
+    def outputs(self, charted: list[str] | None = None) -> list[Planned]:
+        """Every page and data file, in plan order; `charted` (the series that have a chart)
+        is worked out from the figures unless given."""
+        r = self.site.records
+        fixed = [("index.html", "home.html", "home"),
+                 ("forces/index.html", "forces.html", "forces"),
+                 ("matrix/index.html", "matrix.html", "matrix"),
+                 ("chronology/index.html", "chronology.html", "chronology"),
+                 ("people/index.html", "people.html", "people"),
+                 ("figures/index.html", "figures.html", "figures"),
+                 ("sources/index.html", "sources.html", "sources"), ("404.html", "404.html", "404")]
+        out = [Planned(path, template, kind) for path, template, kind in fixed]
+        out += [Planned(f"forces/{i}/index.html", "force.html", "force", i) for i in r.forces]
+        out += [Planned(f"organisations/{i}/index.html", "organisation.html", "organisation", i)
+                for i in r.organisations]
+        out += [Planned(f"alliances/{i}/index.html", "alliance.html", "alliance", i)
+                for i in r.alliances]
+        out += [Planned(f"sources/{i}/index.html", "source.html", "source", i) for i in r.sources]
+        out += [Planned(f"{slug}/index.html", "page.html", "page", slug) for slug in self.site.pages
+                if slug != "index"]
+        for name in dl.TITLES:
+            out += [Planned(f"data/{name}.{ext}", None, "data", name) for ext in ("csv", "json")]
+        for series in self.charted() if charted is None else charted:
+            out.append(Planned(f"data/chart-{series}.csv", None, "chart-data", series))
+        return out
+
+    def charted(self) -> list[str]:
+        """The figure series that have a chart, in chart order."""
+        return [spec.series for spec in CHART_SPECS if self.site.series.get(spec.series)]
+
+    def output(self, planned: Planned) -> Output:
+        """The output itself: a page with its context, or a download with its bytes."""
+        if planned.kind == "data":
+            table = self._tables.get(planned.key) or dl.table(self.site, planned.key)
+            self._tables[planned.key] = table  # its CSV and JSON are made from one table
+            data = dl.to_csv(table) if planned.path.endswith(".csv") else dl.to_json(table)
+            return Output(planned.path, data=data)
+        if planned.kind == "chart-data":
+            table = chart_table(self.chart_map[planned.key])
+            return Output(planned.path, data=dl.to_csv(table))
+        if planned.key:
+            return getattr(self, f"_{planned.kind}")(planned.path, planned.key)
+        return getattr(self, f"_{planned.kind}")()
+
+    @cached_property
+    def base(self) -> dict[str, Any]:
+        """What every template sees."""
+        return common(self.site, self.assets)
+
+    @cached_property
+    def chart_map(self) -> dict[str, Chart]:
+        """Every chart, by series."""
+        return build_charts(self.site)
+
+    @cached_property
+    def data(self) -> dict[str, dict[str, Any]]:
+        """How templates link each site-wide download."""
+        return {name: dl.describe_rows(name, dl.row_count(self.site, name)) for name in dl.TITLES}
+
+    def _charts_of(self, body: m.Force | m.Organisation | m.Alliance) -> list[Chart]:
+        if not any(f.series for f in body.figures):  # owns no chart: do not draw them all
+            return []
+        return [c for c in self.chart_map.values() if c.owner == body.id]
+
+    def _home(self) -> Output:
+        site, r = self.site, self.site.records
+        return _page(self.base, "index.html", "home.html", "", title=r.config.title,
+                     intro=site.pages.get("index"), events=r.events,
+                     charts=list(self.chart_map.values()), alliances=r.alliances)
+
+    def _forces(self) -> Output:
+        return _page(self.base, "forces/index.html", "forces.html", "forces/", title="Forces",
+                     alliances=self.site.records.alliances)
+
+    def _matrix(self) -> Output:
+        site = self.site
+        return _page(self.base, "matrix/index.html", "matrix.html", "matrix/",
+                     title="Compare the forces", attributes=site.records.attributes,
+                     rows=matrix_rows(site), download=self.data["matrix"],
+                     scripts=["matrix.js"])
+
+    def _chronology(self) -> Output:
+        site = self.site
+        return _page(self.base, "chronology/index.html", "chronology.html", "chronology/",
+                     title="Chronology", events=site.events, years=_by_year(site.events),
+                     timeline=timeline_chart(site), download=self.data["chronology"])
+
+    def _people(self) -> Output:
+        return _page(self.base, "people/index.html", "people.html", "people/", title="People",
+                     said=_said_by_person(self.site), bodies=_body_links(self.site))
+
+    def _figures(self) -> Output:
+        site = self.site
+        return _page(self.base, "figures/index.html", "figures.html", "figures/",
+                     title="Figures", figures=site.figures, conflicts=site.records.conflicts,
+                     series=site.series, conflicts_by_figure=site.conflicts_by_figure,
+                     charts=list(self.chart_map.values()), download=self.data["figures"])
+
+    def _sources(self) -> Output:
+        return _page(self.base, "sources/index.html", "sources.html", "sources/",
+                     title="Sources", citations=self.site.citations,
+                     downloads=list(self.data.values()))
+
+    def _404(self) -> Output:
+        return _page(self.base, "404.html", "404.html", "404.html", title="Page not found")
+
+    def _force(self, path: str, ident: str) -> Output:
+        site, r = self.site, self.site.records
+        force = r.forces[ident]
+        return _page(
+            self.base, path, "force.html", path_for("force", ident), title=force.name,
+            force=force, attributes=r.attributes, events=site.events_of(ident),
+            staff=_staff(site, ident), conflicts_by_figure=site.conflicts_by_figure,
+            alliances=[r.alliances[a] for a in force.alliances],
+            charts=self._charts_of(force))
+
+    def _organisation(self, path: str, ident: str) -> Output:
+        site = self.site
+        org = site.records.organisations[ident]
+        return _page(
+            self.base, path, "organisation.html", path_for("organisation", ident),
+            title=org.name, org=org, staff=_staff(site, ident),
+            conflicts_by_figure=site.conflicts_by_figure, charts=self._charts_of(org))
+
+    def _alliance(self, path: str, ident: str) -> Output:
+        site = self.site
+        alliance = site.records.alliances[ident]
+        return _page(
+            self.base, path, "alliance.html", path_for("alliance", ident), title=alliance.name,
+            alliance=alliance, staff=_staff(site, ident),
+            conflicts_by_figure=site.conflicts_by_figure,
+            events=sorted({e.id: e for f in alliance.members
+                           for e in site.events_of(f)}.values(), key=date_order),
+            charts=self._charts_of(alliance))
+
+    def _source(self, path: str, ident: str) -> Output:
+        source = self.site.records.sources[ident]
+        return _page(self.base, path, "source.html", path_for("source", ident),
+                     title=source.label, source=source,
+                     groups=_citation_groups(self.site.citations.get(ident, [])))
+
+    def _page(self, path: str, slug: str) -> Output:
+        page = self.site.pages[slug]
+        return _page(self.base, path, "page.html", path_for("page", slug),
+                     title=page.meta.title, page=page, description=page.meta.description)
+
+
 def plan(site: Site, assets: dict[str, str]) -> list[Output]:
     """Every page and data file of the site, with its template and context."""
-    base = common(site, assets)
-    r = site.records
-    chart_map = build_charts(site)
-    tables = dl.tables(site)
-    data = {t.name: dl.describe(t) for t in tables}
-    outputs = [
-        _page(base, "index.html", "home.html", "", title=r.config.title,
-              intro=site.pages.get("index"), events=site.events, charts=list(chart_map.values()),
-              alliances=r.alliances),
-        _page(base, "forces/index.html", "forces.html", "forces/", title="Forces",
-              alliances=r.alliances),
-        _page(base, "matrix/index.html", "matrix.html", "matrix/", title="Compare the forces",
-              attributes=r.attributes, rows=matrix_rows(site), download=data["matrix"],
-              scripts=["matrix.js"]),
-        _page(base, "chronology/index.html", "chronology.html", "chronology/",
-              title="Chronology", events=site.events, years=_by_year(site.events),
-              timeline=timeline_chart(site), download=data["chronology"]),
-        _page(base, "people/index.html", "people.html", "people/", title="People",
-              said=_said_by_person(site), bodies=_body_links(site)),
-        _page(base, "figures/index.html", "figures.html", "figures/", title="Figures",
-              figures=site.figures, conflicts=r.conflicts, series=site.series,
-              conflicts_by_figure=site.conflicts_by_figure, charts=list(chart_map.values()),
-              download=data["figures"]),
-        _page(base, "sources/index.html", "sources.html", "sources/", title="Sources",
-              citations=site.citations, downloads=list(data.values())),
-        _page(base, "404.html", "404.html", "404.html", title="Page not found"),
-    ]
-    outputs += _record_pages(site, base, chart_map)
-    for table in [*tables, *(chart_table(c) for c in chart_map.values())]:
-        files = dl.files_for(table)
-        if table.name.startswith("chart-"):
-            files = {k: v for k, v in files.items() if k.endswith(".csv")}
-        outputs += [Output(path, data=payload) for path, payload in files.items()]
-    return outputs
+    planner = Planner(site, assets)
+    return [planner.output(p) for p in planner.outputs()]
+
+
+def _staff(site: Site, body: str) -> list[m.Person]:
+    if "people_by_body" in site.__dict__:
+        return site.people_by_body.get(body, [])
+    return [p for p in site.records.people.values() if p.organisation == body]
 
 
 def _said_by_person(site: Site) -> dict[str, list[tuple[m.Statement, str]]]:
@@ -140,59 +285,6 @@ def _body_links(site: Site) -> dict[str, tuple[str, str]]:
     links |= {o.id: (o.name, path_for("organisation", o.id)) for o in r.organisations.values()}
     links |= {a.id: (a.short_name, path_for("alliance", a.id)) for a in r.alliances.values()}
     return links
-
-
-def _record_pages(site: Site, base: dict[str, Any], chart_map: dict[str, Chart]) -> list[Output]:
-    """A page per force, organisation, alliance, source and Markdown page."""
-    r = site.records
-    outputs = []
-    # Who calls each force a neighbour, indexed once (scanning every force per page made
-    # this one line cost a minute at 10,000 forces).
-    named_by: dict[str, list[str]] = {}
-    for other in sorted(r.forces):
-        for n in r.forces[other].neighbours:
-            named_by.setdefault(n, []).append(other)
-    charts_by_owner: dict[str, list[Chart]] = {}
-    for chart in chart_map.values():
-        charts_by_owner.setdefault(chart.owner, []).append(chart)
-    for force in r.forces.values():
-        outputs.append(_page(
-            base, f"forces/{force.id}/index.html", "force.html", path_for("force", force.id),
-            title=force.name, force=force, attributes=r.attributes,
-            events=site.events_by_force.get(force.id, []),
-            staff=site.people_by_body.get(force.id, []),
-            conflicts_by_figure=site.conflicts_by_figure,
-            alliances=[r.alliances[a] for a in force.alliances],
-            neighbours_of=named_by.get(force.id, []),
-            charts=charts_by_owner.get(force.id, [])))
-    for org in r.organisations.values():
-        outputs.append(_page(
-            base, f"organisations/{org.id}/index.html", "organisation.html",
-            path_for("organisation", org.id), title=org.name, org=org,
-            staff=site.people_by_body.get(org.id, []),
-            conflicts_by_figure=site.conflicts_by_figure,
-            charts=charts_by_owner.get(org.id, [])))
-    for alliance in r.alliances.values():
-        outputs.append(_page(
-            base, f"alliances/{alliance.id}/index.html", "alliance.html",
-            path_for("alliance", alliance.id), title=alliance.name, alliance=alliance,
-            staff=site.people_by_body.get(alliance.id, []),
-            conflicts_by_figure=site.conflicts_by_figure,
-            events=sorted({e.id: e for f in alliance.members
-                           for e in site.events_by_force.get(f, [])}.values(),
-                          key=date_order),
-            charts=charts_by_owner.get(alliance.id, [])))
-    for source in r.sources.values():
-        outputs.append(_page(
-            base, f"sources/{source.id}/index.html", "source.html",
-            path_for("source", source.id), title=source.label, source=source,
-            groups=_citation_groups(site.citations.get(source.id, []))))
-    for page in site.pages.values():
-        if page.slug != "index":
-            outputs.append(_page(base, f"{page.slug}/index.html", "page.html",
-                                 path_for("page", page.slug), title=page.meta.title,
-                                 page=page, description=page.meta.description))
-    return outputs
 
 
 def _citation_groups(citations: list[Any]) -> list[tuple[str, list[Any]]]:

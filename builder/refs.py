@@ -1,0 +1,139 @@
+"""Reference checks: every id a record names must exist, and facts listed on both sides agree.
+
+The checks run one document at a time against a `World` (every id, alliance membership and
+attribute), so the dev server re-checks only the documents an edit touched while the world
+stays the same (see validate.Memo); a full build runs the same checks on every document.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import models as m
+from .convert import Located, problem
+from .errors import Path_, Problem
+from .load import Document
+
+
+@dataclass(frozen=True)
+class World:
+    """What references are resolved against."""
+
+    sources: Mapping[str, object]
+    forces: Mapping[str, m.Force]
+    alliances: Mapping[str, m.Alliance]
+    people: Mapping[str, object]
+    bodies: Mapping[str, object]
+    """Forces, organisations and alliances: whom a person may speak for."""
+    figures: Mapping[str, object]
+    attributes: Mapping[str, m.Attribute]
+    failed: set[str]
+    """Ids of records that failed the schema: references to them are not reported again."""
+
+
+class _Found:
+    """Problems of one document."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.problems: list[Problem] = []
+
+    def ref(self, doc: Document, path: Path_, value: str, namespace: str,
+            choices: Mapping[str, object] | list[str]) -> None:
+        """Report `value` unless it names an existing record of `namespace`."""
+        if value in choices or value in self.world.failed:
+            return
+        near = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
+        hint = f"did you mean '{near[0]}'?" if near else (
+            f"add a {namespace} with id '{value}', or fix the reference")
+        self.problems.append(problem(doc, path, f"unknown {namespace} '{value}'", hint))
+
+    def add(self, doc: Document, path: Path_, message: str, hint: str) -> None:
+        self.problems.append(problem(doc, path, message, hint))
+
+
+def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
+    """Every broken reference among one document's records (`items` by kind)."""
+    c = _Found(w)
+    for s, doc, path in items.get("sources", ()):
+        check_date(s.date, doc, (*path, "date"), c)
+    for f, doc, path in items.get("forces", ()):
+        _force(f, doc, path, c)
+    for kind in ("forces", "organisations"):
+        for b, doc, path in items.get(kind, ()):
+            for i, s in enumerate(b.sources):
+                c.ref(doc, (*path, "sources", i), s, "source", w.sources)
+    for a, doc, path in items.get("alliances", ()):
+        c.ref(doc, (*path, "source"), a.source, "source", w.sources)
+        for i, member in enumerate(a.members):
+            c.ref(doc, (*path, "members", i), member, "force", w.forces)
+            if member in w.forces and a.id not in w.forces[member].alliances:
+                c.add(doc, (*path, "members", i), f"force '{member}' does not list this alliance",
+                      f"add '{a.id}' to its alliances")
+    for p, doc, path in items.get("people", ()):
+        c.ref(doc, (*path, "organisation"), p.organisation, "force, organisation or alliance",
+              w.bodies)
+        c.ref(doc, (*path, "source"), p.source, "source", w.sources)
+    for s, doc, path in items.get("statements", ()):
+        c.ref(doc, (*path, "source"), s.source, "source", w.sources)
+        if s.speaker is not None:
+            c.ref(doc, (*path, "speaker"), s.speaker, "person", w.people)
+        elif not s.speaker_label:
+            c.add(doc, path, "a statement needs a speaker",
+                  "set 'speaker' to a person id, or 'speaker_label'")
+    for f, doc, path in items.get("figures", ()):
+        c.ref(doc, (*path, "source"), f.source, "source", w.sources)
+    for e, doc, path in items.get("events", ()):
+        c.ref(doc, (*path, "source"), e.source, "source", w.sources)
+        check_date(e.date, doc, (*path, "date"), c)
+        for i, fid in enumerate(e.forces):
+            c.ref(doc, (*path, "forces", i), fid, "force", w.forces)
+        for i, fid in enumerate(e.figures):
+            c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)
+    for x, doc, path in items.get("conflicts", ()):
+        for i, fid in enumerate(x.figures):
+            c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)
+    return c.problems
+
+
+def _force(f: m.Force, doc: Document, path: Path_, c: _Found) -> None:
+    w = c.world
+    for i, a in enumerate(f.alliances):
+        c.ref(doc, (*path, "alliances", i), a, "alliance", w.alliances)
+        if a in w.alliances and f.id not in w.alliances[a].members:
+            c.add(doc, (*path, "alliances", i), f"alliance '{a}' does not list this force",
+                  f"add '{f.id}' to its members")
+    for i, n in enumerate(f.neighbours):
+        c.ref(doc, (*path, "neighbours", i), n, "force", w.forces)
+    for key, pos in f.positions.items():
+        here = (*path, "positions", key)
+        if key not in w.attributes:
+            c.ref(doc, here, key, "attribute", w.attributes)
+            continue
+        values = [v.id for v in w.attributes[key].values]
+        if pos.value not in values:
+            c.ref(doc, (*here, "value"), pos.value, f"value of '{key}'", values)
+        c.ref(doc, (*here, "source"), pos.source, "source", w.sources)
+        if pos.evidence is None and pos.value != "not-stated":
+            c.add(doc, here, "a position needs evidence",
+                  "add 'evidence:' with a verbatim excerpt")
+        if pos.inferred and not pos.reasoning:
+            c.add(doc, here, "an inferred position needs its reasoning", "add 'reasoning:'")
+    missing = [a for a in w.attributes if a not in f.positions]
+    if missing:
+        c.add(doc, (*path, "positions"), "no position on " + ", ".join(missing),
+              "add each, with value 'not-stated' if no article says")
+
+
+def check_date(date: m.DateInfo | None, doc: Document, path: Path_, c: _Found) -> None:
+    """An inferred date needs its reasoning; any other date must be stated."""
+    if date is None:
+        return
+    if date.inferred and not date.reasoning:
+        c.add(doc, path, "an inferred date needs its reasoning",
+              "add 'reasoning:' saying how the date was worked out")
+    if not date.inferred and not date.stated:
+        c.add(doc, path, "a date must be stated or inferred",
+              "add 'stated:' with the article's words, or 'inferred: true'")
