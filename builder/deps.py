@@ -1,22 +1,56 @@
-"""Which input files each output depends on, for the dev server's incremental rebuilds.
+"""What each output shows, as facts, for the dev server's incremental rebuilds.
 
-Content dependencies come from the model (which records a page shows); template dependencies
-from the templates' own `extends`/`include`/`import` tags.
+A fact names a piece of the model finer than a file: `forces:hampshire:short` is Hampshire's
+short name, `forces:*:short` any force's short name (or which forces there are),
+`force-events:hampshire` the events listed on Hampshire's page, `templates/base.html` a
+template file. An output depends on the facts its template shows; changes.py says which facts
+an edit changed, and only outputs depending on one of them are made again.
+
+The facts here must cover everything a page shows: a fact left out means a stale page, which
+tests/test_serve.py looks for by comparing incremental rebuilds with full builds after edits
+of every kind of field.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from typing import Any
 
 import jinja2
 import jinja2.meta
-import msgspec
 
 from . import models as m
 from .load import IGNORED
 from .site import Site
+from .views import Planned
+
+EVERY_PAGE = frozenset({"config", "nav", "assets"})
+"""Facts every page shows: site settings, the navigation, the fingerprinted asset names."""
+
+AGGREGATE: dict[str, frozenset[str]] = {
+    "home": frozenset({"forces:*:list", "sources:*:label", "events:*:count", "charts",
+                       "page:index"}),
+    "forces": frozenset({"forces:*:list", "forces:*:short", "alliances:*:list",
+                         "organisations:*:list"}),
+    "matrix": frozenset({"forces:*:matrix", "attributes"}),
+    "chronology": frozenset({"events:*:all", "forces:*:short", "sources:*:label"}),
+    "people": frozenset({"people:*:all", "forces:*:short", "organisations:*:name",
+                         "alliances:*:short", "forces:*:said", "organisations:*:said",
+                         "alliances:*:said", "sources:*:label"}),
+    "figures": frozenset({"forces:*:figs", "organisations:*:figs", "alliances:*:figs",
+                          "conflicts", "charts", "sources:*:label", "figcount"}),
+    "sources": frozenset({"sources:*:card", "citecount", "forces:*:count", "events:*:count",
+                          "figcount"}),
+    "404": frozenset(),
+}
+"""Facts of the pages that list many records."""
+
+DATA: dict[str, frozenset[str]] = {
+    "matrix": frozenset({"forces:*:matrix", "attributes"}),
+    "chronology": frozenset({"events:*:all"}),
+    "figures": frozenset({"forces:*:figs", "organisations:*:figs", "alliances:*:figs",
+                          "conflicts"}),
+}
+"""Facts of the site-wide downloads."""
 
 
 def is_content(name: str) -> bool:
@@ -27,89 +61,52 @@ def is_content(name: str) -> bool:
     return parts[0] == "content" and len(parts) > 1 and parts[1] not in IGNORED
 
 
-def _source_ids(value: Any) -> set[str]:
-    """Every id under a `source` or `sources` key anywhere inside a record (or records)."""
-    found: set[str] = set()
-    stack = [msgspec.to_builtins(value)]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, sub in item.items():
-                if key == "source" and isinstance(sub, str):
-                    found.add(sub)
-                elif key == "sources" and isinstance(sub, list):
-                    found.update(s for s in sub if isinstance(s, str))
-                else:
-                    stack.append(sub)
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
-def cited_sources(site: Site) -> dict[str, set[str]]:
-    """Source ids each force, organisation and alliance cites, by 'kind/id' (walked once)."""
+def output_facts(planned: Planned, site: Site) -> frozenset[str]:
+    """The facts an output shows (its template files aside: see template_deps)."""
+    if planned.kind == "data":
+        return DATA[planned.key]
+    if planned.kind == "chart-data":
+        return frozenset({"charts"})
+    if planned.kind in AGGREGATE:
+        return AGGREGATE[planned.kind] | EVERY_PAGE
     r = site.records
-    return {f"{kind}/{b.id}": _source_ids(b) for kind, bodies in (
-        ("forces", r.forces), ("organisations", r.organisations), ("alliances", r.alliances))
-        for b in bodies.values()}
-
-
-def content_deps(path: str, site: Site, inputs: Iterable[str],
-                 cited: dict[str, set[str]]) -> frozenset[str]:
-    """The content files an output can show, from its path and the records behind it."""
-    r = site.records
-    shared = {"site.yaml", *(f"content/pages/{p.slug}.md" for p in r.pages.values()
-                             if p.meta.nav is not None)}  # every page's header shows the nav
-    parts = path.split("/")
-    bodies = {"forces": r.forces, "organisations": r.organisations, "alliances": r.alliances}
-    if len(parts) == 3 and parts[2] == "index.html" and parts[0] in bodies:
-        body = bodies[parts[0]].get(parts[1])
-        if body is not None:
-            return frozenset(f for f in _body_files(site, parts[0], body, cited) | shared if f)
-    if len(parts) == 3 and parts[0] == "sources" and parts[1] in r.sources:
-        return frozenset(f for f in _citing(site, parts[1], cited) | shared if f)
-    if len(parts) == 2 and parts[1] == "index.html" and parts[0] in r.pages:
-        return frozenset({f"content/pages/{parts[0]}.md", *shared})
-    if isinstance(inputs, frozenset):  # already the content files (see Rebuilder._all_deps)
-        return inputs
-    return frozenset(n for n in inputs if is_content(n))  # lists and the home page: anything
-
-
-def _body_files(site: Site, kind: str, body: m.Force | m.Organisation | m.Alliance,
-                cited: dict[str, set[str]]) -> set[str | None]:
-    """Files a force's, organisation's or alliance's page shows: its own, its staff, events,
-    sources..."""
-    r = site.records
-    origin = r.origins.get
-    shown: list[Any] = list(site.people_by_body.get(body.id, []))
-    files = {origin(f"{kind}/{body.id}"), "content/people.yaml", "content/conflicts.yaml",
-             "content/attributes.yaml"}
+    ident = planned.key
+    if planned.kind == "source":
+        return EVERY_PAGE | {f"sources:{ident}:all", f"citations:{ident}"}
+    if planned.kind == "page":
+        return EVERY_PAGE | {f"page:{ident}"}
+    kind = {"force": "forces", "organisation": "organisations", "alliance": "alliances"}[
+        planned.kind]
+    body = getattr(r, kind)[ident]
+    facts = set(EVERY_PAGE) | {f"{kind}:{ident}:all", f"staff:{ident}"} | _body_facts(body)
     if isinstance(body, m.Force):
-        events = site.events_by_force.get(body.id, [])
-        alliances = [r.alliances[a] for a in body.alliances if a in r.alliances]
-        shown += [*events, *alliances]
-        files |= {origin(f"events/{e.id}") for e in events}
-        files |= {origin(f"alliances/{a.id}") for a in alliances}
-        files |= {origin(f"forces/{f}") for a in alliances for f in a.members}  # partners
-        files |= {origin(f"forces/{n}") for n in body.neighbours}  # their short names show
+        facts |= {"attributes", f"force-events:{ident}"}
+        facts |= {f"forces:{n}:short" for n in body.neighbours}
+        for a in body.alliances:
+            facts.add(f"alliances:{a}:list")
+            if a in r.alliances:
+                facts |= {f"forces:{f}:short" for f in r.alliances[a].members}
     if isinstance(body, m.Alliance):
-        events = [e for f in body.members for e in site.events_by_force.get(f, [])]
-        shown += events
-        files |= {origin(f"events/{e.id}") for e in events}
-        files |= {origin(f"forces/{f}") for f in body.members}
-    ids = cited.get(f"{kind}/{body.id}", set()) | _source_ids(shown)
-    return files | {origin(f"sources/{s}") for s in ids}
+        facts |= {f"forces:{f}:name" for f in body.members}
+        facts |= {f"force-events:{f}" for f in body.members}
+        facts.add(f"sources:{body.source}:label")
+    return frozenset(facts)
 
 
-def _citing(site: Site, source: str, cited: dict[str, set[str]]) -> set[str | None]:
-    """Files of the records citing `source` (a source's page lists them by name)."""
-    r = site.records
-    origin = r.origins.get
-    files: set[str | None] = {origin(f"sources/{source}"), "content/people.yaml"}
-    files |= {origin(key) for key, ids in cited.items() if source in ids}
-    files |= {origin(f"events/{e.id}") for e in r.events if e.source == source}
-    files |= {origin(f"alliances/{a.id}") for a in r.alliances.values() if a.source == source}
-    return files
+def _body_facts(body: m.Force | m.Organisation | m.Alliance) -> set[str]:
+    """Facts of what a body's page shows of its statements, figures and sources."""
+    facts = {f"sources:{s}:label" for s in getattr(body, "sources", ())}
+    for s in body.statements:
+        facts.add(f"sources:{s.source}:label")
+        if s.speaker:
+            facts.add(f"people:{s.speaker}:name")
+    for f in body.figures:
+        facts |= {f"sources:{f.source}:label", f"conflicted:{f.id}"}
+        if f.series:
+            facts.add("charts")  # it may own a chart, whose rows other bodies' figures fill
+    if isinstance(body, m.Force):
+        facts |= {f"sources:{p.source}:label" for p in body.positions.values()}
+    return facts
 
 
 def template_deps(env: jinja2.Environment, name: str,

@@ -1,11 +1,11 @@
-"""Incremental rebuilds for the dev server: re-render only the pages an edit can change.
+"""Incremental rebuilds for the dev server: redo only what an edit can change.
 
-Each rebuild reads the inputs' digests, loads and validates the whole site (unchanged files
-come from the parse cache), plans every page, and renders only the outputs whose input files
-or templates changed since the last good build. Dependencies are worked out from the model
-(which records a page shows) and from the templates' own `extends`/`include`/`import` tags.
-Both the previous and the new dependencies count, so a page that stops citing a file is
-re-rendered too.
+Each rebuild digests the inputs; re-reads and re-converts only the edited files (validation
+keeps every other file's results, see validate.Memo, and still re-checks references and quotes
+wherever they may have changed); works out which facts the edit changed (changes.py: a force's
+short name, the events on a force's page...) and re-renders only the outputs that show one of
+them (deps.py), building their contexts then and only then (views.Planner). The link check
+reads only the re-rendered pages, plus those whose links or fragments point at them.
 """
 
 from __future__ import annotations
@@ -14,26 +14,29 @@ import hashlib
 import os
 import time
 import traceback
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import links
-from .deps import cited_sources, content_deps, is_content, template_deps
+from .changes import changed_facts
+from .deps import is_content, output_facts, template_deps
 from .errors import ContentError, SiteError
-from .load import Cache, load_site
-from .render import (
-    MarkdownFilter,
-    MarkdownMemo,
-    Output,
-    compile_all,
-    fingerprint,
-    make_env,
-    render,
+from .hosting import hosting_outputs
+from .load import (
+    Cache,
+    Document,
+    Loaded,
+    LoadError,
+    load_site,
+    parse_front_matter,
+    parse_yaml,
+    read_text,
 )
+from .load import digest as text_digest
+from .render import MarkdownFilter, MarkdownMemo, Output, compile_all, fingerprint, make_env, render
 from .site import Site, make_site
-from .validate import validate
-from .views import plan
+from .validate import Memo, Records, validate
+from .views import Planned, Planner
 from .write import update_files, write_site
 
 WATCHED = ("site.yaml", "content", "templates", "assets")
@@ -47,36 +50,39 @@ def scan(root: Path, previous: Snapshot | None = None) -> Snapshot:
     """Digest every watched input; files whose mtime and size are unchanged are not re-read."""
     previous = previous or {}
     out: Snapshot = {}
-    for path in _input_files(root):
+    top = str(root)
+    for path in _input_files(top):
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError:  # deleted between listing and stat: it is simply gone
             continue
-        name = path.relative_to(root).as_posix()
+        name = path[len(top) + 1:].replace(os.sep, "/")
         old = previous.get(name)
         if old is not None and old[:2] == (st.st_mtime_ns, st.st_size):
             out[name] = old
             continue
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         except OSError:
             continue
         out[name] = (st.st_mtime_ns, st.st_size, hashlib.blake2b(data, digest_size=16).hexdigest())
     return out
 
 
-def _input_files(root: Path) -> Iterator[Path]:
+def _input_files(root: str) -> list[str]:
+    found: list[str] = []
     for name in WATCHED:
-        top = root / name
-        if top.is_file():
-            yield top
+        top = os.path.join(root, name)
+        if os.path.isfile(top):
+            found.append(top)
             continue
         for folder, dirs, files in os.walk(top):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for f in sorted(files):
-                # Editors' swap and backup files are not inputs.
-                if not (f.startswith(".") or f.endswith(("~", ".swp", ".swx", ".tmp"))):
-                    yield Path(folder) / f
+            # Editors' swap and backup files are not inputs.
+            found += [os.path.join(folder, f) for f in sorted(files)
+                      if not (f.startswith(".") or f.endswith(("~", ".swp", ".swx", ".tmp")))]
+    return found
 
 
 def changed_files(old: Snapshot, new: Snapshot) -> set[str]:
@@ -109,6 +115,7 @@ class Result:
         return f"rebuilt {self.rendered} of {self.pages} pages in {self.ms:.0f} ms"
 
 
+
 class Rebuilder:
     """Keeps what the last good build used, and rebuilds only what an edit touched."""
 
@@ -117,6 +124,8 @@ class Rebuilder:
         self.out = out
         self.base_url = base_url
         self.cache: Cache = {}
+        self.memo = Memo()
+        """Validation's per-file results."""
         self.markdown: MarkdownMemo = {}
         self.env = make_env(root / "templates")
         self.refs: dict[str, tuple[str, frozenset[str] | None]] = {}
@@ -124,12 +133,21 @@ class Rebuilder:
         """Inputs at the last attempt (good or not)."""
         self.good: Snapshot = {}
         """Inputs at the last good build."""
+        self.loaded: tuple[Snapshot, Loaded] | None = None
+        """The last load without problems, and the inputs it read."""
+        self.records: Records | None = None
+        """The records of the last good build."""
+        self.charted: list[str] = []
+        """Figure series with a chart, as of the last good build."""
         self.deps: dict[str, frozenset[str]] = {}
-        """Output path -> input files, as of the last good build."""
+        """Output path -> facts and template files it shows, as of the last good build."""
         self.digests: dict[str, str] = {}
         """Output path -> digest of the bytes on disk."""
         self.links: dict[str, links.PageLinks] = {}
         """HTML page -> its ids and links, as of the last good build (for the link check)."""
+        self.judged: dict[object, links.Verdict] = {}
+        """Links already judged against the outputs `judged_for`."""
+        self.judged_for: frozenset[str] = frozenset()
         self.problems: list[str] = []
         """Messages of the current failure; empty when the last build was good."""
         self.started = False
@@ -160,80 +178,122 @@ class Rebuilder:
             self.started = True
             return Result(rendered, pages, written, (time.perf_counter() - start) * 1000)
         self.started = True
-        return Result(0, len(self.deps), 0, (time.perf_counter() - start) * 1000,
+        return Result(0, sum(1 for p in self.links), 0, (time.perf_counter() - start) * 1000,
                       list(self.problems))
 
     def _build(self, snapshot: Snapshot) -> tuple[int, int, int]:
-        site = make_site(validate(load_site(self.root, self.cache), self.root), self.base_url)
-        outputs = self._plan(site)
-        cited = cited_sources(site)
-        deps = self._all_deps(outputs, site, snapshot, cited)
-        changed = changed_files(self.good, snapshot)
-        first = not self.digests
-        unique = len(deps) == len(outputs)  # else render all, so render() reports the clash
-        todo = [o for o in outputs if first or not unique or o.path not in self.deps
-                or (deps[o.path] | self.deps[o.path]) & changed]
-        files = render(site, todo, self.env)
-        self.links = self._check_links(site, files, deps)  # before writing: keep the good site
+        records = validate(self._load(snapshot), self.root, self.memo)
+        site = make_site(records, self.base_url)
+        self._prepare_env(site)
+        assets = fingerprint(self.root / "assets")
+        planner = Planner(site, {name: path for name, (path, _) in assets.items()})
+        first = self.records is None
+        facts = set() if first else changed_facts(
+            self.records, records, changed_files(self.good, snapshot), site)  # type: ignore[arg-type]
+        planned = planner.outputs(None if first or "charts" in facts else self.charted)
+        raw = [Output(path, data=data) for path, data in assets.values()]
+        raw += hosting_outputs(site, [Output(p.path, p.template) for p in planned])
+        every = [p.path for p in planned] + [o.path for o in raw]
+        if len(set(every)) != len(every):  # let render() report the clash
+            render(site, [planner.output(p) for p in planned] + raw, self.env)
+        todo = [p for p in planned if first or p.path not in self.deps
+                or not self.deps[p.path].isdisjoint(facts)]
+        files = render(site, [planner.output(p) for p in todo], self.env)
+        files |= {o.path: o.data for o in raw if o.data is not None}
+        removed = sorted(self.digests.keys() - set(every))
+        found = self._check_links(site, files, set(every), removed)  # before writing
         new = {name: hashlib.blake2b(data, digest_size=16).hexdigest()
                for name, data in files.items()}
+        dirty = {n: files[n] for n in files if self.digests.get(n) != new[n]}
         if first:
             write_site(files, self.out)
-            written = len(files)
         else:
-            dirty = {n: files[n] for n in files if self.digests.get(n) != new[n]}
-            removed = sorted(self.digests.keys() - deps.keys())
             update_files(dirty, removed, self.out)
-            written = len(dirty) + len(removed)
-            for name in removed:
-                del self.digests[name]
+        for name in removed:
+            self.digests.pop(name, None)
+            self.deps.pop(name, None)
+            self.links.pop(name, None)
         self.digests.update(new)
-        self.deps, self.good = deps, snapshot
-        return sum(1 for o in todo if _is_page(o)), sum(1 for o in outputs if _is_page(o)), written
+        self.links.update(found)
+        templates: dict[str, frozenset[str]] = {}
+        for p in todo:
+            if p.template is not None and p.template not in templates:
+                templates[p.template] = template_deps(self.env, p.template, self.refs)
+            self.deps[p.path] = output_facts(p, site) | templates.get(p.template or "", set())
+        self.records, self.good = records, snapshot
+        self.charted = [p.key for p in planned if p.kind == "chart-data"]
+        pages = sum(1 for p in planned if _is_page(p))
+        return sum(1 for p in todo if _is_page(p)), pages, len(dirty) + len(removed)
 
-    def _check_links(self, site: Site, files: dict[str, bytes],
-                     deps: dict[str, frozenset[str]]) -> dict[str, links.PageLinks]:
-        """The build's link check, as `build` runs it: re-rendered pages are read again, the
-        others keep what was found last time; a broken link fails the rebuild."""
-        where = links.Site(frozenset(deps), site.base_path, site.base_url)
-        pages = {p: found for p, found in self.links.items() if p in deps}
-        pages |= {p: links.inspect_page(p, data, where) for p, data in files.items()
-                  if p.endswith(".html")}
-        problems = links.finish(pages)
-        if problems:
-            raise ContentError(problems)
-        return pages
+    def _load(self, snapshot: Snapshot) -> Loaded:
+        """Everything loaded: the last load with only the edited files read again, or (when
+        files came or went, or the last load found problems) a fresh load."""
+        if self.loaded is not None:
+            before, loaded = self.loaded
+            names = {n for n in snapshot if is_content(n)}
+            if names == {n for n in before if is_content(n)}:
+                edited = {n for n in names if before[n][2] != snapshot[n][2]}
+                try:
+                    loaded = _reload(self.root, loaded, edited)
+                except LoadError:
+                    pass  # load_site below reports it
+                else:
+                    self.loaded = (snapshot, loaded)
+                    return loaded
+        loaded = load_site(self.root, self.cache)
+        self.loaded = None if loaded.problems else (snapshot, loaded)
+        return loaded
 
-    def _plan(self, site: Site) -> list[Output]:
-        templates = self.root / "templates"
+    def _prepare_env(self, site: Site) -> None:
         current = self.env.filters.get("markdown")
         if not (isinstance(current, MarkdownFilter) and current.base_path == site.base_path):
             # One filter for the server's life: its Markdown converter costs ~40 ms to build.
             self.env.filters["markdown"] = MarkdownFilter(site.base_path, self.markdown)
-        compile_all(self.env, templates)  # the environment recompiles only changed templates
-        assets = fingerprint(self.root / "assets")
-        outputs = plan(site, {name: path for name, (path, _) in assets.items()})
-        return outputs + [Output(path, data=data, deps=frozenset({f"assets/{name}"}))
-                          for name, (path, data) in assets.items()]
+        compile_all(self.env, self.root / "templates")  # recompiles only changed templates
 
-    def _all_deps(self, outputs: list[Output], site: Site, snapshot: Snapshot,
-                  cited: dict[str, set[str]]) -> dict[str, frozenset[str]]:
-        """Input files of every output. What many outputs share (all content, the assets,
-        a template's includes) is worked out once per rebuild, not once per page."""
-        content = frozenset(n for n in snapshot if is_content(n))
-        assets = frozenset(n for n in snapshot if n.startswith("assets/"))  # fingerprinted URLs
-        templates: dict[str, frozenset[str]] = {}
-        deps: dict[str, frozenset[str]] = {}
-        for out in outputs:
-            if out.template is None:
-                deps[out.path] = out.deps if out.path.startswith("assets/") else content
-                continue
-            if out.template not in templates:
-                templates[out.template] = template_deps(self.env, out.template, self.refs)
-            deps[out.path] = (content_deps(out.path, site, content, cited)
-                              | templates[out.template] | assets)
-        return deps
+    def _check_links(self, site: Site, files: dict[str, bytes], every: set[str],
+                     removed: list[str]) -> dict[str, links.PageLinks]:
+        """The build's link check: re-rendered pages are read again, and so are pages whose
+        links pointed at a removed file; fragments are checked wherever they point at a page
+        read again. A broken link fails the rebuild."""
+        outputs = frozenset(every)
+        if outputs != self.judged_for:  # judged against other files: judge again
+            self.judged, self.judged_for = {}, outputs
+        where = links.Site(outputs, site.base_path, site.base_url, self.judged)
+        found = {p: links.inspect_page(p, data, where) for p, data in files.items()
+                 if p.endswith(".html")}
+        gone = set(removed)
+        for page, old in self.links.items():
+            if page not in found and page not in gone and not old.targets.isdisjoint(gone):
+                found[page] = links.inspect_page(page, (self.out / page).read_bytes(), where)
+        pages = {p: v for p, v in self.links.items() if p not in gone} | found
+        again = set(found) | {p for p, v in pages.items()
+                              if any(t in found for _, t, _ in v.fragments)}
+        problems = links.finish(pages, again)
+        if problems:
+            raise ContentError(problems)
+        return found
 
 
-def _is_page(output: Output) -> bool:
+def _reload(root: Path, loaded: Loaded, edited: set[str]) -> Loaded:
+    """`loaded` with the documents of `edited` files read again, as load_site reads them."""
+    if not edited:
+        return loaded
+
+    def read(doc: Document) -> Document:
+        if doc.path not in edited:
+            return doc
+        text = read_text(root / doc.path, doc.path)
+        if doc.path.endswith(".md"):
+            return parse_front_matter(text, doc.path)
+        return replace(parse_yaml(text, doc.path), file=root / doc.path,
+                       digest=text_digest(text))
+
+    config = read(loaded.config) if loaded.config is not None else None
+    records = {key: [read(d) for d in docs] for key, docs in loaded.records.items()}
+    return replace(loaded, config=config, records=records,
+                   pages=[read(d) for d in loaded.pages])
+
+
+def _is_page(output: Planned) -> bool:
     return output.template is not None and output.path.endswith(".html")

@@ -20,7 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import ContentError, Problem
 
-_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+# A tag with an id or a link (a tag with neither needs no closer look: most of a page's tags).
+_TAG = re.compile(r"<[a-zA-Z][^>]*?\s(?:id|href|src|xlink:href)\s*=[^>]*>")
 _ATTR = re.compile(r"""\s(id|href|src|xlink:href)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _OUTSIDE = "\0outside"
 
@@ -35,6 +36,12 @@ class PageLinks:
     """Problems found from this page alone: 'link': reason."""
     fragments: list[tuple[str, str, str]] = field(default_factory=list)
     """(link, target file, fragment) of each distinct link with a fragment."""
+    targets: set[str] = field(default_factory=set)
+    """Every file the page links to (to find the pages a removed file breaks)."""
+
+
+Verdict = tuple[str | None, str, str]
+"""A link judged: (target file or None, problem or '', fragment)."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,10 @@ class Site:
     """Path part of the base URL, '/' or '/repo/'."""
     base_url: str
     """Absolute base URL."""
-    judged: dict[str, tuple[str | None, str]] = field(default_factory=dict, compare=False)
-    """Absolute links already judged, as (target file or None, problem or ''): nav and
-    citation links repeat on every page, and mean the same from each."""
+    judged: dict[object, Verdict] = field(default_factory=dict, compare=False)
+    """Links already judged against these files: absolute ones by link (nav and citation links
+    repeat on every page, and mean the same from each), relative ones by (folder, link). The
+    dev server keeps it across rebuilds while the files stay the same."""
 
 
 def _scan(data: bytes) -> tuple[set[str], dict[str, None]]:
@@ -75,19 +83,24 @@ def inspect_page(page: str, data: bytes, site: Site) -> PageLinks:
     """Check what can be checked of one page's links on their own."""
     ids, links = _scan(data)
     found = PageLinks(ids)
+    judged = site.judged
+    folder = page.rpartition("/")[0]
     for link in links:
-        absolute = link.startswith(("/", "http:", "https:"))
-        verdict = site.judged.get(link) if absolute else None
+        # A relative link means the same from every page of a folder, unless it has no path
+        # ('#top'): then it points at the page itself.
+        key: object = link if link.startswith(("/", "http:", "https:")) else (
+            (page, link, "") if link.startswith(("#", "?")) or not link else (folder, link))
+        verdict = judged.get(key)
         if verdict is None:
-            verdict = _judge(page, link, site)
-            if absolute:
-                site.judged[link] = verdict
-        target, problem = verdict
+            target, problem = _judge(page, link, site)
+            fragment = unquote(urlsplit(link).fragment) if target is not None else ""
+            verdict = judged[key] = (target, problem, fragment)
+        target, problem, fragment = verdict
         if problem:
             found.broken.append(problem)
         if target is None:
             continue
-        fragment = unquote(urlsplit(link).fragment)
+        found.targets.add(target)
         if fragment and target.endswith(".html"):
             found.fragments.append((link, target, fragment))
     return found
@@ -108,10 +121,13 @@ def _judge(page: str, link: str, site: Site) -> tuple[str | None, str]:
     return target, ""
 
 
-def finish(pages: Mapping[str, PageLinks]) -> list[Problem]:
-    """Every broken link of the site, by page: the pages' own findings plus fragments."""
+def finish(pages: Mapping[str, PageLinks], only: Collection[str] | None = None
+           ) -> list[Problem]:
+    """Every broken link of the site (or of the pages `only`), by page: the pages' own
+    findings plus fragments."""
     problems = []
-    for page, found in sorted(pages.items()):
+    for page in sorted(pages if only is None else only):
+        found = pages[page]
         reasons = list(found.broken)
         for link, target, fragment in found.fragments:
             if target in pages and fragment not in pages[target].ids:
