@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from .cache import cache_path
 from .errors import ContentError, Problem
 from .hosting import hosting_outputs
 from .load import Loaded, load_site
+from .models import markdown_fields
 from .render import (
     MarkdownFilter,
     MarkdownMemo,
@@ -104,8 +106,9 @@ def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None
     `memo` holds Markdown already rendered (see render.MarkdownFilter)."""
     templates = root / "templates"
     env = make_env(templates, root / CACHE_DIR / "jinja")
-    env.filters["markdown"] = MarkdownFilter(site.base_path, memo)
+    markdown = env.filters["markdown"] = MarkdownFilter(site.base_path, memo)
     compile_all(env, templates)
+    markdown.prerender(_markdown_texts(site))
     assets = fingerprint(root / "assets")
     outputs = plan(site, {name: path for name, (path, _) in assets.items()})
     outputs += [Output(path, data=data) for path, data in assets.values()]
@@ -133,6 +136,21 @@ def publish(site: Site, outputs: list[Output], env: jinja2.Environment, stage: S
         raise ContentError(problems)
     size = sum(n for n, _ in found.values()) + sum(len(o.data or b"") for o in raw)
     return sum(1 for o in outputs if o.template and o.path.endswith(".html")), size
+
+
+def _markdown_texts(site: Site) -> Iterator[str]:
+    """Every text of a `Markdown` field and every page body: what the templates' `markdown`
+    filter will be asked for (anything else it is asked is simply rendered then)."""
+    r = site.records
+    for group in (r.sources.values(), r.forces.values(), r.organisations.values(),
+                  r.alliances.values(), r.events, r.conflicts):
+        for record in group:
+            for name in markdown_fields(type(record)):
+                text = getattr(record, name)
+                if text:
+                    yield text
+    for page in site.pages.values():
+        yield page.body
 
 
 def _records(root: Path, strict: bool, loaded: Loaded) -> Records:

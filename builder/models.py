@@ -293,3 +293,20 @@ def json_schemas() -> dict[str, bytes]:
         {"$schema": "https://json-schema.org/draft/2020-12/schema",
          **msgspec.json.schema(cls)}, indent=2, sort_keys=True).encode() + b"\n"
         for stem, cls in SCHEMAS.items()}
+
+
+def markdown_fields(cls: type) -> tuple[str, ...]:
+    """Names of `cls`'s fields typed `Markdown` (rendered by the templates' `markdown`
+    filter), so a build can render all of them up front, in parallel."""
+    hit = _MARKDOWN_FIELDS.get(cls)
+    if hit is None:
+        import typing
+
+        hints = typing.get_type_hints(cls, include_extras=True)
+        hit = _MARKDOWN_FIELDS[cls] = tuple(
+            name for name in getattr(cls, "__struct_fields__", ()) if hints[name] in (
+                Markdown, Markdown | None))
+    return hit
+
+
+_MARKDOWN_FIELDS: dict[type, tuple[str, ...]] = {}

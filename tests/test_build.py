@@ -189,9 +189,27 @@ def test_forked_rendering_writes_the_same_bytes(tmp_path: Path,
     build(site, out=tmp_path / "serial")
     monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)  # fork even for this site
     monkeypatch.setattr(builder.render, "CHUNK", 3)
+    monkeypatch.setattr(builder.render, "TEXT_CHUNK", 2)
     (site / ".build-cache").rename(tmp_path / "old-cache")  # and render Markdown afresh
     build(site, out=tmp_path / "forked")
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
+
+
+def test_markdown_prerendered_in_forked_workers_equals_rendering_on_demand(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import builder.render
+    from builder.render import MarkdownFilter
+
+    texts = [f"Text *{i}* with a [link](/forces/x/) and \"quotes\"." for i in range(40)]
+    serial = MarkdownFilter("/base/")
+    expected = {t: str(serial(t)) for t in texts}
+    monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(builder.render, "TEXT_CHUNK", 3)
+    forked = MarkdownFilter("/base/", {("/base/", texts[0]): expected[texts[0]]})
+    assert forked.prerender([*texts, *texts]) == 39  # each new text once
+    assert {t: str(forked(t)) for t in texts} == expected
+    assert sorted(key for key, _ in forked.take_fresh()) == sorted(
+        ("/base/", t) for t in texts[1:])
 
 
 def test_a_build_from_warm_caches_imports_neither_yaml_nor_markdown(site: Path) -> None:
