@@ -7,10 +7,8 @@ before a byte reaches the output folder.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
-import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import ContentError, Problem, SiteError
+from .parallel import forked_chunks, workers_for
 from .site import Site
 
 #: Tags Markdown may produce that we keep; everything else (raw HTML) is stripped.
@@ -32,8 +31,6 @@ URL_SCHEMES = {"http", "https", "mailto"}
 PARALLEL_MIN_PAGES = 400
 """Render in forked processes from this many pages (forking costs ~50 ms; the real site's
 few dozen pages render faster in one process)."""
-MAX_WORKERS = 4
-"""Most render processes (each holds a copy-on-write view of the whole site)."""
 CHUNK = 16
 """Pages per task handed to a worker."""
 TEXTS_PER_PAGE = 5
@@ -151,6 +148,9 @@ class MarkdownFilter:
         return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                          url_schemes=URL_SCHEMES, attribute_filter=self._rebase, link_rel=None)
 
+    def _render_all(self, texts: Sequence[str]) -> list[str]:
+        return [self._render(t) for t in texts]
+
     def _rebase(self, tag: str, attr: str, value: str) -> str | None:
         if tag == "a" and attr == "href" and value.startswith("/") and not value.startswith("//"):
             return self.base_path + value.lstrip("/")
@@ -162,13 +162,13 @@ class MarkdownFilter:
         alone would otherwise convert every event's description in one render worker
         (34 s of a 10,000-force build, while the other worker waited)."""
         todo = sorted({t for t in texts if (self.base_path, t) not in self.memo})
-        workers = _workers(len(todo) // TEXTS_PER_PAGE)
+        workers = workers_for(len(todo) // TEXTS_PER_PAGE, PARALLEL_MIN_PAGES)
         if workers == 1:
             for text in todo:
                 self(text)
             return len(todo)
-        html = _forked_map(self._render, todo, workers)
-        for text, done in zip(todo, html, strict=True):
+        html = forked_chunks(self._render_all, todo, workers, TEXT_CHUNK)
+        for text, done in zip(todo, (h for part in html for h in part), strict=True):
             key = (self.base_path, text)
             self.memo[key] = done
             self.fresh.append(key)
@@ -218,7 +218,7 @@ def render_each(outputs: list[Output], env: jinja2.Environment,
     """
     _refuse_clashes(outputs)
     todo = [out for out in outputs if out.data is None]
-    workers = _workers(len(todo))
+    workers = workers_for(len(todo), PARALLEL_MIN_PAGES)
     if workers > 1:
         return _render_forked(env, todo, workers, handle)
     return {out.path: handle(out, _render_one(env, out)) for out in todo}
@@ -236,86 +236,24 @@ def _refuse_clashes(outputs: list[Output]) -> None:
         claimed[out.path] = out.template or "data"
 
 
-def _workers(pages: int) -> int:
-    """How many processes to render `pages` pages with: 1 unless it pays and fork exists."""
-    if pages < PARALLEL_MIN_PAGES:
-        return 1
-    import multiprocessing as mp  # only big sites need it: ~12 ms of every small build
-
-    if "fork" not in mp.get_all_start_methods():
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
-
-
-def _forked_map(fn: Callable[[str], str], items: list[str], workers: int) -> list[str]:
-    """[fn(x) for x in items], computed in `workers` forked processes (fn and items are
-    inherited, not pickled; only the results travel back)."""
-    import multiprocessing as mp
-
-    global _MAPPED
-    _MAPPED = (fn, items)
-    gc.freeze()  # see _render_forked
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_map_chunk, range(0, len(items), TEXT_CHUNK), chunksize=1)
-        return [out for part in parts for out in part]
-    finally:
-        gc.unfreeze()
-        _MAPPED = None
-
-
-_MAPPED: tuple[Callable[[str], str], list[str]] | None = None
-"""What `_forked_map`'s workers compute, set just before the fork."""
-
-
-def _map_chunk(start: int) -> list[str]:
-    assert _MAPPED is not None
-    fn, items = _MAPPED
-    return [fn(x) for x in items[start:start + TEXT_CHUNK]]
-
-
-_FORKED: tuple[jinja2.Environment, list[Output], Callable[[Output, bytes], Any]] | None = None
-"""What forked workers render and how they handle it: set just before the fork and inherited
-(never pickled), since a Jinja environment and a handle closure cannot be sent to a process."""
-
-
 def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int,
                    handle: Callable[[Output, bytes], T]) -> dict[str, T]:
-    """Render `todo` in `workers` forked processes; `handle`'s results by path."""
-    import multiprocessing as mp
-
-    global _FORKED
-    _FORKED = (env, todo, handle)
-    # Objects alive at the fork are shared copy-on-write; keep the collector from walking
-    # (and so writing to) all of them in every worker.
-    gc.freeze()
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            # Small chunks, in plan order: the big list pages come first and spread out.
-            done = pool.imap_unordered(_render_chunk, range(0, len(todo), CHUNK), chunksize=1)
-            results: dict[str, T] = {}
-            markdown = env.filters.get("markdown")
-            for start, chunk, fresh in done:
-                for out, result in zip(todo[start:start + CHUNK], chunk, strict=True):
-                    results[out.path] = result
-                if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
-                    markdown.memo.update(fresh)
-        return {out.path: results[out.path] for out in todo}  # plan order, whatever finished when
-    finally:
-        gc.unfreeze()
-        _FORKED = None
-
-
-def _render_chunk(start: int) -> tuple[int, list[Any], list[tuple[tuple[str, str], str]]]:
-    assert _FORKED is not None
-    env, todo, handle = _FORKED
-    done = [handle(out, _render_one(env, out)) for out in todo[start:start + CHUNK]]
+    """Render `todo` in `workers` forked processes; `handle`'s results by path, in plan
+    order. Small chunks, in plan order: the big list pages come first and spread out."""
     markdown = env.filters.get("markdown")
-    return start, done, markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
+    results: dict[str, T] = {}
+
+    def work(chunk: Sequence[Output]) -> tuple[list[T], list[tuple[tuple[str, str], str]]]:
+        done = [handle(out, _render_one(env, out)) for out in chunk]
+        return done, markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
+
+    done = forked_chunks(work, todo, workers, CHUNK)
+    for start, (chunk, fresh) in zip(range(0, len(todo), CHUNK), done, strict=True):
+        for out, result in zip(todo[start:start + CHUNK], chunk, strict=True):
+            results[out.path] = result
+        if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
+            markdown.memo.update(fresh)
+    return results
 
 
 def _render_one(env: jinja2.Environment, out: Output) -> bytes:
