@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from tornado.websocket import websocket_connect
 
+from builder.build import build
 from builder.incremental import Rebuilder
 from tests.conftest import ROOT, make_site
 
@@ -241,9 +242,22 @@ def _mutate(text: str) -> str:
                   flags=re.M)
 
 
-def _full(root: Path, out: Path) -> dict[str, bytes]:
-    Rebuilder(root, out).poll()
+def _files(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def _full(root: Path, out: Path) -> dict[str, bytes]:
+    """What a full build (`python -m builder build`) writes."""
+    build(root, out)
+    return _files(out)
+
+
+def _differences(inc: Path, root: Path, scratch: Path) -> list[str]:
+    """Files in which the incremental output `inc` differs from a full build of `root`."""
+    full = _full(root, scratch)
+    shutil.rmtree(scratch)
+    mine = _files(inc)
+    return sorted(k for k in mine.keys() | full.keys() if mine.get(k) != full.get(k))
 
 
 @pytest.mark.parametrize("name", sorted(
@@ -263,9 +277,7 @@ def test_incremental_rebuild_equals_full_build(tmp_path: Path, name: str) -> Non
     result = rebuilder.poll()
     assert result is not None and not result.problems, result
     assert result.rendered <= first.rendered
-    inc = {p.relative_to(tmp_path / "inc").as_posix(): p.read_bytes()
-           for p in (tmp_path / "inc").rglob("*") if p.is_file()}
-    assert inc == _full(root, tmp_path / "full")
+    assert _differences(tmp_path / "inc", root, tmp_path / "full") == []
 
 
 def _real_site(tmp_path: Path) -> Path:
@@ -306,11 +318,7 @@ def test_incremental_equals_full_build_on_the_real_site(tmp_path: Path) -> None:
         path.write_text(_mutate(path.read_text(encoding="utf-8")), encoding="utf-8")
         result = rebuilder.poll()
         assert result is not None and not result.problems, (name, result)
-        inc = {p.relative_to(tmp_path / "inc").as_posix(): p.read_bytes()
-               for p in (tmp_path / "inc").rglob("*") if p.is_file()}
-        full = _full(root, tmp_path / "full")
-        shutil.rmtree(tmp_path / "full")
-        assert sorted(k for k in inc.keys() | full.keys() if inc.get(k) != full.get(k)) == [], name
+        assert _differences(tmp_path / "inc", root, tmp_path / "full") == [], name
 
 
 def test_broken_link_shows_the_overlay_and_keeps_the_site(server: Running) -> None:
@@ -326,3 +334,132 @@ def test_broken_link_shows_the_overlay_and_keeps_the_site(server: Running) -> No
     page.write_text(good)
     wait_for(lambda: overlay not in get(server.url("/methodology/"))[1], CHANGE_TIMEOUT,
              "the overlay to go", server)
+
+
+NEW_ORGANISATION = """id: test-body
+name: Test Body
+kind: test organisation
+summary: Added by a test.
+sources: [met-temperer]
+"""
+
+NEW_PERSON = """  - id: test-person
+    name: Test Person
+    role: Tester
+    organisation: jtac
+    source: met-temperer
+    evidence: one day into Operation Temperer
+"""
+
+NEW_FIGURE = """figures:
+  - id: test-figure
+    value: 3800
+    qualifier: up-to
+    unit: military personnel
+    counts: military personnel who can be mobilised
+    source: met-temperer
+    evidence: up to 3,800 military personnel can be mobilised to support police
+"""
+
+# One edit of each kind of field, applied in turn: (file, text, replacement); None as the text
+# writes the file, None as the replacement deletes it. Each is a fact some other page shows,
+# so a dependency finer than the truth leaves a stale page and fails the comparison.
+KINDS_OF_EDIT = [
+    ("content/forces/hampshire.yaml", "The article calls the force both",
+     "The article names the force both"),  # a summary: its own page only
+    ("content/forces/surrey.yaml", "short_name: Surrey", "short_name: A Surrey"),  # sorts first
+    ("content/forces/leicestershire.yaml", "name: Leicestershire Police",
+     "name: Leicestershire Police X"),  # its alliance lists members by name
+    ("content/forces/hampshire.yaml", "value: announced", "value: none-planned"),  # a position
+    ("content/forces/hampshire.yaml", "Armed officers to patrol busy streets",
+     "Armed officers will patrol busy streets"),  # a position's detail
+    ("content/forces/hampshire.yaml", "value: 283", "value: 284"),  # a charted figure
+    ("content/forces/hampshire.yaml", "context: On the Christmas patrols",
+     "context: About the Christmas patrols"),  # a statement's context: people, citations
+    ("content/timeline/2017.yaml", "forces: [metropolitan]",
+     "forces: [metropolitan, hampshire]"),  # an event's forces: Hampshire's page lists it
+    ("content/timeline/2017.yaml", "title: Attack at Westminster",
+     "title: The attack at Westminster"),  # an event's title
+    ("content/sources/hampshire-christmas.yaml", "label: Hampshire's armed Christmas patrols",
+     "label: Hampshire's Christmas patrols"),  # a source's title: every citing page
+    ("content/people.yaml", "organisation: hampshire-pcc", "organisation: hampshire"),
+    ("content/people.yaml", "name: Michael Lane", "name: Mike Lane"),  # shown beside quotes
+    ("content/alliances/emopps.yaml", "short_name: EMOpPS", "short_name: EMOPS"),
+    ("content/people.yaml", "", NEW_PERSON),  # appended: someone sourced to another article
+    ("content/forces/hampshire.yaml", "speaker_label: Hampshire Police",
+     "speaker: test-person"),  # who is quoted citing hampshire-christmas
+    ("content/people.yaml", "name: Test Person", "name: Tess Person"),  # that source's page
+    ("content/organisations/jtac.yaml", "", NEW_FIGURE),  # one more figure, one more claim
+    ("content/organisations/npcc.yaml", "name: National Police Chiefs' Council",
+     "name: The National Police Chiefs' Council"),
+    ("content/conflicts.yaml", "title: Deaths and injuries in the Manchester Arena attack",
+     "title: Deaths and injuries at the Manchester Arena"),
+    ("content/conflicts.yaml", ", manchester-injured-body, manchester-injured-timeline]",
+     ", manchester-injured-body]"),  # a figure no longer disputed
+    ("content/attributes.yaml", "label: Extra armed patrols", "label: More armed patrols"),
+    ("content/pages/methodology.md", "title: Methodology", "title: How it was made"),  # nav
+    ("content/pages/index.md", "title: Armed police on patrol in crowded places",
+     "title: Armed police in crowded places"),
+    ("site.yaml", 'updated: "2026-11-21"', 'updated: "2026-11-22"'),
+    ("templates/force.html", "<h1>{{ force.name }}</h1>", '<h1 class="x">{{ force.name }}</h1>'),
+    ("templates/partials/cite.html", '<a class="cite"', '<a class="cite x"'),
+    ("assets/site.css", "", "/* edited */\n"),  # appended: every page's fingerprinted link
+    ("content/organisations/test-body.yaml", None, NEW_ORGANISATION),  # a file added
+    ("content/organisations/test-body.yaml", NEW_ORGANISATION, None),  # and removed
+]
+
+
+def test_incremental_equals_full_build_after_each_kind_of_edit(tmp_path: Path) -> None:
+    root = _real_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    first = rebuilder.poll()
+    assert first is not None and not first.problems, first
+    for name, old, new in KINDS_OF_EDIT:
+        path = root / name
+        if new is None:
+            path.unlink()
+        elif old is None:
+            path.write_text(new, encoding="utf-8")
+        elif old == "":
+            path.write_text(path.read_text(encoding="utf-8") + new, encoding="utf-8")
+        else:
+            edit(path, old, new)
+        result = rebuilder.poll()
+        assert result is not None and not result.problems, (name, new, result)
+        assert _differences(tmp_path / "inc", root, tmp_path / "full") == [], (name, new)
+
+
+def test_summary_edit_rerenders_only_its_page(tmp_path: Path) -> None:
+    root = _real_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    edit(root / "content/forces/hampshire.yaml", "The article calls the force both",
+         "The article names the force both")
+    result = rebuilder.poll()
+    assert result is not None and not result.problems and result.rendered == 1, result
+
+
+def test_rebuild_after_a_failure_compares_with_the_last_good_build(tmp_path: Path) -> None:
+    root = _real_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    edit(root / "content/forces/surrey.yaml", "short_name: Surrey", "short_name: Surrey Y")
+    edit(root / "content/forces/dorset.yaml", "neighbours: []", "neighbours: [nowhere]")
+    failed = rebuilder.poll()
+    assert failed is not None and failed.problems
+    assert any("content/forces/dorset.yaml:" in p and "unknown force 'nowhere'" in p
+               for p in failed.problems), failed.problems
+    edit(root / "content/forces/dorset.yaml", "neighbours: [nowhere]", "neighbours: []")
+    result = rebuilder.poll()
+    assert result is not None and not result.problems, result
+    assert _differences(tmp_path / "inc", root, tmp_path / "full") == []
+
+
+def test_a_broken_link_left_by_a_removed_page_fails_the_rebuild(tmp_path: Path) -> None:
+    root = _real_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    (root / "content/pages/methodology.md").unlink()  # every page's footer links to it
+    result = rebuilder.poll()
+    assert result is not None and result.problems
+    assert any("broken link" in p and "methodology" in p for p in result.problems)
