@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -254,6 +254,61 @@ def _warn_strays(root: Path, folder: Path, taken: set[str], problems: list[Probl
                                     "records are .yaml files and pages are .md files"))
 
 
+class Files:
+    """Record files of one kind, read lazily: iterating reads them one at a time (problems go
+    to the load's list), and `read_apart` reads one in a forked worker, whose problems and
+    parse-cache entries must travel back to the parent instead."""
+
+    def __init__(self, root: Path, paths: list[Path], reader: _Reader,
+                 problems: list[Problem]) -> None:
+        self.root = root
+        self.paths = paths
+        """The files, sorted."""
+        self._reader = reader
+        self._problems = problems
+
+    def __iter__(self) -> Iterator[Document]:
+        for path in self.paths:
+            doc = self._reader.one(path, _shown(self.root, path), self._problems)
+            if doc is not None:
+                yield doc
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def read_apart(self, index: int) -> Apart:
+        """Read file `index` touching no shared state; the parent then calls `take`."""
+        kept: list[tuple[str, Any]] = []
+        reader = _Reader(self._reader.cache, self._reader.stored,
+                         (lambda k, v: kept.append((k, v))) if self._reader.remember else None,
+                         True, Reading())
+        problems: list[Problem] = []
+        path = self.paths[index]
+        return Apart(reader.one(path, _shown(self.root, path), problems), problems, kept)
+
+    def take(self, apart: Apart) -> Document | None:
+        """Record in the parent what a `read_apart` in a worker found; return its document.
+        (Its reading time is not added: workers read side by side, so the caller counts the
+        wall time of the whole forked phase instead.)"""
+        self._problems.extend(apart.problems)
+        if self._reader.remember is not None:
+            for key, data in apart.remembered:
+                self._reader.remember(key, data)
+        return apart.doc
+
+
+@dataclass(frozen=True)
+class Apart:
+    """One file read by `Files.read_apart`."""
+
+    doc: Document | None
+    """The document, or None if it could not be read (see `problems`)."""
+    problems: list[Problem]
+    """Why it could not be read."""
+    remembered: list[tuple[str, Any]]
+    """Parse-cache entries to keep: (content digest, data)."""
+
+
 class _Reader:
     """Reads files into Documents through the caches, eagerly or lazily."""
 
@@ -267,10 +322,11 @@ class _Reader:
 
     def many(self, root: Path, files: list[Path], problems: list[Problem]
              ) -> Iterable[Document]:
-        """The documents of `files`: a list, or a one-pass iterator when lazy."""
+        """The documents of `files`: a list, or when lazy, Files read as they are iterated."""
+        if self.lazy:
+            return Files(root, files, self, problems)
         found = (self.one(f, _shown(root, f), problems) for f in files)
-        docs = (doc for doc in found if doc is not None)
-        return docs if self.lazy else list(docs)
+        return [doc for doc in found if doc is not None]
 
     def one(self, path: Path, shown: str, problems: list[Problem],
             markdown: bool = False) -> Document | None:

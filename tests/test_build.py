@@ -228,3 +228,50 @@ def test_a_build_from_warm_caches_imports_neither_yaml_nor_markdown(site: Path) 
     assert again.returncode == 0, again.stderr
     assert again.stdout == "[]\n"
     assert tree(site / "output") == before
+
+
+def test_forked_reading_reports_and_builds_exactly_as_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big sites read, parse and convert files in forked workers: the problems (with their
+    lines), the parse cache and the output must be those of a build in one process."""
+    import builder.validate
+    from builder.build import build
+    from builder.errors import ContentError
+
+    force = (ROOT / "tests/sites/minimal/content/forces/testshire.yaml").read_text()
+    broken = {
+        "content/forces/typo.yaml": force.replace("id: testshire", "id: typo").replace(
+            "short_name:", "shortname:"),
+        "content/forces/syntax.yaml": "id: syntax\nname: [unclosed\n",
+        "content/forces/badref.yaml": force.replace("id: testshire", "id: badref").replace(
+            "source: article", "source: nowhere", 1),
+        "content/forces/notutf8.yaml": b"id: x\nname: \xff\n",
+    }
+
+    def problems(root: Path) -> list[str]:
+        with pytest.raises(ContentError) as caught:
+            build(root, out=root / "output")
+        return [str(p) for p in caught.value.problems]
+
+    serial = problems(make_site(tmp_path / "a", files=broken))
+    monkeypatch.setattr(builder.validate, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(builder.validate, "FILE_CHUNK", 2)
+    forked_site = make_site(tmp_path / "b", files=broken)
+    assert problems(forked_site) == serial
+    assert [p.split(": ", 1)[0] for p in serial] == [  # every kind, with lines, in order
+        "content/forces/badref.yaml:9:13", "content/forces/notutf8.yaml:2:7",
+        "content/forces/syntax.yaml:3:1", "content/forces/typo.yaml:1:1",
+        "content/forces/typo.yaml:3:1"]
+
+    good = make_site(tmp_path / "c")
+    build(good, out=tmp_path / "forked")  # forked, and keeps the parse cache
+    from builder.cache import load
+
+    [parsed] = (good / ".build-cache").glob("parse-*.marshal")
+    yaml_files = [p for p in (good / "content").rglob("*.yaml") if "schemas" not in p.parts]
+    assert len(load(parsed)) >= len(yaml_files) == 5
+    monkeypatch.setattr(builder.validate, "PARALLEL_MIN_FILES", 10_000)
+    build(good, out=tmp_path / "warm")  # one process, from that cache
+    (good / ".build-cache").rename(tmp_path / "cache")
+    build(good, out=tmp_path / "serial")
+    assert tree(tmp_path / "forked") == tree(tmp_path / "serial") == tree(tmp_path / "warm")
