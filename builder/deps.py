@@ -21,7 +21,7 @@ import jinja2.meta
 from . import models as m
 from .load import IGNORED
 from .site import Site
-from .views import Planned
+from .views import CHARTED, Planned
 
 EVERY_PAGE = frozenset({"config", "nav", "assets"})
 """Facts every page shows: site settings, the navigation, the fingerprinted asset names."""
@@ -102,8 +102,8 @@ def _body_facts(body: m.Force | m.Organisation | m.Alliance) -> set[str]:
             facts.add(f"people:{s.speaker}:name")
     for f in body.figures:
         facts |= {f"sources:{f.source}:label", f"conflicted:{f.id}"}
-        if f.series:
-            facts.add("charts")  # it may own a chart, whose rows other bodies' figures fill
+        if f.series in CHARTED:  # it may own a chart, whose rows and sources others fill
+            facts |= {"charts", "sources:*:label"}
     if isinstance(body, m.Force):
         facts |= {f"sources:{p.source}:label" for p in body.positions.values()}
     return facts

@@ -50,13 +50,7 @@ def scan(root: Path, previous: Snapshot | None = None) -> Snapshot:
     """Digest every watched input; files whose mtime and size are unchanged are not re-read."""
     previous = previous or {}
     out: Snapshot = {}
-    top = str(root)
-    for path in _input_files(top):
-        try:
-            st = os.stat(path)
-        except OSError:  # deleted between listing and stat: it is simply gone
-            continue
-        name = path[len(top) + 1:].replace(os.sep, "/")
+    for name, path, st in _input_files(str(root)):
         old = previous.get(name)
         if old is not None and old[:2] == (st.st_mtime_ns, st.st_size):
             out[name] = old
@@ -64,31 +58,50 @@ def scan(root: Path, previous: Snapshot | None = None) -> Snapshot:
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
-        except OSError:
+        except OSError:  # deleted since it was listed: it is simply gone
             continue
         out[name] = (st.st_mtime_ns, st.st_size, hashlib.blake2b(data, digest_size=16).hexdigest())
     return out
 
 
-def _input_files(root: str) -> list[str]:
-    found: list[str] = []
+def _input_files(root: str) -> list[tuple[str, str, os.stat_result]]:
+    """(name relative to root, path, stat) of every watched file."""
+    found: list[tuple[str, str, os.stat_result]] = []
     for name in WATCHED:
         top = os.path.join(root, name)
-        if os.path.isfile(top):
-            found.append(top)
+        try:
+            if not os.path.isdir(top):
+                found.append((name, top, os.stat(top)))
+                continue
+        except OSError:
             continue
-        for folder, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            # Editors' swap and backup files are not inputs.
-            found += [os.path.join(folder, f) for f in sorted(files)
-                      if not (f.startswith(".") or f.endswith(("~", ".swp", ".swx", ".tmp")))]
+        todo = [(top, name)]
+        while todo:
+            folder, shown = todo.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir():  # not a link to one: os.walk would not follow it
+                        if not entry.is_symlink():
+                            todo.append((entry.path, f"{shown}/{entry.name}"))
+                    # Editors' swap and backup files are not inputs.
+                    elif not entry.name.endswith(("~", ".swp", ".swx", ".tmp")):
+                        found.append((f"{shown}/{entry.name}", entry.path, entry.stat()))
+                except OSError:  # deleted between listing and stat: it is simply gone
+                    continue
     return found
 
 
 def changed_files(old: Snapshot, new: Snapshot) -> set[str]:
     """Paths added, removed or modified between two snapshots (by content, not time)."""
-    return {p for p in old.keys() | new.keys()
-            if (old.get(p) or (0, 0, ""))[2] != (new.get(p) or (0, 0, ""))[2]}
+    changed = {p for p, v in new.items() if old.get(p, v) is not v
+               and (old.get(p) or (0, 0, ""))[2] != v[2]}  # scan() keeps unchanged entries
+    return changed | (new.keys() - old.keys()) | (old.keys() - new.keys())
 
 
 @dataclass(frozen=True)
@@ -137,6 +150,10 @@ class Rebuilder:
         """The last load without problems, and the inputs it read."""
         self.records: Records | None = None
         """The records of the last good build."""
+        self.hosted: tuple[list[str], list[Output]] = ([], [])
+        """The pages the host files were last made for, and those files."""
+        self.planned: list[Planned] = []
+        """The outputs of the last good build."""
         self.charted: list[str] = []
         """Figure series with a chart, as of the last good build."""
         self.deps: dict[str, frozenset[str]] = {}
@@ -190,9 +207,12 @@ class Rebuilder:
         first = self.records is None
         facts = set() if first else changed_facts(
             self.records, records, changed_files(self.good, snapshot), site)  # type: ignore[arg-type]
-        planned = planner.outputs(None if first or "charts" in facts else self.charted)
+        if first or "charts" in facts or self.good.keys() != snapshot.keys():
+            planned = planner.outputs(None if first or "charts" in facts else self.charted)
+        else:  # no file came or went (ids are file names): the same outputs as last time
+            planned = self.planned
         raw = [Output(path, data=data) for path, data in assets.values()]
-        raw += hosting_outputs(site, [Output(p.path, p.template) for p in planned])
+        raw += self._hosting(site, planned, first or "config" in facts)
         every = [p.path for p in planned] + [o.path for o in raw]
         if len(set(every)) != len(every):  # let render() report the clash
             render(site, [planner.output(p) for p in planned] + raw, self.env)
@@ -207,6 +227,9 @@ class Rebuilder:
         dirty = {n: files[n] for n in files if self.digests.get(n) != new[n]}
         if first:
             write_site(files, self.out)
+            # Forked render workers built their own Markdown converters: build the server's
+            # now (~0.2 s, once), not on the first edit.
+            self.env.filters["markdown"]("")
         else:
             update_files(dirty, removed, self.out)
         for name in removed:
@@ -222,17 +245,25 @@ class Rebuilder:
             self.deps[p.path] = output_facts(p, site) | templates.get(p.template or "", set())
         self.records, self.good = records, snapshot
         self.charted = [p.key for p in planned if p.kind == "chart-data"]
+        self.planned = planned
         pages = sum(1 for p in planned if _is_page(p))
         return sum(1 for p in todo if _is_page(p)), pages, len(dirty) + len(removed)
+
+    def _hosting(self, site: Site, planned: list[Planned], changed: bool) -> list[Output]:
+        """The host and crawler files, made again only when the pages or settings change."""
+        key = [p.path for p in planned]
+        if changed or key != self.hosted[0]:
+            self.hosted = (key, hosting_outputs(site, [Output(p.path, p.template)
+                                                       for p in planned]))
+        return self.hosted[1]
 
     def _load(self, snapshot: Snapshot) -> Loaded:
         """Everything loaded: the last load with only the edited files read again, or (when
         files came or went, or the last load found problems) a fresh load."""
         if self.loaded is not None:
             before, loaded = self.loaded
-            names = {n for n in snapshot if is_content(n)}
-            if names == {n for n in before if is_content(n)}:
-                edited = {n for n in names if before[n][2] != snapshot[n][2]}
+            if before.keys() == snapshot.keys():  # no file came or went
+                edited = {n for n in changed_files(before, snapshot) if is_content(n)}
                 try:
                     loaded = _reload(self.root, loaded, edited)
                 except LoadError:
@@ -267,8 +298,9 @@ class Rebuilder:
             if page not in found and page not in gone and not old.targets.isdisjoint(gone):
                 found[page] = links.inspect_page(page, (self.out / page).read_bytes(), where)
         pages = {p: v for p, v in self.links.items() if p not in gone} | found
-        again = set(found) | {p for p, v in pages.items()
-                              if any(t in found for _, t, _ in v.fragments)}
+        moved = {p for p, v in found.items() if p not in self.links or v.ids != self.links[p].ids}
+        again = set(found) | ({p for p, v in pages.items()  # fragments pointing at new ids
+                               if any(t in moved for _, t, _ in v.fragments)} if moved else set())
         problems = links.finish(pages, again)
         if problems:
             raise ContentError(problems)

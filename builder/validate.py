@@ -87,6 +87,8 @@ class _Doc:
     exports: tuple[object, ...]
     """What other files' references can see of it: its ids, alliance memberships and
     attributes. While no file's exports change, an unchanged file's references hold."""
+    origins: dict[str, str] = field(default_factory=dict)
+    """'kind/id' of its records -> its path."""
     refs: list[Problem] | None = None
     """Reference problems, as last checked."""
     quotes: tuple[Used, list[Problem]] | None = None
@@ -108,6 +110,8 @@ class Memo:
     """True if the last run found no duplicate id."""
     articles: Articles = field(default_factory=dict)
     """Normalised article texts (see quotes.article_texts)."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """Article text by source id at the last run."""
 
 
 def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
@@ -126,14 +130,15 @@ def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     world = [d.exports for d, _ in docs] + [frozenset(c.failed)]
     same = memo is not None and len(world) == len(memo.world) and all(
         a is b or a == b for a, b in zip(world, memo.world, strict=True))
-    kinds = _merge(docs, c, skip_claims=same and memo is not None and memo.clean_claims)
+    origins: dict[str, str] = {}
+    kinds = _merge(docs, c, same and memo is not None and memo.clean_claims, origins)
     if memo is not None:
         memo.world, memo.clean_claims = world, not c.problems or _no_duplicates(c.problems)
     if config is None:
         raise ContentError(c.problems)
     # Records that failed the schema are left out below; references to their ids are not
     # reported again (c.failed), so every message points at a real mistake.
-    records = _assemble(config, kinds, pages)
+    records = _assemble(config, kinds, pages, origins)
     _check_references(records, kinds, docs, c, same)
     warnings = archive_warning(config.sources_archive, root)
     if not warnings:
@@ -240,14 +245,23 @@ def _convert_doc(key: str, doc: Document) -> _Doc:
     links += tuple((r.id, tuple(r.members)) for r, _, _ in items.get("alliances", ()))
     attributes = tuple(r for r, _, _ in items.get("attributes", ()))
     exports = (ids, links, attributes, frozenset(c.failed))
-    return _Doc(items, c.problems, c.failed, exports)
+    origins = {f"{kind}/{r.id}": doc.path for kind in ORIGIN_KINDS
+               for r, _, _ in items.get(kind, ())}
+    return _Doc(items, c.problems, c.failed, exports, origins)
 
 
-def _merge(docs: list[tuple[_Doc, bool]], c: _Collector, skip_claims: bool) -> dict[str, Located]:
-    """Every file's records by kind, in load order, with their schema problems; duplicate ids
-    reported (unless `skip_claims`: no id anywhere changed since a run that found none)."""
+ORIGIN_KINDS = ("sources", "forces", "organisations", "alliances", "people", "events")
+"""Kinds whose records' files Records.origins names."""
+
+
+def _merge(docs: list[tuple[_Doc, bool]], c: _Collector, skip_claims: bool,
+           origins: dict[str, str]) -> dict[str, Located]:
+    """Every file's records by kind, in load order, with their schema problems and origins;
+    duplicate ids reported (unless `skip_claims`: no id anywhere changed since a run that found
+    none)."""
     out: dict[str, Located] = {k: [] for k in KINDS}
     for d, _ in docs:
+        origins.update(d.origins)
         c.problems.extend(d.problems)
         c.failed.update(d.failed)
         for kind, located in d.items.items():
@@ -290,8 +304,11 @@ def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
     """Quote problems of every file; unchanged files citing unchanged articles from the memo."""
     texts = article_texts(setting, root, kinds["sources"], c.problems,
                           memo.articles if memo is not None else None)
+    same = memo is not None and texts == memo.texts  # every article as last checked
+    if memo is not None:
+        memo.texts = texts
     for d, fresh in docs:
-        if d.quotes is None or fresh or not still_valid(d.quotes[0], texts):
+        if d.quotes is None or fresh or not (same or still_valid(d.quotes[0], texts)):
             d.quotes = check_document(d.items, texts)
         c.problems.extend(d.quotes[1])
 
@@ -356,14 +373,11 @@ def _convert_pages(docs: list[Document], c: _Collector) -> dict[str, Page]:
     return pages
 
 
-def _assemble(config: m.SiteConfig, kinds: dict[str, Located],
-              pages: dict[str, Page]) -> Records:
+def _assemble(config: m.SiteConfig, kinds: dict[str, Located], pages: dict[str, Page],
+              origins: dict[str, str]) -> Records:
     def by_id(kind: str) -> dict:
         return {r.id: r for r, _, _ in kinds[kind]}
 
-    origins = {f"{kind}/{r.id}": d.path for kind in ("sources", "forces", "organisations",
-                                                    "alliances", "people", "events")
-               for r, d, _ in kinds[kind]}
     return Records(
         config=config, sources=by_id("sources"), forces=by_id("forces"),
         organisations=by_id("organisations"), alliances=by_id("alliances"),

@@ -17,6 +17,9 @@ from .render import Output
 from .site import PAGE_KIND, Site, date_order, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
 
+CHARTED = frozenset(spec.series for spec in CHART_SPECS)
+"""Figure series that have a chart (owned by the body holding the series' first figure)."""
+
 #: Order in which citation kinds are listed on a source's page.
 CITATION_KINDS = ["statement", "figure", "event", "position", "person", "alliance"]
 
@@ -169,7 +172,7 @@ class Planner:
         return {name: dl.describe_rows(name, dl.row_count(self.site, name)) for name in dl.TITLES}
 
     def _charts_of(self, body: m.Force | m.Organisation | m.Alliance) -> list[Chart]:
-        if not any(f.series for f in body.figures):  # owns no chart: do not draw them all
+        if not any(f.series in CHARTED for f in body.figures):  # owns none: draw none
             return []
         return [c for c in self.chart_map.values() if c.owner == body.id]
 
