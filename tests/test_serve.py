@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 from tornado.websocket import websocket_connect
 
-from builder.build import build
+from builder.build import build, check
+from builder.errors import ContentError
 from builder.incremental import Rebuilder
 from tests.conftest import ROOT, make_site
 
@@ -463,3 +464,59 @@ def test_a_broken_link_left_by_a_removed_page_fails_the_rebuild(tmp_path: Path) 
     result = rebuilder.poll()
     assert result is not None and result.problems
     assert any("broken link" in p and "methodology" in p for p in result.problems)
+
+
+ARCHIVE = (ROOT / "../shared/sources").resolve()
+
+# Mistakes a warm rebuilder must report exactly as a full check does: (file, text, mistake).
+MISTAKES = [
+    ("content/forces/hampshire.yaml", "neighbours: [surrey, wiltshire]",
+     "neighbours: [surrey, wiltshir]"),  # a reference, in the edited file
+    ("content/sources/hampshire-christmas.yaml", "id: hampshire-christmas",
+     "id: hampshire-xmas"),  # an id others cite: references break in unchanged files
+    ("content/forces/hampshire.yaml", "quote: precautionary measure",
+     "quote: precautionary measures taken"),  # a quote
+    ("content/forces/dorset.yaml", "short_name: Dorset", "short_nam: Dorset"),  # the schema
+    ("content/people.yaml", "  - id: dave-shields", "  - id: michael-lane"),  # a duplicate
+    ("content/alliances/emopps.yaml", "members: [leicestershire, ",
+     "members: ["),  # a membership one side lists
+]
+
+
+@pytest.mark.skipif(not ARCHIVE.is_dir(), reason=f"no source archive at {ARCHIVE}")
+@pytest.mark.parametrize("name,text,mistake", MISTAKES)
+def test_rebuild_reports_what_a_full_check_reports(tmp_path: Path, name: str, text: str,
+                                                    mistake: str) -> None:
+    root = _real_site(tmp_path)
+    shutil.copytree(ARCHIVE, tmp_path / "shared" / "sources")  # where site.yaml points
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    edit(root / name, text, mistake)
+    result = rebuilder.poll()
+    assert result is not None and result.problems
+    with pytest.raises(ContentError) as full:
+        check(root)
+    assert result.problems == [str(p) for p in full.value.problems]
+    assert all(re.match(r"content/[\w/.-]+:\d+:\d+: ", p) for p in result.problems), result
+    edit(root / name, mistake, text)  # mended: the rebuild succeeds again
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(not ARCHIVE.is_dir(), reason=f"no source archive at {ARCHIVE}")
+def test_an_edited_article_is_checked_again(tmp_path: Path) -> None:
+    root = _real_site(tmp_path)
+    archive = tmp_path / "shared" / "sources"
+    shutil.copytree(ARCHIVE, archive)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    article = archive / "000_69af8e6a769ae3d6.txt"  # hampshire-christmas
+    article.write_text(article.read_text(encoding="utf-8").replace("precautionary measure",
+                                                                    "precaution"),
+                       encoding="utf-8")
+    edit(root / "content/forces/surrey.yaml", "short_name: Surrey", "short_name: Surrey X")
+    result = rebuilder.poll()  # the archive is not watched: the next rebuild sees it
+    assert result is not None and result.problems
+    with pytest.raises(ContentError) as full:
+        check(root)
+    assert result.problems == [str(p) for p in full.value.problems]
+    assert any("content/forces/hampshire.yaml:" in p for p in result.problems)
