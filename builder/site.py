@@ -39,6 +39,10 @@ class Citation:
     """Site path of the claim, with its fragment."""
 
 
+SCANS_BEFORE_INDEX = 8
+"""Lookups of a force's events answered by a scan before the index is built instead."""
+
+
 @dataclass(frozen=True)
 class Site:
     """Everything the render stage needs; built once per build and never mutated.
@@ -93,12 +97,19 @@ class Site:
         return dict(by_force)
 
     def events_of(self, force: str) -> list[m.Event]:
-        """Events concerning `force`, in date order (from the index when it is built, else by
-        one pass over the events: cheaper when only a few pages render)."""
-        if "events_by_force" in self.__dict__:
+        """Events concerning `force`, in date order: by one pass over the events for the
+        first few asked (the dev server renders a few pages), then from the index (a full
+        build asks for every force: scanning each time was O(forces x events), minutes at
+        10,000 forces)."""
+        if "events_by_force" in self.__dict__ or len(self._scanned) >= SCANS_BEFORE_INDEX:
             return self.events_by_force.get(force, [])
+        self._scanned.append(force)
         return sorted((e for e in self.records.events for f in e.forces if f == force),
                       key=date_order)
+
+    @cached_property
+    def _scanned(self) -> list[str]:
+        return []  # forces looked up by scanning (a cached property: the class is frozen)
 
     @cached_property
     def people_by_body(self) -> dict[str, list[m.Person]]:
