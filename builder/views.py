@@ -179,7 +179,7 @@ class Planner:
     def _home(self) -> Output:
         site, r = self.site, self.site.records
         return _page(self.base, "index.html", "home.html", "", title=r.config.title,
-                     intro=site.pages.get("index"), events=r.events,
+                     intro=site.pages.get("index"), events=site.events,
                      charts=list(self.chart_map.values()), alliances=r.alliances)
 
     def _forces(self) -> Output:
@@ -262,6 +262,7 @@ class Planner:
 def plan(site: Site, assets: dict[str, str]) -> list[Output]:
     """Every page and data file of the site, with its template and context."""
     planner = Planner(site, assets)
+    site.events_by_force, site.people_by_body  # noqa: B018 - every page: index once, not scan
     return [planner.output(p) for p in planner.outputs()]
 
 
