@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import io
 import marshal
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 FORMAT = 3
 """Bump when what a cache stores changes shape."""
@@ -75,27 +76,50 @@ def save(path: Path, entries: dict[Any, Any]) -> None:
             keep(key, value)
 
 
+class Keep:
+    """keep(key, value) writes one entry to the cache file being recorded (see `recorder`)."""
+
+    def __init__(self, handle: BinaryIO | None) -> None:
+        self._handle = handle
+        self.broken = handle is None
+        """True once a write failed (or there is no file): the recording is then dropped."""
+
+    def __call__(self, key: Any, value: Any) -> None:
+        self.encoded(marshal.dumps((key, value)))
+
+    def encoded(self, blob: bytes) -> None:
+        """Write entries already marshalled by `encode` (in another process, say)."""
+        if not self.broken:
+            try:
+                self._handle.write(blob)  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                self.broken = True
+
+
+def encode(entries: Iterable[tuple[Any, Any]]) -> bytes:
+    """Entries as the bytes a cache file holds for them (for Keep.encoded)."""
+    return b"".join(marshal.dumps(entry) for entry in entries)
+
+
+def decode(blob: bytes) -> Iterator[tuple[Any, Any]]:
+    """The entries of `encode`'s bytes."""
+    with io.BytesIO(blob) as handle:
+        while handle.tell() < len(blob):
+            yield marshal.load(handle)
+
+
 @contextlib.contextmanager
-def recorder(path: Path) -> Iterator[Callable[[Any, Any], None]]:
-    """Yield keep(key, value), which writes one entry to a new cache file; the file replaces
-    the old cache when the block completes, and is discarded if it raises."""
+def recorder(path: Path) -> Iterator[Keep]:
+    """Yield a Keep that writes entries to a new cache file; the file replaces the old cache
+    when the block completes, and is discarded if it raises."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     except OSError:  # an unwritable cache only costs speed
-        yield lambda key, value: None
+        yield Keep(None)
         return
     handle = os.fdopen(fd, "wb")
-    broken = False
-
-    def keep(key: Any, value: Any) -> None:
-        nonlocal broken
-        if not broken:
-            try:
-                marshal.dump((key, value), handle)
-            except (OSError, ValueError):
-                broken = True
-
+    keep = Keep(handle)
     try:
         yield keep
     except BaseException:
@@ -103,7 +127,7 @@ def recorder(path: Path) -> Iterator[Callable[[Any, Any], None]]:
         Path(tmp).unlink(missing_ok=True)
         raise
     handle.close()
-    if broken:
+    if keep.broken:
         Path(tmp).unlink(missing_ok=True)
         return
     with contextlib.suppress(OSError):

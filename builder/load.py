@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .cache import Keep, decode, encode
 from .errors import Marks, Problem, YamlError
 
 MAX_BYTES = 1_000_000
@@ -284,16 +285,23 @@ class Files:
                          True, Reading())
         problems: list[Problem] = []
         path = self.paths[index]
-        return Apart(reader.one(path, _shown(self.root, path), problems), problems, kept)
+        doc = reader.one(path, _shown(self.root, path), problems)
+        return Apart(doc, problems, encode(kept))
 
     def take(self, apart: Apart) -> Document | None:
         """Record in the parent what a `read_apart` in a worker found; return its document.
         (Its reading time is not added: workers read side by side, so the caller counts the
         wall time of the whole forked phase instead.)"""
         self._problems.extend(apart.problems)
-        if self._reader.remember is not None:
-            for key, data in apart.remembered:
-                self._reader.remember(key, data)
+        remember = self._reader.remember
+        if remember is not None and apart.remembered:
+            # A cache recorder writes the bytes as they are: the parent never builds the raw
+            # data (its garbage would fragment the heap that keeps the records).
+            if isinstance(remember, Keep):
+                remember.encoded(apart.remembered)
+            else:
+                for key, data in decode(apart.remembered):
+                    remember(key, data)
         return apart.doc
 
 
@@ -305,8 +313,8 @@ class Apart:
     """The document, or None if it could not be read (see `problems`)."""
     problems: list[Problem]
     """Why it could not be read."""
-    remembered: list[tuple[str, Any]]
-    """Parse-cache entries to keep: (content digest, data)."""
+    remembered: bytes
+    """Parse-cache entries to keep, (content digest, data), as cache.encode gives them."""
 
 
 class _Reader:
