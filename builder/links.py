@@ -60,28 +60,51 @@ class Site:
     dev server keeps it across rebuilds while the files stay the same."""
 
 
-def _scan(data: bytes) -> tuple[set[str], dict[str, None]]:
-    """Ids and distinct links of a page, scanning tags with regular expressions.
+class Scanner:
+    """Ids and distinct links of a page, fed as text in pieces (so a big page need never be
+    whole in memory), scanning tags with regular expressions.
 
     Sound for what we render, and many times faster than an HTML parser: Jinja and nh3 escape
     every '<' and '>' in text and attribute values, so a '<' always opens a real tag, and
-    attribute values are always quoted.
+    attribute values are always quoted. A tag cut between two pieces is found all the same:
+    the text from the first '<' after the last '>' waits for the next piece.
     """
-    ids: set[str] = set()
-    links: dict[str, None] = {}  # ordered, distinct
-    for tag in _TAG.finditer(data.decode("utf-8", errors="replace")):
-        for name, double, single in _ATTR.findall(tag.group()):
-            value = unescape(double or single)
-            if name == "id":
-                ids.add(value)
-            else:
-                links[value] = None
-    return ids, links
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        """Element ids seen so far."""
+        self.links: dict[str, None] = {}
+        """Distinct href/src values seen so far, in order."""
+        self._carry = ""
+
+    def feed(self, text: str) -> None:
+        """Scan the next piece of the page."""
+        if self._carry:
+            text = self._carry + text
+        # Any tag starting before the first '<' after the last '>' also ends before it.
+        cut = text.find("<", text.rfind(">") + 1)
+        if cut != -1:
+            text, self._carry = text[:cut], text[cut:]
+        else:
+            self._carry = ""
+        for tag in _TAG.finditer(text):
+            for name, double, single in _ATTR.findall(tag.group()):
+                value = unescape(double or single)
+                if name == "id":
+                    self.ids.add(value)
+                else:
+                    self.links[value] = None
 
 
-def inspect_page(page: str, data: bytes, site: Site) -> PageLinks:
-    """Check what can be checked of one page's links on their own."""
-    ids, links = _scan(data)
+def inspect_page(page: str, data: bytes | Scanner, site: Site) -> PageLinks:
+    """Check what can be checked of one page's links on their own (`data`: the page's bytes,
+    or a Scanner it was fed to)."""
+    if isinstance(data, Scanner):
+        scanned = data
+    else:
+        scanned = Scanner()
+        scanned.feed(data.decode("utf-8", errors="replace"))
+    ids, links = scanned.ids, scanned.links
     found = PageLinks(ids)
     judged = site.judged
     folder = page.rpartition("/")[0]
