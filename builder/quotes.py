@@ -6,6 +6,7 @@ asks; anything else (a changed word, a dropped comma) is a mismatch.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -68,13 +69,12 @@ def article_texts(setting: str, root: Path, sources: Located, problems: list[Pro
                   cache: Articles | None = None) -> dict[str, str]:
     """Each source's article text, normalised, by source id; a missing file is a problem.
     Files whose mtime and size are unchanged since `cache` saw them are not read again."""
-    archive = (root / setting).resolve()
+    archive = str((root / setting).resolve())
     texts: dict[str, str] = {}
     for s, doc, path in sources:
-        file = archive / s.file
-        key = str(file)
+        key = os.path.join(archive, s.file)
         try:
-            st = file.stat()
+            st = os.stat(key)
             stamp = (st.st_mtime_ns, st.st_size)
         except OSError:
             stamp = (-1, -1)  # read_text below reports why
@@ -83,7 +83,7 @@ def article_texts(setting: str, root: Path, sources: Located, problems: list[Pro
             texts[s.id] = hit[1]
             continue
         try:
-            texts[s.id] = normalise(read_text(file, f"{setting}/{s.file}"))
+            texts[s.id] = normalise(read_text(Path(key), f"{setting}/{s.file}"))
         except LoadError:
             problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
                                       f"archive {setting}", "fix the file name"))

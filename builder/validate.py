@@ -260,18 +260,22 @@ def _merge(docs: list[tuple[_Doc, bool]], c: _Collector, skip_claims: bool,
     duplicate ids reported (unless `skip_claims`: no id anywhere changed since a run that found
     none)."""
     out: dict[str, Located] = {k: [] for k in KINDS}
+    bodies: dict[str, list[_Doc]] = {k: [] for k in BODIES}
     for d, _ in docs:
         origins.update(d.origins)
-        c.problems.extend(d.problems)
-        c.failed.update(d.failed)
+        if d.problems:
+            c.problems.extend(d.problems)
+        if d.failed:
+            c.failed.update(d.failed)
         for kind, located in d.items.items():
-            if kind not in ("statements", "figures"):
+            if kind in bodies:
+                bodies[kind].append(d)
+            if kind != "statements" and kind != "figures":
                 out[kind] += located
     for kind in BODIES:  # all forces' statements first, then organisations', then alliances'
-        for d, _ in docs:
-            if kind in d.items:
-                out["statements"] += d.items["statements"]
-                out["figures"] += d.items["figures"]
+        for d in bodies[kind]:
+            out["statements"] += d.items["statements"]
+            out["figures"] += d.items["figures"]
     if skip_claims:
         return out
     # One namespace for every body a person can speak for, so `organisation:` is unambiguous.
