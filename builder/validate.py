@@ -161,7 +161,7 @@ KINDS = ("sources", "forces", "organisations", "alliances", "people", "events", 
 
 PARALLEL_MIN_FILES = 400
 """Read and convert files in forked workers from this many (the real site has ~40)."""
-FILE_CHUNK = 32
+FILE_CHUNK = 64
 """Files per task handed to a worker."""
 
 
