@@ -21,6 +21,7 @@ from .render import (
     MarkdownFilter,
     MarkdownMemo,
     Output,
+    Pieces,
     compile_all,
     fingerprint,
     make_env,
@@ -122,10 +123,14 @@ def publish(site: Site, outputs: list[Output], env: jinja2.Environment, stage: S
     number of HTML pages and of bytes. A broken link raises: the stage is never swapped in."""
     where = links.Site(frozenset(o.path for o in outputs), site.base_path, site.base_url)
 
-    def handle(out: Output, data: bytes) -> tuple[int, links.PageLinks | None]:
-        stage.add(out.path, data)  # in a render worker, for big sites: no bytes come back
-        html = out.path.endswith(".html")
-        return len(data), links.inspect_page(out.path, data, where) if html else None
+    def handle(out: Output, pieces: Pieces) -> tuple[int, links.PageLinks | None]:
+        # In a render worker, for big sites: no bytes come back, and pieces are written
+        # (and scanned for links) as they come, so no page is ever whole in memory.
+        if not out.path.endswith(".html"):
+            return stage.add_text(out.path, pieces), None
+        scanner = links.Scanner()
+        size = stage.add_text(out.path, pieces, scanner.feed)
+        return size, links.inspect_page(out.path, scanner, where)
 
     found = render_each(outputs, env, handle)
     raw = [out for out in outputs if out.data is not None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -203,14 +203,20 @@ def render(site: Site, outputs: list[Output], env: jinja2.Environment) -> dict[s
     return {out.path: out.data if out.data is not None else pages[out.path] for out in outputs}
 
 
-def _keep(out: Output, data: bytes) -> bytes:
-    return data
+def _keep(out: Output, pieces: Iterator[str]) -> bytes:
+    return "".join(pieces).encode()
+
+
+Pieces = Iterator[str]
+"""A page's text in the pieces its template produces them (see `render_each`)."""
 
 
 def render_each(outputs: list[Output], env: jinja2.Environment,
-                handle: Callable[[Output, bytes], T]) -> dict[str, T]:
-    """Render every templated output and pass its bytes to `handle`; return what `handle`
-    returned, by output path. Raw-data outputs are left to the caller.
+                handle: Callable[[Output, Pieces], T]) -> dict[str, T]:
+    """Render every templated output and pass its text, as an iterator of pieces, to
+    `handle`; return what `handle` returned, by output path. Raw-data outputs are left to the
+    caller. A handle that writes the pieces as they come never holds a whole page: the
+    chronology of a big site is tens of megabytes.
 
     From PARALLEL_MIN_PAGES templated outputs, pages render in forked worker processes and
     `handle` runs there too, so a handle that writes the page and returns a small summary keeps
@@ -221,7 +227,7 @@ def render_each(outputs: list[Output], env: jinja2.Environment,
     workers = workers_for(len(todo), PARALLEL_MIN_PAGES)
     if workers > 1:
         return _render_forked(env, todo, workers, handle)
-    return {out.path: handle(out, _render_one(env, out)) for out in todo}
+    return {out.path: handle(out, _pieces(env, out)) for out in todo}
 
 
 def _refuse_clashes(outputs: list[Output]) -> None:
@@ -237,14 +243,14 @@ def _refuse_clashes(outputs: list[Output]) -> None:
 
 
 def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int,
-                   handle: Callable[[Output, bytes], T]) -> dict[str, T]:
+                   handle: Callable[[Output, Pieces], T]) -> dict[str, T]:
     """Render `todo` in `workers` forked processes; `handle`'s results by path, in plan
     order. Small chunks, in plan order: the big list pages come first and spread out."""
     markdown = env.filters.get("markdown")
     results: dict[str, T] = {}
 
     def work(chunk: Sequence[Output]) -> tuple[list[T], list[tuple[tuple[str, str], str]]]:
-        done = [handle(out, _render_one(env, out)) for out in chunk]
+        done = [handle(out, _pieces(env, out)) for out in chunk]
         return done, markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
 
     done = forked_chunks(work, todo, workers, CHUNK)
@@ -256,11 +262,13 @@ def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int,
     return results
 
 
-def _render_one(env: jinja2.Environment, out: Output) -> bytes:
+def _pieces(env: jinja2.Environment, out: Output) -> Pieces:
+    """The output's text in pieces, as its template produces them; any failure inside the
+    template (helpers included) is a TemplateError naming the template's line, no traceback."""
     assert out.template is not None
     try:
-        return env.get_template(out.template).render(out.context).encode()
-    except Exception as exc:  # any failure inside a template, helpers included: no traceback
+        yield from env.get_template(out.template).generate(out.context)
+    except Exception as exc:
         where = _template_line(exc) or f"templates/{out.template}"
         what = str(exc) if isinstance(exc, jinja2.TemplateError) else (
             f"{type(exc).__name__}: {exc}")

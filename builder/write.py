@@ -12,7 +12,7 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -51,6 +51,44 @@ class Stage:
             self._made.add(rel.parent)
         (self.folder / rel).write_bytes(data)
         self.bytes += len(data)
+
+    def add_text(self, name: str, pieces: Iterable[str],
+                 seen: Callable[[str], None] | None = None) -> int:
+        """Write one file from pieces of text as they come, UTF-8 encoded, in batches of
+        about BATCH characters, each also passed to `seen` (e.g. a link scanner); return the
+        bytes written. A big page is never whole in memory."""
+        rel = safe_relpath(name)
+        if rel.parent not in self._made:
+            (self.folder / rel.parent).mkdir(parents=True, exist_ok=True)
+            self._made.add(rel.parent)
+        size = 0
+        with open(self.folder / rel, "wb") as handle:
+            for text in _batches(pieces):
+                if seen is not None:
+                    seen(text)
+                data = text.encode()
+                handle.write(data)
+                size += len(data)
+        self.bytes += size
+        return size
+
+
+BATCH = 1 << 16
+"""Characters of a page gathered before they are written (see Stage.add_text)."""
+
+
+def _batches(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces joined into strings of about BATCH characters (the last may be shorter)."""
+    held: list[str] = []
+    count = 0
+    for piece in pieces:
+        held.append(piece)
+        count += len(piece)
+        if count >= BATCH:
+            yield "".join(held)
+            held, count = [], 0
+    if held:
+        yield "".join(held)
 
 
 @contextmanager

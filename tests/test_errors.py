@@ -165,3 +165,27 @@ def test_positions_read_again_from_the_file_only_while_it_is_unchanged(tmp_path:
     edited = doc.light()
     (root / doc.path).write_text("# moved\n" + (root / doc.path).read_text())
     assert edited.marks == {}
+
+
+def test_template_error_mid_page_in_a_render_worker(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages stream to disk from forked workers: a template failing halfway down a page
+    still gives template:line, and the half-written page never reaches the output."""
+    import builder.render
+    from builder.build import build
+    from builder.render import TemplateError
+
+    root = make_site(tmp_path)
+    force = root / "templates" / "force.html"
+    text = force.read_text().replace('<h2 id="sources">Sources</h2>',
+                                     '<h2 id="sources">Sources</h2>{{ no_such_thing.x }}')
+    force.write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "no_such_thing" in t)
+    monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)
+    with pytest.raises(TemplateError) as caught:
+        build(root)
+    assert str(caught.value) == (
+        f"templates/force.html:{line}: 'no_such_thing' is undefined "
+        "(rendering forces/testshire/index.html); fix the template here")
+    assert not (root / "output").exists()
+    assert not list(root.glob(".output.tmp-*"))
