@@ -70,14 +70,22 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
     memo = disk.load(memo_file)
     known = len(memo)
     env, outputs = prepare(site, root, memo)
+    files = frozenset(o.path for o in outputs)
     with staged(out or root / "output") as stage:
-        pages, size = publish(site, outputs, env, stage)
+        size = 0
+        for raw in (o for o in outputs if o.data is not None):  # downloads, assets, sitemap
+            stage.add(raw.path, raw.data)
+            size += len(raw.data)
+        templated = [o for o in outputs if o.data is None]
+        del outputs  # the downloads' bytes (tens of MB at scale) are on disk: don't fork them
+        pages, rendered = publish(site, templated, files, env, stage)
+        size += rendered
         t2 = time.perf_counter()
     t3 = time.perf_counter()
     if len(memo) != known:
         disk.save(memo_file, memo)
     timings = {"load": tl - t0, "validate": t1 - tl, "render": t2 - t1, "write": t3 - t2}
-    return Report(f"built {pages} pages, {len(outputs)} files ({size / 1024:.0f} KB) "
+    return Report(f"built {pages} pages, {len(files)} files ({size / 1024:.0f} KB) "
                   f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
 
 
@@ -117,11 +125,12 @@ def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None
     return env, outputs
 
 
-def publish(site: Site, outputs: list[Output], env: jinja2.Environment, stage: Stage
-            ) -> tuple[int, int]:
-    """Render every page straight into the stage, then check every internal link; return the
-    number of HTML pages and of bytes. A broken link raises: the stage is never swapped in."""
-    where = links.Site(frozenset(o.path for o in outputs), site.base_path, site.base_url)
+def publish(site: Site, outputs: list[Output], files: frozenset[str],
+            env: jinja2.Environment, stage: Stage) -> tuple[int, int]:
+    """Render every templated output straight into the stage, then check every internal link
+    against `files` (every path of the site); return the number of HTML pages and of bytes.
+    A broken link raises: the stage is never swapped in."""
+    where = links.Site(files, site.base_path, site.base_url)
 
     def handle(out: Output, pieces: Pieces) -> tuple[int, links.PageLinks | None]:
         # In a render worker, for big sites: no bytes come back, and pieces are written
@@ -133,13 +142,10 @@ def publish(site: Site, outputs: list[Output], env: jinja2.Environment, stage: S
         return size, links.inspect_page(out.path, scanner, where)
 
     found = render_each(outputs, env, handle)
-    raw = [out for out in outputs if out.data is not None]
-    for out in raw:
-        stage.add(out.path, out.data)  # type: ignore[arg-type]
     problems = links.finish({path: page for path, (_, page) in found.items() if page})
     if problems:
         raise ContentError(problems)
-    size = sum(n for n, _ in found.values()) + sum(len(o.data or b"") for o in raw)
+    size = sum(n for n, _ in found.values())
     return sum(1 for o in outputs if o.template and o.path.endswith(".html")), size
 
 
