@@ -101,11 +101,12 @@ def _load_records(root: Path, strict: bool) -> tuple[Records, float]:
     afresh as the files go by. (The dev server keeps its own cache: incremental.Rebuilder.)
     """
     # Named after the reader's source, not its module: importing it imports the YAML library.
-    stored_file = cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))
-    stored = disk.load(stored_file)
-    with disk.recorder(stored_file) as remember:
-        loaded = load_site(root, stored=stored, lazy=True, remember=remember)
-        records = _records(root, strict, loaded)
+    stored = disk.Entries(cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))
+                          .with_suffix(""))
+    used: set[str] = set()
+    loaded = load_site(root, stored=stored, lazy=True, used=used)
+    records = _records(root, strict, loaded)
+    stored.sweep(used)  # entries of texts edited or deleted since
     return records, loaded.reading.seconds
 
 

@@ -1,8 +1,8 @@
 """On-disk caches under `.build-cache/`: they only make builds faster, never change them.
 
-Each cache is one marshal file whose name carries a digest of what could change its entries,
-so an upgrade starts afresh instead of trusting stale results. A missing, corrupt or
-unwritable cache is simply ignored.
+Each cache is one marshal file (or a folder of one marshal file per entry: `Entries`) whose
+name carries a digest of what could change its entries, so an upgrade starts afresh instead
+of trusting stale results. A missing, corrupt or unwritable cache is simply ignored.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
-import io
 import marshal
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 FORMAT = 3
 """Bump when what a cache stores changes shape."""
@@ -76,50 +76,27 @@ def save(path: Path, entries: dict[Any, Any]) -> None:
             keep(key, value)
 
 
-class Keep:
-    """keep(key, value) writes one entry to the cache file being recorded (see `recorder`)."""
-
-    def __init__(self, handle: BinaryIO | None) -> None:
-        self._handle = handle
-        self.broken = handle is None
-        """True once a write failed (or there is no file): the recording is then dropped."""
-
-    def __call__(self, key: Any, value: Any) -> None:
-        self.encoded(marshal.dumps((key, value)))
-
-    def encoded(self, blob: bytes) -> None:
-        """Write entries already marshalled by `encode` (in another process, say)."""
-        if not self.broken:
-            try:
-                self._handle.write(blob)  # type: ignore[union-attr]
-            except (OSError, ValueError):
-                self.broken = True
-
-
-def encode(entries: Iterable[tuple[Any, Any]]) -> bytes:
-    """Entries as the bytes a cache file holds for them (for Keep.encoded)."""
-    return b"".join(marshal.dumps(entry) for entry in entries)
-
-
-def decode(blob: bytes) -> Iterator[tuple[Any, Any]]:
-    """The entries of `encode`'s bytes."""
-    with io.BytesIO(blob) as handle:
-        while handle.tell() < len(blob):
-            yield marshal.load(handle)
-
-
 @contextlib.contextmanager
-def recorder(path: Path) -> Iterator[Keep]:
-    """Yield a Keep that writes entries to a new cache file; the file replaces the old cache
-    when the block completes, and is discarded if it raises."""
+def recorder(path: Path) -> Iterator[Callable[[Any, Any], None]]:
+    """Yield keep(key, value), which writes one entry to a new cache file; the file replaces
+    the old cache when the block completes, and is discarded if it raises."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     except OSError:  # an unwritable cache only costs speed
-        yield Keep(None)
+        yield lambda key, value: None
         return
     handle = os.fdopen(fd, "wb")
-    keep = Keep(handle)
+    broken = False
+
+    def keep(key: Any, value: Any) -> None:
+        nonlocal broken
+        if not broken:
+            try:
+                marshal.dump((key, value), handle)
+            except (OSError, ValueError):
+                broken = True
+
     try:
         yield keep
     except BaseException:
@@ -127,11 +104,66 @@ def recorder(path: Path) -> Iterator[Keep]:
         Path(tmp).unlink(missing_ok=True)
         raise
     handle.close()
-    if keep.broken:
+    if broken:
         Path(tmp).unlink(missing_ok=True)
         return
     with contextlib.suppress(OSError):
         os.replace(tmp, path)
-        for stale in path.parent.glob(f"{path.name.split('-', 1)[0]}-*.marshal"):
-            if stale != path:
-                stale.unlink(missing_ok=True)  # caches of older versions
+        _sweep_versions(path)
+
+
+def _sweep_versions(path: Path) -> None:
+    """Remove the caches of the same name made for older versions (files or folders)."""
+    for stale in path.parent.glob(f"{path.name.split('-', 1)[0]}-*"):
+        if stale != path:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+
+class Entries:
+    """A cache kept as one file per entry, in a folder (a path from `cache_path`).
+
+    Entries are read only when asked for, so a forked reader loads its own files' entries and
+    no process ever holds them all; any process writes what it makes, atomically; and
+    `sweep` removes what a build no longer uses. A missing or unwritable folder only costs
+    speed; a corrupt entry is a miss.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        """Where the entries are, one file per key."""
+        self.writable = True
+        """False once a write failed: no more are tried."""
+
+    def get(self, key: str) -> Any:
+        """The value kept for `key`, or None."""
+        try:
+            return marshal.loads((self.folder / key).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep `value` for `key` (keys are content digests: an existing entry is the same)."""
+        if not self.writable:
+            return
+        target = self.folder / key
+        try:
+            if not self.folder.is_dir():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                _sweep_versions(self.folder)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(marshal.dumps(value))
+            os.replace(tmp, target)
+        except (OSError, ValueError):
+            self.writable = False
+
+    def sweep(self, used: Collection[str]) -> None:
+        """Remove the entries not in `used` (files edited or deleted since they were kept)."""
+        with contextlib.suppress(OSError):
+            for name in os.listdir(self.folder):
+                if name not in used and not name.startswith(".tmp-"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(self.folder / name)

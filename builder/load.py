@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from .cache import Keep, decode, encode
 from .errors import Marks, Problem, YamlError
 
 MAX_BYTES = 1_000_000
@@ -147,7 +146,11 @@ def parse_front_matter(text: str, shown: str, stored: Stored | None = None) -> D
                                 "add a line '---' after the front matter"))
     front = text[4:end + 1]
     key = digest(front)
-    data = stored[key] if stored and key in stored else parse_yaml(front, shown, 2).data
+    data = stored.get(key) if stored is not None else None
+    if data is None:
+        data = parse_yaml(front, shown, 2).data
+        if stored is not None:
+            stored.put(key, data)
     body = text[end + 5:]
     body_line = text[: end + 5].count("\n") + 1
     return Document(shown, data, front, 2, body, body_line, digest=key)
@@ -192,26 +195,33 @@ Stamp = tuple[int, int]
 Cache = dict[str, tuple[Stamp, str, Document]]
 """Parse cache: shown path -> (stamp, content digest, parsed document); owned by the caller
 (the dev server keeps one across rebuilds)."""
-Stored = dict[str, Any]
-"""Data of parsed YAML texts by content digest, as kept on disk between builds."""
-Remember = Callable[[str, Any], None]
-"""Told (content digest, data) of each YAML file a build reads."""
+
+
+class Stored(Protocol):
+    """Data of parsed YAML texts by content digest, kept on disk between builds (see
+    cache.Entries)."""
+
+    def get(self, key: str) -> Any:
+        """The data of the text with digest `key`, or None."""
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep the data of the text with digest `key`."""
 
 
 def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = None, *,
-              lazy: bool = False, remember: Remember | None = None) -> Loaded:
+              lazy: bool = False, used: set[str] | None = None) -> Loaded:
     """Read site.yaml and every content file under root/content.
 
-    `cache` keeps parsed documents across rebuilds in one process; `stored` (from disk, see
-    cache.py) holds the data of YAML texts parsed by earlier builds, by content digest, and
-    `remember(digest, data)` is told of every YAML file read, to keep on disk for the next.
-    With `lazy`, record files are read one at a time as validation consumes them, so a big
-    site's raw data is never all in memory at once (a one-off build's peak memory).
+    `cache` keeps parsed documents across rebuilds in one process; `stored` (on disk, see
+    cache.Entries) holds the data of YAML texts parsed by earlier builds, by content digest,
+    and is given the data of every text parsed now; `used` collects the digests of every
+    YAML text read (to sweep `stored` of the others). With `lazy`, record files are read one
+    at a time as validation consumes them, so a big site's raw data is never all in memory
+    at once (a one-off build's peak memory).
     """
     cache = {} if cache is None else cache
-    stored = {} if stored is None else stored
     reading = Reading()
-    read = _Reader(cache, stored, remember, lazy, reading)
+    read = _Reader(cache, stored, used, lazy, reading)
     problems: list[Problem] = []
     config = read.one(root / "site.yaml", "site.yaml", problems, markdown=False)
     content = root / "content"
@@ -279,29 +289,20 @@ class Files:
 
     def read_apart(self, index: int) -> Apart:
         """Read file `index` touching no shared state; the parent then calls `take`."""
-        kept: list[tuple[str, Any]] = []
-        reader = _Reader(self._reader.cache, self._reader.stored,
-                         (lambda k, v: kept.append((k, v))) if self._reader.remember else None,
-                         True, Reading())
+        used: set[str] = set()
+        reader = _Reader(self._reader.cache, self._reader.stored, used, True, Reading())
         problems: list[Problem] = []
         path = self.paths[index]
         doc = reader.one(path, _shown(self.root, path), problems)
-        return Apart(doc, problems, encode(kept))
+        return Apart(doc, problems, used)
 
     def take(self, apart: Apart) -> Document | None:
         """Record in the parent what a `read_apart` in a worker found; return its document.
         (Its reading time is not added: workers read side by side, so the caller counts the
         wall time of the whole forked phase instead.)"""
         self._problems.extend(apart.problems)
-        remember = self._reader.remember
-        if remember is not None and apart.remembered:
-            # A cache recorder writes the bytes as they are: the parent never builds the raw
-            # data (its garbage would fragment the heap that keeps the records).
-            if isinstance(remember, Keep):
-                remember.encoded(apart.remembered)
-            else:
-                for key, data in decode(apart.remembered):
-                    remember(key, data)
+        if self._reader.used is not None:
+            self._reader.used |= apart.used
         return apart.doc
 
 
@@ -313,18 +314,18 @@ class Apart:
     """The document, or None if it could not be read (see `problems`)."""
     problems: list[Problem]
     """Why it could not be read."""
-    remembered: bytes
-    """Parse-cache entries to keep, (content digest, data), as cache.encode gives them."""
+    used: set[str]
+    """Digest of the text read (see load_site's `used`)."""
 
 
 class _Reader:
     """Reads files into Documents through the caches, eagerly or lazily."""
 
-    def __init__(self, cache: Cache, stored: Stored, remember: Remember | None,
+    def __init__(self, cache: Cache, stored: Stored | None, used: set[str] | None,
                  lazy: bool, reading: Reading) -> None:
         self.cache = cache
         self.stored = stored
-        self.remember = remember
+        self.used = used
         self.lazy = lazy
         self.reading = reading
 
@@ -361,18 +362,21 @@ class _Reader:
             if hit is not None and hit[1] == key:
                 self.cache[shown] = (stamp, key, hit[2])
                 return hit[2]
+            data = None if markdown or self.stored is None else self.stored.get(key)
             if markdown:
                 doc = parse_front_matter(text, shown, self.stored)
-            elif key in self.stored:  # parsed by an earlier build: same text, same data
-                doc = Document(shown, self.stored[key], text, file=path, digest=key)
+            elif data is not None:  # parsed by an earlier build: same text, same data
+                doc = Document(shown, data, text, file=path, digest=key)
             else:
                 doc = replace(parse_yaml(text, shown), file=path, digest=key)
+                if self.stored is not None:
+                    self.stored.put(key, doc.data)
         except LoadError as exc:
             problems.append(exc.problem)
             self.cache.pop(shown, None)
             return None
         if not self.lazy:  # a lazy read keeps nothing: that is its point
             self.cache[shown] = (stamp, key, doc)
-        if self.remember is not None:
-            self.remember(doc.digest, doc.data)  # a page's: its front matter's digest
+        if self.used is not None:
+            self.used.add(doc.digest)  # a page's: its front matter's
         return doc

@@ -265,13 +265,33 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
 
     good = make_site(tmp_path / "c")
     build(good, out=tmp_path / "forked")  # forked, and keeps the parse cache
-    from builder.cache import load
-
-    [parsed] = (good / ".build-cache").glob("parse-*.marshal")
-    yaml_files = [p for p in (good / "content").rglob("*.yaml") if "schemas" not in p.parts]
-    assert len(load(parsed)) >= len(yaml_files) == 5
+    [parsed] = (good / ".build-cache").glob("parse-*")  # one entry per YAML text
+    texts = [p for p in (good / "content").rglob("*.y*ml") if "schemas" not in p.parts]
+    pages = list((good / "content" / "pages").glob("*.md"))  # their front matter
+    assert len(list(parsed.iterdir())) == len(texts) + len(pages) + 1 == 8  # + site.yaml
     monkeypatch.setattr(builder.validate, "PARALLEL_MIN_FILES", 10_000)
     build(good, out=tmp_path / "warm")  # one process, from that cache
     (good / ".build-cache").rename(tmp_path / "cache")
     build(good, out=tmp_path / "serial")
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial") == tree(tmp_path / "warm")
+
+
+def test_parse_cache_keeps_one_entry_per_text_in_use(site: Path) -> None:
+    """Parsed YAML is kept one file per text digest: an edited file's old entry is swept,
+    a corrupt entry is only a miss, and an older version's cache is removed."""
+    from builder.build import build
+
+    stale = site / ".build-cache" / "parse-0123456789abcdef"
+    stale.mkdir(parents=True)
+    build(site)
+    [parsed] = (site / ".build-cache").glob("parse-*")
+    before = {p.name for p in parsed.iterdir()}
+    force = site / "content" / "forces" / "testshire.yaml"
+    force.write_text(force.read_text().replace("name: ", "name:  ", 1))
+    for entry in parsed.iterdir():
+        entry.write_bytes(b"not marshal")
+    build(site)
+    after = {p.name for p in parsed.iterdir()}
+    assert len(after) == len(before) and len(after - before) == 1  # the edited text's
+    assert not stale.exists()
+    assert tree(site / "output")  # built despite the corrupt entries
