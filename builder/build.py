@@ -25,11 +25,12 @@ from .render import (
     compile_all,
     fingerprint,
     make_env,
-    render_each,
+    refuse_clashes,
+    render_made,
 )
 from .site import Site, make_site
 from .validate import Records, validate
-from .views import plan
+from .views import Planned, Planner
 from .write import Stage, staged
 
 
@@ -69,23 +70,15 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = disk.load(memo_file)
     known = len(memo)
-    env, outputs = prepare(site, root, memo)
-    files = frozenset(o.path for o in outputs)
+    plan = prepare(site, root, memo)
     with staged(out or root / "output") as stage:
-        size = 0
-        for raw in (o for o in outputs if o.data is not None):  # downloads, assets, sitemap
-            stage.add(raw.path, raw.data)
-            size += len(raw.data)
-        templated = [o for o in outputs if o.data is None]
-        del outputs  # the downloads' bytes (tens of MB at scale) are on disk: don't fork them
-        pages, rendered = publish(site, templated, files, env, stage)
-        size += rendered
+        pages, size = publish(site, plan, stage)
         t2 = time.perf_counter()
     t3 = time.perf_counter()
     if len(memo) != known:
         disk.save(memo_file, memo)
     timings = {"load": tl - t0, "validate": t1 - tl, "render": t2 - t1, "write": t3 - t2}
-    return Report(f"built {pages} pages, {len(files)} files ({size / 1024:.0f} KB) "
+    return Report(f"built {pages} pages, {len(plan.files)} files ({size / 1024:.0f} KB) "
                   f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
 
 
@@ -110,44 +103,70 @@ def _load_records(root: Path, strict: bool) -> tuple[Records, float]:
     return records, loaded.reading.seconds
 
 
-def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None
-            ) -> tuple[jinja2.Environment, list[Output]]:
-    """The template environment (every template compiled) and the plan of every output.
-    `memo` holds Markdown already rendered (see render.MarkdownFilter)."""
+@dataclass(frozen=True)
+class Plan:
+    """What a build will write, before any of it is made."""
+
+    env: jinja2.Environment
+    """The template environment, every template compiled."""
+    planner: Planner
+    """Makes each planned output (a page's context, a download's bytes) when asked."""
+    planned: list[Planned]
+    """The pages and downloads, in plan order."""
+    raw: list[Output]
+    """Files already made: fingerprinted assets and the host files (sitemap, robots...)."""
+    files: frozenset[str]
+    """Every path of the site, for the link check."""
+
+
+def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None) -> Plan:
+    """The template environment and the plan of every output. `memo` holds Markdown already
+    rendered (see render.MarkdownFilter); what it lacks is rendered now, in parallel."""
     templates = root / "templates"
     env = make_env(templates, root / CACHE_DIR / "jinja")
     markdown = env.filters["markdown"] = MarkdownFilter(site.base_path, memo)
     compile_all(env, templates)
     markdown.prerender(_markdown_texts(site))
     assets = fingerprint(root / "assets")
-    outputs = plan(site, {name: path for name, (path, _) in assets.items()})
-    outputs += [Output(path, data=data) for path, data in assets.values()]
-    outputs += hosting_outputs(site, outputs)
-    return env, outputs
+    planner = Planner(site, {name: path for name, (path, _) in assets.items()})
+    planned = planner.outputs()
+    refuse_clashes(planned)  # type: ignore[arg-type]
+    raw = [Output(path, data=data) for path, data in assets.values()]
+    raw += hosting_outputs(site, [Output(p.path, p.template) for p in planned] + raw)
+    files = frozenset([p.path for p in planned] + [o.path for o in raw])
+    return Plan(env, planner, planned, raw, files)
 
 
-def publish(site: Site, outputs: list[Output], files: frozenset[str],
-            env: jinja2.Environment, stage: Stage) -> tuple[int, int]:
-    """Render every templated output straight into the stage, then check every internal link
-    against `files` (every path of the site); return the number of HTML pages and of bytes.
-    A broken link raises: the stage is never swapped in."""
-    where = links.Site(files, site.base_path, site.base_url)
+def publish(site: Site, plan: Plan, stage: Stage) -> tuple[int, int]:
+    """Write every output into the stage, then check every internal link; return the number
+    of HTML pages and of bytes. A broken link raises: the stage is never swapped in.
 
-    def handle(out: Output, pieces: Pieces) -> tuple[int, links.PageLinks | None]:
-        # In a render worker, for big sites: no bytes come back, and pieces are written
-        # (and scanned for links) as they come, so no page is ever whole in memory.
+    Pages and downloads are made where they are written (in the render workers, for a big
+    site), and pages are written (and scanned for links) as their pieces come: the parent
+    never holds their contexts, and no process holds a whole page."""
+    where = links.Site(plan.files, site.base_path, site.base_url)
+    size = 0
+    for raw in plan.raw:
+        stage.add(raw.path, raw.data)  # type: ignore[arg-type]
+        size += len(raw.data or b"")
+    plan.planner.share()  # what many outputs use: worked out once, before any fork
+
+    def handle(out: Output, pieces: Pieces | None) -> tuple[int, links.PageLinks | None]:
+        if pieces is None:
+            stage.add(out.path, out.data)  # type: ignore[arg-type]
+            return len(out.data or b""), None
         if not out.path.endswith(".html"):
             return stage.add_text(out.path, pieces), None
         scanner = links.Scanner()
-        size = stage.add_text(out.path, pieces, scanner.feed)
-        return size, links.inspect_page(out.path, scanner, where)
+        written = stage.add_text(out.path, pieces, scanner.feed)
+        return written, links.inspect_page(out.path, scanner, where)
 
-    found = render_each(outputs, env, handle)
+    found = render_made(plan.planned, plan.planner.output, plan.env, handle)
     problems = links.finish({path: page for path, (_, page) in found.items() if page})
     if problems:
         raise ContentError(problems)
-    size = sum(n for n, _ in found.values())
-    return sum(1 for o in outputs if o.template and o.path.endswith(".html")), size
+    size += sum(n for n, _ in found.values())
+    return sum(1 for p in plan.planned if p.template and p.path.endswith(".html")), size
 
 
 def _markdown_texts(site: Site) -> Iterator[str]:

@@ -38,6 +38,7 @@ TEXTS_PER_PAGE = 5
 TEXT_CHUNK = 256
 """Markdown texts per task handed to a worker."""
 T = TypeVar("T")
+P = TypeVar("P")
 
 MarkdownMemo = dict[tuple[str, str], str]
 """Rendered Markdown by (base path, text); owned by the caller, e.g. the dev server, whose
@@ -215,23 +216,54 @@ def render_each(outputs: list[Output], env: jinja2.Environment,
                 handle: Callable[[Output, Pieces], T]) -> dict[str, T]:
     """Render every templated output and pass its text, as an iterator of pieces, to
     `handle`; return what `handle` returned, by output path. Raw-data outputs are left to the
-    caller. A handle that writes the pieces as they come never holds a whole page: the
-    chronology of a big site is tens of megabytes.
-
-    From PARALLEL_MIN_PAGES templated outputs, pages render in forked worker processes and
-    `handle` runs there too, so a handle that writes the page and returns a small summary keeps
-    page bytes out of the parent. A page's bytes never depend on which process rendered it.
-    """
-    _refuse_clashes(outputs)
+    caller. (See `render_made`.)"""
+    refuse_clashes(outputs)
     todo = [out for out in outputs if out.data is None]
-    workers = workers_for(len(todo), PARALLEL_MIN_PAGES)
-    if workers > 1:
-        return _render_forked(env, todo, workers, handle)
-    return {out.path: handle(out, _pieces(env, out)) for out in todo}
+    return render_made(todo, _same, env, handle)  # type: ignore[arg-type]
 
 
-def _refuse_clashes(outputs: list[Output]) -> None:
-    """Two outputs on one path is an error naming both."""
+def _same(out: Output) -> Output:
+    return out
+
+
+def render_made(items: Sequence[P], make: Callable[[P], Output], env: jinja2.Environment,
+                handle: Callable[[Output, Pieces | None], T]) -> dict[str, T]:
+    """For each item, make its output (`make` builds a page's context, or a download's bytes)
+    and pass it to `handle` with its text as an iterator of pieces (None for raw data);
+    return what `handle` returned, by output path. A handle that writes the pieces as they
+    come never holds a whole page: the chronology of a big site is tens of megabytes.
+
+    From PARALLEL_MIN_PAGES items, outputs are made and rendered in forked worker processes
+    and `handle` runs there too: a handle that writes the output and returns a small summary
+    keeps contexts and bytes out of the parent. An output's bytes never depend on which
+    process made it.
+    """
+    workers = workers_for(len(items), PARALLEL_MIN_PAGES)
+    markdown = env.filters.get("markdown")
+
+    def work(chunk: Sequence[P]) -> tuple[list[tuple[str, T]], list[tuple[tuple[str, str], str]]]:
+        done = []
+        for item in chunk:
+            out = make(item)
+            done.append((out.path, handle(out, None if out.data is not None
+                                          else _pieces(env, out))))
+        fresh = markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
+        return done, fresh
+
+    if workers == 1:
+        return dict(work(items)[0])
+    results: dict[str, T] = {}
+    # Small chunks, in plan order: the big list pages come first and spread out.
+    for done, fresh in forked_chunks(work, items, workers, CHUNK):
+        results.update(done)
+        if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
+            markdown.memo.update(fresh)
+    return results
+
+
+def refuse_clashes(outputs: Sequence[Output]) -> None:
+    """Two outputs on one path is an error naming both (outputs, or anything with their
+    `path` and `template`, such as views.Planned)."""
     claimed: dict[str, str] = {}
     for out in outputs:
         if out.path in claimed:
@@ -240,26 +272,6 @@ def _refuse_clashes(outputs: list[Output]) -> None:
                                         f"{out.template or 'data'})",
                                         "give one of the records another id")])
         claimed[out.path] = out.template or "data"
-
-
-def _render_forked(env: jinja2.Environment, todo: list[Output], workers: int,
-                   handle: Callable[[Output, Pieces], T]) -> dict[str, T]:
-    """Render `todo` in `workers` forked processes; `handle`'s results by path, in plan
-    order. Small chunks, in plan order: the big list pages come first and spread out."""
-    markdown = env.filters.get("markdown")
-    results: dict[str, T] = {}
-
-    def work(chunk: Sequence[Output]) -> tuple[list[T], list[tuple[tuple[str, str], str]]]:
-        done = [handle(out, _pieces(env, out)) for out in chunk]
-        return done, markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
-
-    done = forked_chunks(work, todo, workers, CHUNK)
-    for start, (chunk, fresh) in zip(range(0, len(todo), CHUNK), done, strict=True):
-        for out, result in zip(todo[start:start + CHUNK], chunk, strict=True):
-            results[out.path] = result
-        if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
-            markdown.memo.update(fresh)
-    return results
 
 
 def _pieces(env: jinja2.Environment, out: Output) -> Pieces:

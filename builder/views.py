@@ -138,6 +138,15 @@ class Planner:
             out.append(Planned(f"data/chart-{series}.csv", None, "chart-data", series))
         return out
 
+    def share(self) -> None:
+        """Work out now what many outputs share (the site's indexes, the charts, what every
+        template sees): outputs made later in forked workers then find it ready, instead of
+        each worker working it out again."""
+        site = self.site
+        site.events_by_force, site.people_by_body, site.citations  # noqa: B018
+        site.conflicts_by_figure, site.series, site.statements  # noqa: B018
+        self.base, self.chart_map, self.data  # noqa: B018
+
     def charted(self) -> list[str]:
         """The figure series that have a chart, in chart order."""
         return [spec.series for spec in CHART_SPECS if self.site.series.get(spec.series)]
@@ -257,13 +266,6 @@ class Planner:
         page = self.site.pages[slug]
         return _page(self.base, path, "page.html", path_for("page", slug),
                      title=page.meta.title, page=page, description=page.meta.description)
-
-
-def plan(site: Site, assets: dict[str, str]) -> list[Output]:
-    """Every page and data file of the site, with its template and context."""
-    planner = Planner(site, assets)
-    site.events_by_force, site.people_by_body  # noqa: B018 - every page: index once, not scan
-    return [planner.output(p) for p in planner.outputs()]
 
 
 def _staff(site: Site, body: str) -> list[m.Person]:
