@@ -79,6 +79,7 @@ class Scanner:
 
     def feed(self, text: str) -> None:
         """Scan the next piece of the page."""
+        text = str(text)  # a template's pieces can be Markup, whose + would escape the carry
         if self._carry:
             text = self._carry + text
         # Any tag starting before the first '<' after the last '>' also ends before it.

@@ -165,14 +165,13 @@ class MarkdownFilter:
         todo = sorted({t for t in texts if (self.base_path, t) not in self.memo})
         workers = workers_for(len(todo) // TEXTS_PER_PAGE, PARALLEL_MIN_PAGES)
         if workers == 1:
-            for text in todo:
-                self(text)
-            return len(todo)
-        html = forked_chunks(self._render_all, todo, workers, TEXT_CHUNK)
-        for text, done in zip(todo, (h for part in html for h in part), strict=True):
-            key = (self.base_path, text)
-            self.memo[key] = done
-            self.fresh.append(key)
+            html: Iterable[str] = map(self._render, todo)
+        else:
+            parts = forked_chunks(self._render_all, todo, workers, TEXT_CHUNK)
+            html = (h for part in parts for h in part)
+        # Not listed as `fresh`: render workers forked later would hand them all back.
+        for text, done in zip(todo, html, strict=True):
+            self.memo[(self.base_path, text)] = done
         return len(todo)
 
     def take_fresh(self) -> list[tuple[tuple[str, str], str]]:
