@@ -159,7 +159,9 @@ def publish(site: Site, plan: Plan, stage: Stage) -> tuple[int, int]:
             return stage.add_text(out.path, pieces), None
         scanner = links.Scanner()
         written = stage.add_text(out.path, pieces, scanner.feed)
-        return written, links.inspect_page(out.path, scanner, where)
+        found = links.inspect_page(out.path, scanner, where)
+        found.targets.clear()  # only the dev server asks which pages link to a removed file
+        return written, found
 
     found = render_made(plan.planned, plan.planner.output, plan.env, handle)
     problems = links.finish({path: page for path, (_, page) in found.items() if page})
