@@ -13,8 +13,8 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
+from .document import Document
 from .errors import Path_, Problem
-from .load import Document
 
 T = TypeVar("T")
 

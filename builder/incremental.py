@@ -20,19 +20,11 @@ from pathlib import Path
 from . import links
 from .changes import changed_facts
 from .deps import is_content, output_facts, template_deps
+from .document import Document, LoadError, parse_front_matter, parse_yaml, read_text
+from .document import digest as text_digest
 from .errors import ContentError, SiteError
 from .hosting import hosting_outputs
-from .load import (
-    Cache,
-    Document,
-    Loaded,
-    LoadError,
-    load_site,
-    parse_front_matter,
-    parse_yaml,
-    read_text,
-)
-from .load import digest as text_digest
+from .load import Cache, Loaded, load_site
 from .render import MarkdownFilter, MarkdownMemo, Output, compile_all, fingerprint, make_env, render
 from .site import Site, make_site
 from .validate import Memo, Records, validate

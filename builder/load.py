@@ -1,164 +1,19 @@
-"""Load stage: read site.yaml, the YAML records and the Markdown pages, keeping positions.
+"""Load stage: read site.yaml, the YAML records and the Markdown pages into Documents.
 
-Nothing here knows the schema; it turns bytes into plain data plus a map from each value's
-path to its line and column, so later stages can point at the exact place of a problem.
+Nothing here knows the schema: files become plain data (document.py) through the caches, each
+read lazily or eagerly, by the parent or by a forked worker; later stages locate problems
+from each Document's positions.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
 
-from .errors import Marks, Problem, YamlError
-
-MAX_BYTES = 1_000_000
-"""Largest content file accepted; the real ones are a few KB."""
-
-
-@dataclass(frozen=True)
-class Document:
-    """One content file, parsed. Positions are worked out only when a problem needs one."""
-
-    path: str
-    """Path relative to the site root, with forward slashes (used in messages)."""
-    data: Any
-    """The plain data: dicts, lists, str, int, float, bool, None."""
-    yaml: str = field(default="", repr=False)
-    """The YAML text the data came from (a page's front matter), to locate values on demand."""
-    first_line: int = 1
-    """Line of the file on which `yaml` starts."""
-    body: str = ""
-    """For Markdown pages: the text after the front matter."""
-    body_line: int = 1
-    """For Markdown pages: the line the body starts on."""
-    file: Path | None = field(default=None, repr=False)
-    """The file on disk, to read `yaml` from again if it was dropped (see `light`)."""
-    digest: str = field(default="", repr=False)
-    """Content digest of `yaml` (a re-read file must still match it to be located)."""
-
-    @cached_property
-    def _positions(self) -> tuple[Marks, Marks]:
-        # Parsing again with positions costs as much as the first parse, and valid files never
-        # need it: only the files a problem is reported in pay for it.
-        text = self.yaml
-        if not text and self.file is not None:
-            text = self._reread()
-        if not text:
-            return {}, {}
-        from .yamlread import read_yaml
-
-        _, marks, key_marks = read_yaml(text, self.path, self.first_line, marks=True)
-        return marks, key_marks
-
-    def _reread(self) -> str:
-        try:
-            text = read_text(self.file, self.path)  # type: ignore[arg-type]
-        except LoadError:
-            return ""
-        return text if digest(text) == self.digest else ""  # edited since: positions unknown
-
-    def light(self) -> Document:
-        """This document without its data or text, to locate problems later: a big site's
-        raw data and YAML text need not stay in memory once converted (the text is read
-        from the file again, and only if a problem is reported in it)."""
-        if self.file is None or self.first_line != 1:
-            return replace(self, data=None)
-        return replace(self, data=None, yaml="", digest=self.digest or digest(self.yaml))
-
-    @property
-    def marks(self) -> Marks:
-        """(line, column), 1-based, of each value, by its path of keys and indexes."""
-        return self._positions[0]
-
-    @property
-    def key_marks(self) -> Marks:
-        """(line, column) of each mapping key, by the path of the value it introduces."""
-        return self._positions[1]
-
-
-class LoadError(Exception):
-    """A file could not be read or parsed; carries the problem."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
-
-
-def read_text(path: Path, shown: str) -> str:
-    """Read a text file as UTF-8 (BOM allowed), normalising CRLF, or raise LoadError."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(Problem(shown, None, None, "", f"cannot read file ({exc.strerror})",
-                                "check that it exists and is readable")) from None
-    if len(raw) > MAX_BYTES:
-        raise LoadError(Problem(shown, None, None, "",
-                                f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit",
-                                "split it into smaller files"))
-    if b"\0" in raw:
-        line = raw[: raw.index(b"\0")].count(b"\n") + 1
-        raise LoadError(Problem(shown, line, 1, "", "file contains a NUL byte (binary file?)",
-                                "save it as UTF-8 text"))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise LoadError(Problem(shown, line, col, "", "file is not valid UTF-8",
-                                "save it with UTF-8 encoding")) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise LoadError(Problem(shown, None, None, "", "file is empty",
-                                "add the record's fields, or delete the file"))
-    return text
-
-
-def parse_yaml(text: str, shown: str, first_line: int = 1) -> Document:
-    """Parse YAML text into a Document, or raise LoadError with the offending position."""
-    from .yamlread import read_yaml  # only when a file is not in the parse cache
-
-    try:
-        data, _, _ = read_yaml(text, shown, first_line, marks=False)
-    except YamlError as exc:
-        raise LoadError(exc.problem) from None
-    if data is None:
-        raise LoadError(Problem(shown, None, None, "", "file is empty",
-                                "add the record's fields, or delete the file"))
-    return Document(shown, data, text, first_line)
-
-
-def parse_front_matter(text: str, shown: str, stored: Stored | None = None) -> Document:
-    """Split a Markdown page into YAML front matter (between --- lines) and its body; the
-    front matter's data comes from `stored` (by its digest) when an earlier build parsed it."""
-    if not text.startswith("---\n"):
-        raise LoadError(Problem(shown, 1, 1, "", "missing front matter",
-                                "start the file with '---', a 'title:' line, and '---'"))
-    end = text.find("\n---\n", 3)
-    if end == -1 and text.endswith("\n---"):
-        end = len(text) - 4
-    if end == -1:
-        raise LoadError(Problem(shown, 1, 1, "", "front matter is not closed",
-                                "add a line '---' after the front matter"))
-    front = text[4:end + 1]
-    key = digest(front)
-    data = stored.get(key) if stored is not None else None
-    if data is None:
-        data = parse_yaml(front, shown, 2).data
-        if stored is not None:
-            stored.put(key, data)
-    body = text[end + 5:]
-    body_line = text[: end + 5].count("\n") + 1
-    return Document(shown, data, front, 2, body, body_line, digest=key)
-
-
-def digest(text: str) -> str:
-    """Content hash used as a parse-cache key."""
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+from .document import Document, LoadError, Stored, digest, parse_front_matter, parse_yaml, read_text
+from .errors import Problem
 
 
 @dataclass(frozen=True)
@@ -195,17 +50,6 @@ Stamp = tuple[int, int]
 Cache = dict[str, tuple[Stamp, str, Document]]
 """Parse cache: shown path -> (stamp, content digest, parsed document); owned by the caller
 (the dev server keeps one across rebuilds)."""
-
-
-class Stored(Protocol):
-    """Data of parsed YAML texts by content digest, kept on disk between builds (see
-    cache.Entries)."""
-
-    def get(self, key: str) -> Any:
-        """The data of the text with digest `key`, or None."""
-
-    def put(self, key: str, value: Any) -> None:
-        """Keep the data of the text with digest `key`."""
 
 
 def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = None, *,

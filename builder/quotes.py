@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .convert import Located, problem
+from .document import Document, LoadError, read_text
 from .errors import Path_, Problem
-from .load import Document, LoadError, read_text
 
 _TRANSLATE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from . import models as m
 from .convert import Located, problem
+from .document import Document
 from .errors import Path_, Problem
-from .load import Document
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,16 @@ Every problem is collected with its file, line and column; the stage fails once 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import models as m
 from .convert import Located, convert, locate, problem
+from .document import Document
 from .errors import ContentError, Path_, Problem
-from .load import Apart, Document, Files, Loaded
-from .parallel import forked_chunks, workers_for
-from .quotes import Articles, Used, archive_warning, article_texts, check_document, still_valid
+from .load import Loaded
+from .perfile import BODIES, FileResult, convert_files
+from .quotes import Articles, archive_warning, article_texts, check_document, still_valid
 from .refs import World
 from .refs import check_document as check_refs
 
@@ -75,34 +74,13 @@ class _Collector:
 
 
 @dataclass
-class _Doc:
-    """What one content file contributes, as converted: kept by a Memo while its text stays."""
-
-    items: dict[str, Located]
-    """Its typed records by kind (a body's statements and figures included)."""
-    problems: list[Problem]
-    """Schema problems."""
-    failed: set[str]
-    """Ids of its records that failed the schema."""
-    exports: tuple[object, ...]
-    """What other files' references can see of it: its ids, alliance memberships and
-    attributes. While no file's exports change, an unchanged file's references hold."""
-    origins: dict[str, str] = field(default_factory=dict)
-    """'kind/id' of its records -> its path."""
-    refs: list[Problem] | None = None
-    """Reference problems, as last checked."""
-    quotes: tuple[Used, list[Problem]] | None = None
-    """Quote problems, as last checked, with the article texts they were checked against."""
-
-
-@dataclass
 class Memo:
     """What validation keeps between runs in one process (the dev server's rebuilds), so that
     only edited files are converted and checked again. Every problem a full validation would
     report is still reported: references are re-checked everywhere when any id, membership or
     attribute changed, quotes whenever the article they cite changed."""
 
-    docs: dict[tuple[str, str], _Doc] = field(default_factory=dict)
+    docs: dict[tuple[str, str], FileResult] = field(default_factory=dict)
     """Converted files by (path, content digest)."""
     world: list[object] = field(default_factory=list)
     """Every file's exports at the last run, in load order."""
@@ -122,7 +100,8 @@ def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     if loaded.config is not None:
         config, found = convert(loaded.config, m.SiteConfig)
         c.problems.extend(found)
-    docs = _convert_all(loaded, memo)  # reads lazily loaded files, adding their problems
+    # Reads lazily loaded files, adding their problems.
+    docs = convert_files(loaded, memo.docs if memo is not None else None)
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
     # A file that could not even be parsed still owns the id its name gives.
@@ -152,115 +131,17 @@ def _no_duplicates(problems: list[Problem]) -> bool:
     return not any(p.message.startswith("duplicate ") for p in problems)
 
 
-BODIES = ("forces", "organisations", "alliances")
-"""Record kinds whose files may hold statements and figures, and whom people speak for."""
-
 KINDS = ("sources", "forces", "organisations", "alliances", "people", "events", "attributes",
          "conflicts", "statements", "figures")
 
 
-PARALLEL_MIN_FILES = 400
-"""Read and convert files in forked workers from this many (the real site has ~40)."""
-FILE_CHUNK = 64
-"""Files per task handed to a worker."""
-
-
-def _convert_all(loaded: Loaded, memo: Memo | None) -> list[tuple[_Doc, bool]]:
-    """Each file's contribution, with True where it was converted now (not from `memo`)."""
-    lazy = [(key, files) for key, files in loaded.records.items() if isinstance(files, Files)]
-    if memo is None and len(lazy) == len(loaded.records):
-        jobs = [(key, files, i) for key, files in lazy for i in range(len(files))]
-        workers = workers_for(len(jobs), PARALLEL_MIN_FILES)
-        if workers > 1:
-            start = time.perf_counter()
-            docs = [(d, True) for d in _convert_forked(jobs, workers)]
-            # Reading, parsing and converting overlap in the workers: all count as reading.
-            loaded.reading.seconds += time.perf_counter() - start
-            return docs
-    out: list[tuple[_Doc, bool]] = []
-    kept: dict[tuple[str, str], _Doc] = {}
-    for key, docs in loaded.records.items():
-        for doc in docs:
-            ident = (doc.path, doc.digest)
-            hit = memo.docs.get(ident) if memo is not None and doc.digest else None
-            if hit is None:
-                hit = _convert_doc(key, doc)
-            out.append((hit, ident not in kept and (memo is None or ident not in memo.docs)))
-            kept[ident] = hit
-    if memo is not None:
-        memo.docs = kept  # forget edited and deleted files
-    return out
-
-
-def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int) -> Iterator[_Doc]:
-    """Read, parse and convert each file in forked workers; in the parent, only what they
-    found is recorded (problems, parse-cache entries) and the converted records arrive.
-    Both cores parse, and the parent never holds a file's raw data."""
-
-    def work(chunk: Sequence[tuple[str, Files, int]]) -> list[tuple[Apart, _Doc | None]]:
-        done = []
-        for key, files, index in chunk:
-            apart = files.read_apart(index)
-            doc = _convert_doc(key, apart.doc) if apart.doc is not None else None
-            done.append((replace(apart, doc=None), doc))  # the records carry light copies
-        return done
-
-    parts = forked_chunks(work, jobs, workers, FILE_CHUNK)
-    for start, part in zip(range(0, len(jobs), FILE_CHUNK), parts, strict=True):
-        for (_, files, _), (apart, doc) in zip(jobs[start:start + FILE_CHUNK], part,
-                                               strict=True):
-            files.take(apart)
-            if doc is not None:
-                yield doc
-
-
-def _convert_doc(key: str, doc: Document) -> _Doc:
-    c = _Collector()
-    items: dict[str, Located] = {}
-    cls = m.FILE_KINDS[key]
-    if key in LIST_FILES:
-        _convert_list(doc, cls, key, items, c)
-    else:
-        record, found = convert(doc, cls)
-        c.problems.extend(found)
-        if record is None:
-            c.failed.update(_raw_ids(doc.data))
-        else:
-            if isinstance(record, (m.Source, m.Force, m.Organisation, m.Alliance)):
-                stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-                if record.id != stem:
-                    c.problems.append(problem(doc, ("id",), f"id '{record.id}' does not match "
-                                              f"the file name '{stem}'",
-                                              "rename the file or change the id"))
-                light = doc.light()
-                items[key] = [(record, light, ())]
-                if key in BODIES:
-                    items["statements"] = [(s, light, ("statements", i))
-                                           for i, s in enumerate(record.statements)]
-                    items["figures"] = [(f, light, ("figures", i))
-                                        for i, f in enumerate(record.figures)]
-    ids = tuple((kind, r.id) for kind, located in items.items() for r, _, _ in located
-                if hasattr(r, "id"))
-    links = tuple((r.id, tuple(r.alliances)) for r, _, _ in items.get("forces", ()))
-    links += tuple((r.id, tuple(r.members)) for r, _, _ in items.get("alliances", ()))
-    attributes = tuple(r for r, _, _ in items.get("attributes", ()))
-    exports = (ids, links, attributes, frozenset(c.failed))
-    origins = {f"{kind}/{r.id}": doc.path for kind in ORIGIN_KINDS
-               for r, _, _ in items.get(kind, ())}
-    return _Doc(items, c.problems, c.failed, exports, origins)
-
-
-ORIGIN_KINDS = ("sources", "forces", "organisations", "alliances", "people", "events")
-"""Kinds whose records' files Records.origins names."""
-
-
-def _merge(docs: list[tuple[_Doc, bool]], c: _Collector, skip_claims: bool,
+def _merge(docs: list[tuple[FileResult, bool]], c: _Collector, skip_claims: bool,
            origins: dict[str, str]) -> dict[str, Located]:
     """Every file's records by kind, in load order, with their schema problems and origins;
     duplicate ids reported (unless `skip_claims`: no id anywhere changed since a run that found
     none)."""
     out: dict[str, Located] = {k: [] for k in KINDS}
-    bodies: dict[str, list[_Doc]] = {k: [] for k in BODIES}
+    bodies: dict[str, list[FileResult]] = {k: [] for k in BODIES}
     for d, _ in docs:
         origins.update(d.origins)
         if d.problems:
@@ -287,7 +168,7 @@ def _merge(docs: list[tuple[_Doc, bool]], c: _Collector, skip_claims: bool,
     return out
 
 
-def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[_Doc, bool]],
+def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[FileResult, bool]],
                       c: _Collector, same: bool) -> None:
     """Reference problems of every file: those of unchanged files come from the memo while
     the world (every file's exports) is unchanged."""
@@ -304,7 +185,7 @@ def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[_D
 
 
 def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
-                  docs: list[tuple[_Doc, bool]], c: _Collector, memo: Memo | None) -> None:
+                  docs: list[tuple[FileResult, bool]], c: _Collector, memo: Memo | None) -> None:
     """Quote problems of every file; unchanged files citing unchanged articles from the memo."""
     texts = article_texts(setting, root, kinds["sources"], c.problems,
                           memo.articles if memo is not None else None)
@@ -315,45 +196,6 @@ def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
         if d.quotes is None or fresh or not (same or still_valid(d.quotes[0], texts)):
             d.quotes = check_document(d.items, texts)
         c.problems.extend(d.quotes[1])
-
-
-LIST_FILES = {"timeline": ("events", m.Event), "people.yaml": ("people", m.Person),
-              "attributes.yaml": ("attributes", m.Attribute),
-              "conflicts.yaml": ("conflicts", m.Conflict)}
-"""Files holding one list of records: each item is converted on its own, so one bad item
-does not hide the others (or make references to them look unknown)."""
-
-
-def _convert_list(doc: Document, cls: type, key: str, out: dict[str, Located],
-                  c: _Collector) -> None:
-    name, item_cls = LIST_FILES[key]
-    items = doc.data.get(name) if isinstance(doc.data, dict) else None
-    if not isinstance(items, list):
-        _, found = convert(doc, cls)  # reports the file's shape
-        c.problems.extend(found)
-        return
-    _, found = convert(doc, cls, {k: v for k, v in doc.data.items() if k != name} | {name: []})
-    c.problems.extend(found)
-    light = doc.light()
-    for i, raw in enumerate(items):
-        item, found = convert(doc, item_cls, raw, (name, i))
-        c.problems.extend(found)
-        if item is None:
-            c.failed.update(_raw_ids(raw))
-        else:
-            out.setdefault(name, []).append((item, light, (name, i)))
-
-
-def _raw_ids(data: object) -> set[str]:
-    """Every `id` string inside data that failed the schema."""
-    if isinstance(data, dict):
-        found = {data["id"]} if isinstance(data.get("id"), str) else set()
-        for value in data.values():
-            found |= _raw_ids(value)
-        return found
-    if isinstance(data, list):
-        return set().union(*map(_raw_ids, data)) if data else set()
-    return set()
 
 
 RESERVED_SLUGS = {"forces", "organisations", "sources", "matrix", "chronology", "people",

@@ -234,7 +234,7 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Big sites read, parse and convert files in forked workers: the problems (with their
     lines), the parse cache and the output must be those of a build in one process."""
-    import builder.validate
+    import builder.perfile
     from builder.build import build
     from builder.errors import ContentError
 
@@ -254,8 +254,8 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
         return [str(p) for p in caught.value.problems]
 
     serial = problems(make_site(tmp_path / "a", files=broken))
-    monkeypatch.setattr(builder.validate, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(builder.validate, "FILE_CHUNK", 2)
+    monkeypatch.setattr(builder.perfile, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(builder.perfile, "FILE_CHUNK", 2)
     forked_site = make_site(tmp_path / "b", files=broken)
     assert problems(forked_site) == serial
     assert [p.split(": ", 1)[0] for p in serial] == [  # every kind, with lines, in order
@@ -269,7 +269,7 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
     texts = [p for p in (good / "content").rglob("*.y*ml") if "schemas" not in p.parts]
     pages = list((good / "content" / "pages").glob("*.md"))  # their front matter
     assert len(list(parsed.iterdir())) == len(texts) + len(pages) + 1 == 8  # + site.yaml
-    monkeypatch.setattr(builder.validate, "PARALLEL_MIN_FILES", 10_000)
+    monkeypatch.setattr(builder.perfile, "PARALLEL_MIN_FILES", 10_000)
     build(good, out=tmp_path / "warm")  # one process, from that cache
     (good / ".build-cache").rename(tmp_path / "cache")
     build(good, out=tmp_path / "serial")

@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 from conftest import ROOT, run_cli
 
+from builder.document import Document
 from builder.errors import ContentError
-from builder.load import Document, Loaded, load_site
+from builder.load import Loaded, load_site
 from builder.quotes import normalise
 from builder.validate import validate
 

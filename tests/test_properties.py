@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
+from builder.document import LoadError, parse_yaml
 from builder.errors import ContentError, Problem
-from builder.load import LoadError, load_site, parse_yaml
+from builder.load import load_site
 from builder.models import Event, Figure, Force, Position, Statement
 from builder.validate import validate
 
