@@ -23,7 +23,7 @@ from .measure import Run, median, run
 from .synth import EVENTS_PER_FORCE, ROOT, generate
 
 PY = sys.executable
-STAGES = ("load", "validate", "render", "write")
+STAGES = ("load", "validate", "prepare", "render", "write")
 
 
 @dataclass
@@ -131,8 +131,8 @@ def machine() -> str:
 def table(sizes: list[Size]) -> list[str]:
     """The results as a Markdown table."""
     rows = ["| forces | pages | tool | wall s (median) | CPU s | pages/s | peak RSS MiB | "
-            "load | validate | render | write |",
-            "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "load | validate | prepare | render | write |",
+            "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in sizes:
         st = {k: median([t.get(k, 0.0) for t in s.stages]) for k in STAGES}
         for name, runs in (("ours", s.ours), ("ours, warm caches", s.warm), ("Hugo", s.hugo)):

@@ -43,7 +43,9 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     """Warnings to print before the summary."""
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds spent per stage."""
+    """Seconds spent per stage: load (reading and parsing; with forked readers, converting
+    too), validate, prepare (templates, Markdown, the plan), render (pages made and written
+    as they render, links scanned) and write (the final swap)."""
     pages: int = 0
     """HTML pages produced."""
 
@@ -71,13 +73,15 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
     memo = disk.load(memo_file)
     known = len(memo)
     plan = prepare(site, root, memo)
+    tp = time.perf_counter()
     with staged(out or root / "output") as stage:
         pages, size = publish(site, plan, stage)
         t2 = time.perf_counter()
     t3 = time.perf_counter()
     if len(memo) != known:
         disk.save(memo_file, memo)
-    timings = {"load": tl - t0, "validate": t1 - tl, "render": t2 - t1, "write": t3 - t2}
+    timings = {"load": tl - t0, "validate": t1 - tl, "prepare": tp - t1, "render": t2 - tp,
+               "write": t3 - t2}
     return Report(f"built {pages} pages, {len(plan.files)} files ({size / 1024:.0f} KB) "
                   f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
 
