@@ -107,12 +107,13 @@ def incremental(forces: int, edits: int, scratch: Path) -> dict[str, object]:
 
 
 def profile(forces: int, scratch: Path) -> str:
-    """pyinstrument's text report of one build at `forces` forces (top of the call tree)."""
+    """pyinstrument's text report of one build at `forces` forces, in one process (the
+    profiler does not follow forked workers)."""
     site = generate(scratch / f"prof-site-{forces}", forces)
     out = scratch / f"prof-out-{forces}"
     report = scratch / "profile.txt"
     run([PY, "-m", "pyinstrument", "-r", "text", "-o", str(report), "-m", "benchmarks.worker",
-         "build", str(site), str(out)], cwd=ROOT)
+         "build-serial", str(site), str(out)], cwd=ROOT)
     return report.read_text(encoding="utf-8")
 
 

@@ -1,8 +1,9 @@
 """Run in a fresh interpreter by the benchmark: one build, or a series of incremental edits.
 
 `python -m benchmarks.worker build ROOT OUT` builds and prints a JSON line with the page count
-and per-stage seconds; `python -m benchmarks.worker incremental ROOT OUT EDITS` builds once with
-the dev server's rebuilder, then edits one force file EDITS times and prints each rebuild's ms.
+and per-stage seconds (`build-serial`: the same in one process, for a profiler);
+`python -m benchmarks.worker incremental ROOT OUT EDITS` builds once with the dev server's
+rebuilder, then edits one force file EDITS times and prints each rebuild's ms.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ import time
 from pathlib import Path
 
 
-def build(root: Path, out: Path) -> dict[str, object]:
-    """One full build, as `python -m builder build` does it."""
+def build(root: Path, out: Path, serial: bool = False) -> dict[str, object]:
+    """One full build, as `python -m builder build` does it; `serial` keeps it in this one
+    process (for a profiler, which does not follow forked workers)."""
+    from builder import parallel
     from builder.build import build as run
+
+    if serial:
+        parallel.MAX_WORKERS = 1
 
     report = run(root, out=out)
     return {"pages": report.pages, "timings": report.timings}
@@ -49,8 +55,8 @@ def incremental(root: Path, out: Path, edits: int) -> dict[str, object]:
 
 def main(argv: list[str]) -> int:
     """Dispatch on the first argument; print one JSON line."""
-    if argv[0] == "build":
-        result = build(Path(argv[1]), Path(argv[2]))
+    if argv[0] in ("build", "build-serial"):
+        result = build(Path(argv[1]), Path(argv[2]), serial=argv[0] == "build-serial")
     elif argv[0] == "incremental":
         result = incremental(Path(argv[1]), Path(argv[2]), int(argv[3]))
     else:
