@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from markupsafe import Markup
+
 from . import downloads as dl
 from . import models as m
 from .chartviews import CHART_SPECS, Chart, build_charts, chart_table, timeline_chart
@@ -71,6 +73,17 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
     def asset(name: str) -> str:
         return base + assets[name]
 
+    links: dict[str, Markup] = {}
+
+    def cite(source_id: str) -> Markup:
+        # A source's citation link, made once: a force page shows a dozen, and a template
+        # macro call per citation was a third of the page's rendering.
+        link = links.get(source_id)
+        if link is None:
+            link = links[source_id] = Markup('<a class="cite" href="{}">{}</a>').format(
+                url("source", source_id), site.records.sources[source_id].label)
+        return link
+
     nav = [Nav("Home", ""), Nav("Forces", "forces/"), Nav("Compare", "matrix/"),
            Nav("Chronology", "chronology/"), Nav("Figures", "figures/"),
            Nav("Sources", "sources/")]
@@ -80,7 +93,7 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
     updated = site.records.config.updated
     return {
         "site": site.records.config, "base_path": base, "base_url": site.base_url,
-        "url": url, "asset": asset, "human_date": human_date, "number": number,
+        "url": url, "asset": asset, "cite": cite, "human_date": human_date, "number": number,
         "figure_value": figure_value, "kind_labels": KIND_LABELS, "sentence": sentence,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
