@@ -403,7 +403,7 @@ KINDS_OF_EDIT = [
      "title: Armed police in crowded places"),
     ("site.yaml", 'updated: "2026-11-21"', 'updated: "2026-11-22"'),
     ("templates/force.html", "<h1>{{ force.name }}</h1>", '<h1 class="x">{{ force.name }}</h1>'),
-    ("templates/partials/cite.html", '<a class="cite"', '<a class="cite x"'),
+    ("templates/partials/cite.html", '<figure class="quote"', '<figure class="quote x"'),
     ("assets/site.css", "", "/* edited */\n"),  # appended: every page's fingerprinted link
     ("content/organisations/test-body.yaml", None, NEW_ORGANISATION),  # a file added
     ("content/organisations/test-body.yaml", NEW_ORGANISATION, None),  # and removed
