@@ -167,8 +167,9 @@ class Planner:
     def output(self, planned: Planned) -> Output:
         """The output itself: a page with its context, or a download with its bytes."""
         if planned.kind == "data":
-            table = self._tables.get(planned.key) or dl.table(self.site, planned.key)
-            self._tables[planned.key] = table  # its CSV and JSON are made from one table
+            table = self._tables.pop(planned.key, None)  # the second format: let it go after
+            if table is None:
+                table = self._tables[planned.key] = dl.table(self.site, planned.key)
             data = dl.to_csv(table) if planned.path.endswith(".csv") else dl.to_json(table)
             return Output(planned.path, data=data)
         if planned.kind == "chart-data":
