@@ -155,7 +155,7 @@ def publish(site: Site, plan: Plan, stage: Stage) -> tuple[int, int]:
         size += len(raw.data or b"")
     plan.planner.share()  # what many outputs use: worked out once, before any fork
 
-    def handle(out: Output, pieces: Pieces | None) -> tuple[int, links.PageLinks | None]:
+    def handle(out: Output, pieces: Pieces | None) -> tuple[int, links.Packed | None]:
         if pieces is None:
             stage.add(out.path, out.data)  # type: ignore[arg-type]
             return len(out.data or b""), None
@@ -163,9 +163,7 @@ def publish(site: Site, plan: Plan, stage: Stage) -> tuple[int, int]:
             return stage.add_text(out.path, pieces), None
         scanner = links.Scanner()
         written = stage.add_text(out.path, pieces, scanner.feed)
-        found = links.inspect_page(out.path, scanner, where)
-        found.targets.clear()  # only the dev server asks which pages link to a removed file
-        return written, found
+        return written, links.pack(links.inspect_page(out.path, scanner, where))
 
     found = render_made(plan.planned, plan.planner.output, plan.env, handle)
     problems = links.finish({path: page for path, (_, page) in found.items() if page})

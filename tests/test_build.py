@@ -295,3 +295,27 @@ def test_parse_cache_keeps_one_entry_per_text_in_use(site: Path) -> None:
     assert len(after) == len(before) and len(after - before) == 1  # the edited text's
     assert not stale.exists()
     assert tree(site / "output")  # built despite the corrupt entries
+
+
+def test_packed_page_links_report_what_page_links_report(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """A one-off build keeps each page's links packed into strings (memory at scale): the
+    final check must report exactly the same broken links, in the same order, for small
+    pages (searched as text) and big ones (looked up in a set)."""
+    from builder import links
+
+    golden = ROOT / "tests" / "golden" / "minimal"
+    files = {p.relative_to(golden).as_posix(): p.read_bytes()
+             for p in sorted(golden.rglob("*")) if p.is_file()}
+    files["forces/testshire/index.html"] += (
+        b'<a href="/chronology/#no-such-event">x</a><a href="#nowhere">y</a>'
+        b'<a href="/sources/article/#">z</a><a href="/no/such/page/">w</a>')
+    where = links.Site(frozenset(files), "/", "https://example.org/")
+    pages = {p: links.inspect_page(p, d, where) for p, d in files.items()
+             if p.endswith(".html")}
+    expected = [str(p) for p in links.finish(pages)]
+    assert len(expected) == 3  # the two missing ids and the missing page
+    packed = {p: links.pack(found) for p, found in pages.items()}
+    assert [str(p) for p in links.finish(packed)] == expected
+    monkeypatch.setattr(links, "BIG_IDS", 0)  # every page's ids looked up in a set
+    assert [str(p) for p in links.finish(packed)] == expected
