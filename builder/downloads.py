@@ -113,11 +113,6 @@ TITLES = {"matrix": "Comparison matrix", "chronology": "Chronology", "figures": 
 """The site-wide downloads, by name, with what each holds."""
 
 
-def tables(site: Site) -> list[Table]:
-    """The three site-wide downloads."""
-    return [table(site, name) for name in TITLES]
-
-
 def table(site: Site, name: str) -> Table:
     """One site-wide download, by name."""
     make = {"matrix": matrix_table, "chronology": chronology_table, "figures": figures_table}
@@ -133,17 +128,7 @@ def row_count(site: Site, name: str) -> int:
         for b in bodies.values())
 
 
-def files_for(table: Table) -> dict[str, bytes]:
-    """Output path -> bytes for a table's CSV and JSON."""
-    return {f"data/{table.name}.csv": to_csv(table), f"data/{table.name}.json": to_json(table)}
-
-
-def describe(table: Table) -> dict[str, Any]:
-    """What a template needs to link a table's downloads."""
-    return describe_rows(table.name, len(table.rows), table.title)
-
-
-def describe_rows(name: str, rows: int, title: str | None = None) -> dict[str, Any]:
+def describe_rows(name: str, rows: int) -> dict[str, Any]:
     """What a template needs to link the download `name` of `rows` rows."""
-    return {"title": title or TITLES[name], "csv": f"data/{name}.csv",
+    return {"title": TITLES[name], "csv": f"data/{name}.csv",
             "json": f"data/{name}.json", "rows": rows}
