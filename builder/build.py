@@ -93,9 +93,10 @@ CACHE_DIR = ".build-cache"
 def _load_records(root: Path, strict: bool) -> tuple[Records, float]:
     """Load and validate; return the records and the seconds spent reading files.
 
-    Each file is read lazily as validation converts it (so the raw data of a big site is never
-    all in memory); unchanged files' data comes from the parse cache on disk, which is written
-    afresh as the files go by. (The dev server keeps its own cache: incremental.Rebuilder.)
+    Each file is read lazily as validation converts it (in forked workers for a big site), so
+    the raw data of a big site is never all in memory; unchanged texts' data comes from the
+    parse cache on disk (one entry per text, written as texts are parsed, entries no longer
+    used swept afterwards). (The dev server keeps its own cache: incremental.Rebuilder.)
     """
     # Named after the reader's source, not its module: importing it imports the YAML library.
     stored = disk.Entries(cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))

@@ -154,6 +154,23 @@ def parse_front_matter(text: str, shown: str, stored: Stored | None = None) -> D
     return Document(shown, data, front, 2, body, body_line, digest=key)
 
 
+def parse_file(text: str, key: str, path: Path, shown: str, markdown: bool,
+               stored: Stored | None = None) -> Document:
+    """A content file's text (whose digest is `key`) as a Document, as every reader makes it:
+    a page's front matter, or YAML knowing its file and digest (to be located again later).
+    `stored` gives the data of a text an earlier build parsed, and is given what is parsed
+    now. Raises LoadError."""
+    if markdown:
+        return parse_front_matter(text, shown, stored)
+    data = stored.get(key) if stored is not None else None
+    if data is not None:  # parsed by an earlier build: same text, same data
+        return Document(shown, data, text, file=path, digest=key)
+    doc = replace(parse_yaml(text, shown), file=path, digest=key)
+    if stored is not None:
+        stored.put(key, doc.data)
+    return doc
+
+
 def digest(text: str) -> str:
     """Content hash used as a parse-cache key."""
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

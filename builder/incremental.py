@@ -20,7 +20,7 @@ from pathlib import Path
 from . import links
 from .changes import changed_facts
 from .deps import is_content, output_facts, template_deps
-from .document import Document, LoadError, parse_front_matter, parse_yaml, read_text
+from .document import Document, LoadError, parse_file, read_text
 from .document import digest as text_digest
 from .errors import ContentError, SiteError
 from .hosting import hosting_outputs
@@ -308,10 +308,8 @@ def _reload(root: Path, loaded: Loaded, edited: set[str]) -> Loaded:
         if doc.path not in edited:
             return doc
         text = read_text(root / doc.path, doc.path)
-        if doc.path.endswith(".md"):
-            return parse_front_matter(text, doc.path)
-        return replace(parse_yaml(text, doc.path), file=root / doc.path,
-                       digest=text_digest(text))
+        return parse_file(text, text_digest(text), root / doc.path, doc.path,
+                          doc.path.endswith(".md"))
 
     config = read(loaded.config) if loaded.config is not None else None
     records = {key: [read(d) for d in docs] for key, docs in loaded.records.items()}

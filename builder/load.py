@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .document import Document, LoadError, Stored, digest, parse_front_matter, parse_yaml, read_text
+from .document import Document, LoadError, Stored, digest, parse_file, read_text
 from .errors import Problem
 
 
@@ -206,15 +206,7 @@ class _Reader:
             if hit is not None and hit[1] == key:
                 self.cache[shown] = (stamp, key, hit[2])
                 return hit[2]
-            data = None if markdown or self.stored is None else self.stored.get(key)
-            if markdown:
-                doc = parse_front_matter(text, shown, self.stored)
-            elif data is not None:  # parsed by an earlier build: same text, same data
-                doc = Document(shown, data, text, file=path, digest=key)
-            else:
-                doc = replace(parse_yaml(text, shown), file=path, digest=key)
-                if self.stored is not None:
-                    self.stored.put(key, doc.data)
+            doc = parse_file(text, key, path, shown, markdown, self.stored)
         except LoadError as exc:
             problems.append(exc.problem)
             self.cache.pop(shown, None)

@@ -6,9 +6,10 @@ Indexes are computed once here so that templates never scan record lists themsel
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import models as m
@@ -97,19 +98,28 @@ class Site:
         return dict(by_force)
 
     def events_of(self, force: str) -> list[m.Event]:
-        """Events concerning `force`, in date order: by one pass over the events for the
-        first few asked (the dev server renders a few pages), then from the index (a full
-        build asks for every force: scanning each time was O(forces x events), minutes at
-        10,000 forces)."""
-        if "events_by_force" in self.__dict__ or len(self._scanned) >= SCANS_BEFORE_INDEX:
-            return self.events_by_force.get(force, [])
-        self._scanned.append(force)
-        return sorted((e for e in self.records.events for f in e.forces if f == force),
-                      key=date_order)
+        """Events concerning `force`, in date order (see `_lookup`)."""
+        return self._lookup("events_by_force", force, lambda: sorted(
+            (e for e in self.records.events for f in e.forces if f == force), key=date_order))
+
+    def staff_of(self, body: str) -> list[m.Person]:
+        """People who speak for the force, organisation or alliance `body` (see `_lookup`)."""
+        return self._lookup("people_by_body", body, lambda: [
+            p for p in self.records.people.values() if p.organisation == body])
+
+    def _lookup(self, index: str, key: str, scan: Callable[[], list[Any]]) -> list[Any]:
+        """`key`'s entry of the index named `index`: by `scan` (one pass over the records)
+        for the first few asked, as the dev server renders a few pages, then from the index
+        itself (a full build asks for every key: scanning each time was O(forces x events),
+        minutes at 10,000 forces)."""
+        if index in self.__dict__ or self._scans[index] >= SCANS_BEFORE_INDEX:
+            return getattr(self, index).get(key, [])
+        self._scans[index] += 1
+        return scan()
 
     @cached_property
-    def _scanned(self) -> list[str]:
-        return []  # forces looked up by scanning (a cached property: the class is frozen)
+    def _scans(self) -> dict[str, int]:
+        return defaultdict(int)  # lookups answered by scanning, by index (the class is frozen)
 
     @cached_property
     def people_by_body(self) -> dict[str, list[m.Person]]:

@@ -247,7 +247,7 @@ class Planner:
         return _page(
             self.base, path, "force.html", path_for("force", ident), title=force.name,
             force=force, attributes=r.attributes, events=site.events_of(ident),
-            staff=_staff(site, ident), conflicts_by_figure=site.conflicts_by_figure,
+            staff=site.staff_of(ident), conflicts_by_figure=site.conflicts_by_figure,
             alliances=[r.alliances[a] for a in force.alliances],
             charts=self._charts_of(force))
 
@@ -256,7 +256,7 @@ class Planner:
         org = site.records.organisations[ident]
         return _page(
             self.base, path, "organisation.html", path_for("organisation", ident),
-            title=org.name, org=org, staff=_staff(site, ident),
+            title=org.name, org=org, staff=site.staff_of(ident),
             conflicts_by_figure=site.conflicts_by_figure, charts=self._charts_of(org))
 
     def _alliance(self, path: str, ident: str) -> Output:
@@ -264,7 +264,7 @@ class Planner:
         alliance = site.records.alliances[ident]
         return _page(
             self.base, path, "alliance.html", path_for("alliance", ident), title=alliance.name,
-            alliance=alliance, staff=_staff(site, ident),
+            alliance=alliance, staff=site.staff_of(ident),
             conflicts_by_figure=site.conflicts_by_figure,
             events=sorted({e.id: e for f in alliance.members
                            for e in site.events_of(f)}.values(), key=date_order),
@@ -280,12 +280,6 @@ class Planner:
         page = self.site.pages[slug]
         return _page(self.base, path, "page.html", path_for("page", slug),
                      title=page.meta.title, page=page, description=page.meta.description)
-
-
-def _staff(site: Site, body: str) -> list[m.Person]:
-    if "people_by_body" in site.__dict__:
-        return site.people_by_body.get(body, [])
-    return [p for p in site.records.people.values() if p.organisation == body]
 
 
 def _said_by_person(site: Site) -> dict[str, list[tuple[m.Statement, str]]]:
