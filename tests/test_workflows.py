@@ -88,3 +88,26 @@ def test_pull_requests_run_make_test_and_main_deploys() -> None:
     for name, job in jobs.items():
         if name != "deploy":
             assert "write" not in (job.get("permissions") or {}).values(), name
+
+
+def test_dependencies_are_watched_weekly() -> None:
+    """Dependabot watches pip, npm and the actions; a weekly job tests the newest versions
+    pyproject.toml allows, unlocked, and never deploys."""
+    bot = _load(ROOT / ".github" / "dependabot.yml")
+    assert {u["package-ecosystem"] for u in bot["updates"]} == {"pip", "npm", "github-actions"}
+    wf = _load(WORKFLOWS / "ci.yml")
+    triggers = wf.get("on") or wf.get(True)
+    assert triggers["schedule"]
+    jobs = wf["jobs"]
+    steps = jobs["latest-dependencies"]["steps"]
+    assert any(s.get("run") == "make test-latest" for s in steps)
+    assert "schedule" in jobs["build"]["if"] and "schedule" in jobs["test"]["if"]
+
+
+def test_lock_pins_every_package_with_hashes() -> None:
+    """The lock names every package at one version with hashes, and no index or local path."""
+    text = (ROOT / "requirements-lock.txt").read_text(encoding="utf-8")
+    pins = [line for line in text.splitlines() if line and line[0].isalnum()]
+    assert pins and all("==" in line and line.endswith("\\") for line in pins)
+    assert "--index-url" not in text and "--find-links" not in text and "file:" not in text
+    assert "/opt/" not in text and str(ROOT) not in text
