@@ -49,8 +49,40 @@ class DateInfo(Record, kw_only=True):
         "Required when inferred: how the date was worked out from the text.")] = None
 
 
+class Passage(Record, kw_only=True):
+    """Words an article gives to one speaker: a quotation, or speech it reports ("X said
+    that ..."). Everything outside every passage is the text's own narration."""
+
+    start: Annotated[Excerpt, doc(
+        "The passage's first words, verbatim (without the article's opening quote mark).")]
+    end: Annotated[Excerpt, doc(
+        "The passage's last words, verbatim: the passage runs from `start` to the first `end` "
+        "after it, across paragraphs if need be.")]
+    person: Annotated[Id | None, doc(
+        "The speaker, a person id from people.yaml; null for a body's unnamed "
+        "spokesperson (then set `body`).")] = None
+    body: Annotated[Id | None, doc(
+        "For an unnamed spokesperson: the force, organisation or alliance they speak for.")] = None
+    label: Annotated[str | None, doc(
+        "How the article names an unnamed speaker, e.g. 'A Wiltshire Police spokesman'.")] = None
+
+
+class LeftOut(Record, kw_only=True):
+    """A sentence of the article that no record cites, on purpose."""
+
+    text: Annotated[Excerpt, doc(
+        "The words left out, verbatim: a whole sentence, or enough of one to find it. Every "
+        "place the words occur counts (page furniture such as 'Daily Echo:' recurs).")]
+    reason: Annotated[str, doc(
+        "Why it is left out, e.g. 'an attacker's name', 'photo caption', 'page furniture'.",
+        min_length=1)]
+
+
+SourceKind = Literal["news-article", "news-release"]
+
+
 class Source(Record, kw_only=True):
-    """One news article in the source archive."""
+    """One news article (or news release) in the source archive."""
 
     id: Id
     file: Annotated[str, doc("File name of the article's text in the source archive.",
@@ -66,8 +98,21 @@ class Source(Record, kw_only=True):
     url: Annotated[str | None, doc(
         "The article's URL, only if the text states one (none of the five does).")] = None
     date: Annotated[DateInfo | None, doc("Publication date, stated or inferred.")] = None
+    kind: Annotated[SourceKind, doc(
+        "'news-article' (a reporter's) or 'news-release' (a body's own, e.g. a police "
+        "release), as the text shows it.")] = "news-article"
+    narrator: Annotated[Id | None, doc(
+        "For a news release: the force, organisation or alliance whose words its narration "
+        "is. Null for a reporter's article, whose narration is the reporter's.")] = None
     subject: Markdown
     takeaways: Annotated[list[Text], doc("What the site takes from this article.")] = []
+    passages: Annotated[list[Passage], doc(
+        "Who speaks where: every quotation and every reported speech, with its speaker "
+        "(`python -m builder passages ID` proposes them from the quote marks). Statements "
+        "must lie in their speaker's passages, positions' evidence in the force's own.")] = []
+    left_out: Annotated[list[LeftOut], doc(
+        "Sentences no record cites, each with the reason; with the cited ones they must "
+        "account for every sentence of the article (`python -m builder accounting`).")] = []
 
 
 class Position(Record, kw_only=True):
@@ -80,6 +125,10 @@ class Position(Record, kw_only=True):
         "Verbatim excerpt supporting the cell; required unless the value is 'not-stated'.")] = None
     inferred: Annotated[bool, doc("True when the cell is an inference, not a statement.")] = False
     reasoning: Annotated[str | None, doc("Required when inferred: the reasoning.")] = None
+    said_by: Annotated[Id | None, doc(
+        "Whose words the evidence is, when they are not the force's own (its people, its "
+        "spokesperson, an alliance it belongs to) nor the article's narration: a person id or "
+        "a body id. The matrix and force page then show 'per ...'.")] = None
 
 
 class Statement(Record, kw_only=True):
@@ -175,13 +224,30 @@ EventKind = Literal[
 ]
 
 
+class Order(Record, kw_only=True):
+    """An order the article states between two events ("after", "in response to")."""
+
+    after: Annotated[Id, doc("The event this one came after.")]
+    evidence: Annotated[Excerpt, doc(
+        "The article's words that state the order, verbatim (e.g. 'just months after').")]
+
+
 class Event(Record, kw_only=True):
     """Something that happened, dated as precisely as its article allows."""
 
     id: Id
     title: Annotated[str, doc("Short title in the site's own words.", min_length=1)]
     kind: Annotated[EventKind, doc("What sort of event, shown as text on the chronology.")]
-    date: DateInfo
+    date: Annotated[DateInfo | None, doc(
+        "When, as precisely as the article allows; null when the articles do not date it "
+        "(then give `clues`, and put the event in timeline/undated.yaml).")] = None
+    clues: Annotated[str | None, doc(
+        "Required when `date` is null: what the text says about when, in the site's words "
+        "with the article's own time words quoted. Shown in the chronology's undated part.")
+        ] = None
+    follows: Annotated[list[Order], doc(
+        "Events the article says this one came after; the chronology must list them first, "
+        "and a date earlier than theirs is an error.")] = []
     description: Markdown
     source: Id
     evidence: Excerpt
@@ -190,7 +256,8 @@ class Event(Record, kw_only=True):
 
 
 class Timeline(Record, kw_only=True):
-    """A timeline file: the events of one year (or of undated matters)."""
+    """A timeline file: the events of one year, or (undated.yaml) those the articles do not
+    date."""
 
     events: list[Event]
 
@@ -218,14 +285,27 @@ class Attributes(Record, kw_only=True):
     attributes: list[Attribute]
 
 
+class Wording(Record, kw_only=True):
+    """One side of a difference in words: a passage as an article gives it."""
+
+    source: Id
+    text: Annotated[Excerpt, doc("The passage, verbatim.")]
+    person: Annotated[Id | None, doc("Who says it, a person id; null with `body` or for the "
+                                     "article's narration.")] = None
+    body: Annotated[Id | None, doc("For an unnamed spokesperson: the body they speak for.")] \
+        = None
+
+
 class Conflict(Record, kw_only=True):
-    """Figures that disagree about the same thing, shown side by side."""
+    """Figures, or words, that disagree about the same thing, shown side by side."""
 
     id: Id
-    title: Annotated[str, doc("What the figures disagree about.", min_length=1)]
+    title: Annotated[str, doc("What the figures or words disagree about.", min_length=1)]
     description: Markdown
-    figures: Annotated[list[Id], doc("The disagreeing figure ids (two or more).",
-                                     min_length=2)]
+    figures: Annotated[list[Id], doc(
+        "The disagreeing figure ids; with `wordings`, two or more sides in all.")] = []
+    wordings: Annotated[list[Wording], doc(
+        "Passages that differ in words (not numbers), each verbatim with its speaker.")] = []
 
 
 class Conflicts(Record, kw_only=True):
