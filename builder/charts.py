@@ -34,14 +34,18 @@ class Bar:
 
 @dataclass(frozen=True)
 class Mark:
-    """One event on the chronology strip."""
+    """One event on the chronology chart: a row of its own, linked to the event."""
 
+    anchor: str
+    """The event's id: the row links to '#id' on the page."""
+    label: str
+    """The row's text: the event's kind and title."""
     when: str
     """ISO date at its known precision (YYYY, YYYY-MM or YYYY-MM-DD)."""
-    lane: str
-    """Lane label (the event kind as text)."""
+    shown: str
+    """The date as the page writes it ('around December 2016 (date inferred)')."""
     exact: bool
-    """False for approximate, inferred or month/year-only dates (drawn hollow)."""
+    """True for a day the article states; otherwise the mark is hollow."""
 
 
 def _svg_open(chart_id: str, width: int, height: int, title: str, desc: str,
@@ -78,42 +82,78 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar]) -> Markup:
     return Markup(head + "".join(body) + "</svg>")
 
 
-def _fraction(when: str, start: int, end: int) -> float:
-    """Position of a date between 1 January `start` and 1 January `end`, from 0 to 1."""
+def _span(when: str) -> tuple[date, date]:
+    """The first day of a date at its precision and the first day after it: a year-only date
+    spans its year, a month its month, a day one day."""
     parts = [int(p) for p in when.split("-")]
-    year, month, day = parts[0], parts[1] if len(parts) > 1 else 7, parts[2] if len(parts) > 2 \
-        else (15 if len(parts) > 1 else 1)
-    d = date(year, month, day)
-    first, last = date(start, 1, 1), date(end, 1, 1)
-    return (d - first).days / (last - first).days
+    if len(parts) == 1:
+        return date(parts[0], 1, 1), date(parts[0] + 1, 1, 1)
+    if len(parts) == 2:
+        year, month = parts
+        return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+    first = date(*parts)
+    return first, date.fromordinal(first.toordinal() + 1)
+
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+TIMELINE_WIDTH = 400
+"""viewBox width of the chronology chart: narrow like the bar charts, so its text stays
+legible on a phone."""
 
 
 def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> Markup:
-    """Events on a time axis, one labelled lane per kind; hollow marks for imprecise dates."""
-    years = sorted({int(mk.when[:4]) for mk in marks})
-    start, end = years[0], years[-1] + 1
-    lanes = list(dict.fromkeys(mk.lane for mk in marks))
-    left, width, lane_h = 175, 660, 30
-    plot = width - left - 10
-    height = lane_h * len(lanes) + 40
-    parts = [_svg_open(chart_id, width, height, title, desc, "chart chart-timeline")]
-    for i, lane in enumerate(lanes):
-        y = i * lane_h + 20
-        parts.append(f'<text class="chart-label" x="0" y="{y + 5}">{escape(lane)}</text>')
-        parts.append(f'<line class="chart-gridline" x1="{left}" x2="{width - 10}" y1="{y}" '
-                     f'y2="{y}"/>')
-    axis_y = lane_h * len(lanes) + 8
-    for year in range(start, end + 1):
-        x = left + plot * (year - start) / (end - start)
-        parts.append(f'<line class="chart-axis" x1="{x:.1f}" x2="{x:.1f}" y1="6" '
-                     f'y2="{axis_y}"/>')
-        if year < end:
-            parts.append(f'<text class="chart-label" x="{x + 4:.1f}" y="{axis_y + 22}">'
-                         f'{year}</text>')
-    for mk in marks:
-        x = left + plot * _fraction(mk.when, start, end)
-        y = lanes.index(mk.lane) * lane_h + 20
+    """Events on a time axis, one row each: its label as text, then its date as a dot (a day)
+    or a bar (a month or a year), hollow when the date is not stated exactly. Each row links
+    to its event, so the chart can be read and followed by keyboard; the axis spans the
+    events, from the start of the first one's month to the end of the last one's."""
+    spans = [_span(mk.when) for mk in marks]
+    lo = min(a for a, _ in spans).replace(day=1)
+    hi = max(b for _, b in spans)
+    hi = hi if hi.day == 1 else date(hi.year + hi.month // 12, hi.month % 12 + 1, 1)
+    days = (hi - lo).days or 1
+    plot = TIMELINE_WIDTH - 20
+
+    def x(d: date) -> float:
+        return 10 + plot * (d - lo).days / days
+
+    body: list[str] = []
+    y = 30
+    ticks = [date(year, 1, 1) for year in range(lo.year, hi.year + 1)
+             if lo <= date(year, 1, 1) and x(date(year, 1, 1)) < TIMELINE_WIDTH - 40]
+    if not ticks or x(ticks[0]) - x(lo) > 60:  # where the axis starts, if not at a new year
+        body.append(f'<text class="chart-label" x="10" y="16">{_MONTHS[lo.month - 1]} '
+                    f'{lo.year}</text>')
+    for jan in ticks:  # a label at each 1 January inside (the lines are drawn below)
+        body.append(f'<text class="chart-label" x="{x(jan) + 3:.1f}" y="16">{jan.year}</text>')
+    for mk, (first, after) in zip(marks, spans, strict=True):
+        lines = _lines(f"{mk.label} · {mk.shown}", 52)
+        row = [f'<text class="chart-label" x="0" y="{y + 18 * i + 14}">{escape(line)}</text>'
+               for i, line in enumerate(lines)]
+        top = y + 18 * len(lines) + 4
         css = "chart-dot" if mk.exact else "chart-dot chart-dot-approx"
-        parts.append(f'<circle class="{css}" cx="{x:.1f}" cy="{y}" r="6"/>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        row.append(f'<line class="chart-gridline" x1="10" x2="{10 + plot}" y1="{top + 8}" '
+                   f'y2="{top + 8}"/>')
+        if (after - first).days > 1:  # a month or a year: a span, never a point
+            width = max(6.0, x(after) - x(first))
+            row.append(f'<rect class="{css}" x="{x(first):.1f}" y="{top + 2}" '
+                       f'width="{width:.1f}" height="12" rx="3"/>')
+        else:
+            row.append(f'<circle class="{css}" cx="{x(first):.1f}" cy="{top + 8}" r="6"/>')
+        back = (f'<rect class="chart-row-back" x="0" y="{y}" width="{TIMELINE_WIDTH}" '
+                f'height="{top + 20 - y}"/>')  # the focus highlight
+        body.append(f'<a href="#{escape(mk.anchor)}" class="chart-row">{back}' + "".join(row)
+                    + "</a>")
+        y = top + 26
+    for year in range(lo.year, hi.year + 1):
+        jan = date(year, 1, 1)
+        if lo < jan < hi:
+            body.insert(0, f'<line class="chart-axis" x1="{x(jan):.1f}" x2="{x(jan):.1f}" '
+                        f'y1="22" y2="{y}"/>')
+    # No role="img": that would hide the rows' links from assistive technology; the SVG's
+    # <title> names it, and the figure around it has a heading and a takeaway.
+    head = (f'<svg class="chart chart-timeline" viewBox="0 0 {TIMELINE_WIDTH} {y}" width="{TIMELINE_WIDTH}" '
+            f'height="{y}" xmlns="http://www.w3.org/2000/svg">'
+            f'<title id="{chart_id}-title">{escape(title)}</title>'
+            f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
+    return Markup(head + "".join(body) + "</svg>")

@@ -13,7 +13,7 @@ from . import charts
 from . import downloads as dl
 from . import models as m
 from .site import PAGE_KIND, Owned, Site, path_for
-from .text import KIND_LABELS, figure_value, number, sentence
+from .text import KIND_LABELS, figure_value, human_date, number, sentence
 
 
 @dataclass(frozen=True)
@@ -124,14 +124,32 @@ def chart_table(chart: Chart) -> dl.Table:
 
 
 def timeline_chart(site: Site) -> Markup:
-    """The chronology strip: each event on a time axis, in a lane named by its kind."""
-    marks = [charts.Mark(e.date.value, KIND_LABELS[e.kind],
-                         len(e.date.value) == 10 and not e.date.approximate
-                         and not e.date.inferred) for e in site.events]
-    years = sorted({e.date.value[:4] for e in site.events})
-    desc = (f"Timeline of {len(marks)} events from {years[0]} to {years[-1]}, one row per kind "
-            "of event. Filled circles are dates the articles state; hollow circles are "
-            "approximate, inferred or known only to the month or year. The list below gives "
-            "every event in order.") if years else "No events."
-    return charts.timeline("timeline", "Events by date and kind", desc, marks) if marks \
-        else Markup("")
+    """The chronology chart: each dated event on a time axis, a row each, linked to it."""
+    marks = [charts.Mark(e.id, f"{e.title} · {KIND_LABELS[e.kind]}", e.date.value,
+                         human_date(e.date), len(e.date.value) == 10
+                         and not e.date.approximate and not e.date.inferred)
+             for e in site.events if e.date is not None]
+    if not marks:
+        return Markup("")
+    desc = (f"{len(marks)} dated events in date order, each a row linked to its entry below: "
+            "a dot for a day, a bar for a month or a year known only that far; hollow where "
+            "the date is approximate or inferred.")
+    return charts.timeline("timeline", "Events by date", desc, marks)
+
+
+def timeline_takeaway(site: Site) -> str:
+    """One line above the chart, from the records: where the dated events fall."""
+    years: dict[str, list[m.Event]] = {}
+    for e in site.events:
+        if e.date is not None:
+            years.setdefault(e.date.value[:4], []).append(e)
+    if not years:
+        return ""
+    busiest, items = max(years.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    attacks = sum(1 for e in items if e.kind == "attack")
+    kinds = f", {attacks} of them attacks" if attacks else ""
+    undated = len(site.undated)
+    tail = (f"; {undated} more the articles do not date are listed after the chart"
+            if undated else "")
+    return (f"{len(items)} of the {sum(map(len, years.values()))} dated events fall in "
+            f"{busiest}{kinds}{tail}.")

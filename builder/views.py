@@ -14,7 +14,14 @@ from markupsafe import Markup
 
 from . import downloads as dl
 from . import models as m
-from .chartviews import CHART_SPECS, Chart, build_charts, chart_table, timeline_chart
+from .chartviews import (
+    CHART_SPECS,
+    Chart,
+    build_charts,
+    chart_table,
+    timeline_chart,
+    timeline_takeaway,
+)
 from .render import Output
 from .site import PAGE_KIND, Site, chronological, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
@@ -223,7 +230,8 @@ class Planner:
         return _page(self.base, "chronology/index.html", "chronology.html", "chronology/",
                      title="Chronology", events=site.events, years=_by_year(site.events),
                      undated=site.undated, titles={e.id: e.title for e in site.records.events},
-                     timeline=timeline_chart(site), download=self.data["chronology"])
+                     timeline=timeline_chart(site), takeaway=timeline_takeaway(site),
+                     download=self.data["chronology"])
 
     def _people(self) -> Output:
         return _page(self.base, "people/index.html", "people.html", "people/", title="People",

@@ -205,6 +205,30 @@ def test_matrix_sorts_from_the_keyboard(browser: Any, server: str) -> None:
     context.close()
 
 
+def test_chronology_chart_rows_are_reached_and_followed_by_keyboard(browser: Any,
+                                                                    server: str) -> None:
+    """Tab reaches the chart's rows, each named by its event; Enter goes to that event; the
+    accessibility tree exposes the rows as links."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "chronology/")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('chart-row')"):
+            break
+    else:
+        pytest.fail("no chart row reachable with Tab")
+    target = page.evaluate("document.activeElement.getAttribute('href')")
+    fill = page.evaluate("getComputedStyle(document.activeElement.querySelector("
+                         "'.chart-row-back')).fill")
+    assert fill not in ("transparent", "rgba(0, 0, 0, 0)", "none")  # a visible focus style
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == target
+    links = page.get_by_role("link").filter(has=page.locator(".chart-label"))
+    assert links.count() == page.locator(".chart-row").count() >= 10
+    context.close()
+
+
 def test_focused_cell_is_not_hidden_under_the_sticky_column(browser: Any, server: str) -> None:
     """At 320 px, tabbing through the matrix scrolls its region so that the focused link is
     never covered by the sticky force column (WCAG 2.4.11, focus not obscured)."""

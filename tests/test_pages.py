@@ -98,7 +98,25 @@ def test_chronology_items_have_time_kind_and_source(out: Path) -> None:
         assert 'class="tag tag-kind"' in item
         assert 'class="cite" href="/armed/sources/' in item
     assert "around December 2016 (date inferred)" in html
-    assert '<svg class="chart chart-timeline" role="img"' in html
+    assert '<svg class="chart chart-timeline" viewBox' in html
+
+
+def test_chronology_chart_links_every_dated_event_and_draws_spans(out: Path) -> None:
+    """One chart row per dated event, linked to its entry; a year or month known only that
+    far is a bar (a span), a stated day a filled dot; undated events stay off the chart."""
+    html = (out / "chronology/index.html").read_text()
+    chart = html[html.index('<svg class="chart chart-timeline"'):html.index("</svg>")]
+    rows = dict(re.findall(r'<a href="#([^"]+)" class="chart-row">(.*?)</a>', chart, re.S))
+    listed = html[html.index("</svg>"):]
+    undated = listed[listed.index('id="undated"'):] if 'id="undated"' in listed else ""
+    dated = [i for i in re.findall(r'<li id="([^"]+)" class="timeline-item">', listed)
+             if f'id="{i}"' not in undated]
+    assert list(rows) == dated
+    for ident, row in rows.items():
+        item = listed[listed.index(f'<li id="{ident}"'):]
+        when = re.search(r'<time datetime="([^"]+)">', item).group(1)  # type: ignore[union-attr]
+        assert ("<rect class=\"chart-dot" in row) == (len(when) < 10), ident
+    assert re.search(r'<p class="takeaway">\d+ of the \d+ dated events fall in \d{4}', html)
 
 
 def test_charts_have_title_desc_takeaway_table_and_csv(out: Path) -> None:
