@@ -152,8 +152,8 @@ def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> Markup:
                         f'y1="22" y2="{y}"/>')
     # No role="img": that would hide the rows' links from assistive technology; the SVG's
     # <title> names it, and the figure around it has a heading and a takeaway.
-    head = (f'<svg class="chart chart-timeline" viewBox="0 0 {TIMELINE_WIDTH} {y}" width="{TIMELINE_WIDTH}" '
-            f'height="{y}" xmlns="http://www.w3.org/2000/svg">'
+    head = (f'<svg class="chart chart-timeline" viewBox="0 0 {TIMELINE_WIDTH} {y}" '
+            f'width="{TIMELINE_WIDTH}" height="{y}" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{chart_id}-title">{escape(title)}</title>'
             f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
     return Markup(head + "".join(body) + "</svg>")
