@@ -54,8 +54,8 @@ PROJECTIONS: dict[str, dict[str, Callable[[Any], object]]] = {
         "figs": lambda b: b.figures,
     },
     "sources": {
-        "all": _same, "label": lambda s: (s.label, s.date),
-        "card": lambda s: (s.label, s.date, s.takeaways),
+        "all": _same, "label": lambda s: (s.label, s.date), "kind": lambda s: s.kind,
+        "card": lambda s: (s.label, s.date, s.takeaways, s.kind),
     },
     "people": {"all": _same, "name": lambda p: (p.name, p.role)},
     "events": {"all": _same},

@@ -23,8 +23,9 @@ from .load import IGNORED
 from .site import Site
 from .views import CHARTED, Planned
 
-EVERY_PAGE = frozenset({"config", "nav", "assets"})
-"""Facts every page shows: site settings, the navigation, the fingerprinted asset names."""
+EVERY_PAGE = frozenset({"config", "nav", "assets", "sources:*:kind"})
+"""Facts every page shows: site settings, the navigation, the fingerprinted asset names, the
+sources counted by kind (footer)."""
 
 AGGREGATE: dict[str, frozenset[str]] = {
     "home": frozenset({"forces:*:list", "sources:*:label", "events:*:count", "charts",
@@ -74,7 +75,10 @@ def output_facts(planned: Planned, site: Site) -> frozenset[str]:
     r = site.records
     ident = planned.key
     if planned.kind == "source":
-        return EVERY_PAGE | {f"sources:{ident}:all", f"citations:{ident}"}
+        narrator = r.sources[ident].narrator if ident in r.sources else None
+        return EVERY_PAGE | {f"sources:{ident}:all", f"citations:{ident}", "attributes",
+                             *(f"{k}:{narrator}:name" for k in ("forces", "organisations",
+                                                                 "alliances") if narrator)}
     if planned.kind == "page":
         return EVERY_PAGE | {f"page:{ident}"}
     kind = {"force": "forces", "organisation": "organisations", "alliance": "alliances"}[
@@ -82,7 +86,8 @@ def output_facts(planned: Planned, site: Site) -> frozenset[str]:
     body = getattr(r, kind)[ident]
     facts = set(EVERY_PAGE) | {f"{kind}:{ident}:all", f"staff:{ident}"} | _body_facts(body)
     if isinstance(body, m.Force):
-        facts |= {"attributes", f"force-events:{ident}"}
+        facts |= {"attributes", f"force-events:{ident}"} | _voice_facts(body, site)
+        facts |= {f"sources:{p.source}:label" for p in body.positions.values()}
         facts |= {f"forces:{n}:short" for n in body.neighbours}
         for a in body.alliances:
             facts.add(f"alliances:{a}:list")
@@ -106,11 +111,23 @@ def _body_facts(body: m.Force | m.Organisation | m.Alliance) -> set[str]:
         facts |= {f"sources:{f.source}:label", f"conflicted:{f.id}"}
         if f.series in CHARTED:  # it may own a chart, whose rows and sources others fill
             facts |= {"charts", "sources:*:label"}
-    if isinstance(body, m.Force):
-        facts |= {f"sources:{p.source}:label" for p in body.positions.values()}
-        # Whose words each position's evidence is: the source's passages, and names.
-        facts |= {f"sources:{p.source}:all" for p in body.positions.values()}
-        facts |= {"people:*:name", "forces:*:name", "organisations:*:name", "alliances:*:name"}
+    return facts
+
+
+def _voice_facts(force: m.Force, site: Site) -> set[str]:
+    """Facts of whose words each position's evidence is: its sources' passages and the names
+    of their speakers and of `said_by`."""
+    r = site.records
+    facts = {f"sources:{p.source}:all" for p in force.positions.values()}
+    speakers = {p.said_by for p in force.positions.values() if p.said_by}
+    for sid in {p.source for p in force.positions.values()}:
+        if sid in r.sources:
+            speakers |= {x.person or x.body or "" for x in r.sources[sid].passages}
+    for ident in speakers:
+        kind = "people" if ident in r.people else next(
+            (k for k in ("forces", "organisations", "alliances") if ident in getattr(r, k)), "")
+        if kind:
+            facts.add(f"{kind}:{ident}:name")
     return facts
 
 

@@ -28,6 +28,9 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
+CONTENTS = "\0contents"
+"""Marks a memo key whose HTML has heading ids and a contents list (see MarkdownFilter)."""
+
 PARALLEL_MIN_PAGES = 400
 """Render in forked processes from this many pages (forking costs ~50 ms; the real site's
 few dozen pages render faster in one process)."""
@@ -129,15 +132,17 @@ class MarkdownFilter:
         # is in the memo never needs it.
         self._converter: Any = None
 
-    def __call__(self, text: str) -> Markup:
-        key = (self.base_path, text)
+    def __call__(self, text: str, contents: bool = False) -> Markup:
+        """`text` as HTML; with `contents`, its `##` headings get ids and a contents list
+        (from Python-Markdown's toc extension) comes first, if there are three or more."""
+        key = (self.base_path + CONTENTS if contents else self.base_path, text)
         hit = self.memo.get(key)
         if hit is None:
-            hit = self.memo[key] = self._render(text)
+            hit = self.memo[key] = self._render(text, contents)
             self.fresh.append(key)
         return Markup(hit)
 
-    def _render(self, text: str) -> str:
+    def _render(self, text: str, contents: bool = False) -> str:
         import nh3
 
         if self._converter is None:
@@ -145,9 +150,24 @@ class MarkdownFilter:
 
             self._converter = markdown.Markdown(extensions=["tables", "sane_lists", "smarty"],
                                                 output_format="html")
-        html = self._converter.reset().convert(text)
-        return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+            self._with_ids = markdown.Markdown(
+                extensions=["tables", "sane_lists", "smarty", "toc"], output_format="html",
+                extension_configs={"toc": {"toc_depth": "2"}})
+        converter = self._with_ids if contents else self._converter
+        html = converter.reset().convert(text)
+        attributes = ALLOWED_ATTRIBUTES | {"h2": {"id"}} if contents else ALLOWED_ATTRIBUTES
+        html = nh3.clean(html, tags=ALLOWED_TAGS, attributes=attributes,
                          url_schemes=URL_SCHEMES, attribute_filter=self._rebase, link_rel=None)
+        heads = [t for t in getattr(converter, "toc_tokens", []) if t["level"] == 2]
+        if not contents or len(heads) < 3:
+            return html
+        import html as entities  # a heading's text, as plain text again, then escaped
+
+        items = "".join(f'<li><a href="#{entities.escape(t["id"])}">'
+                        f'{entities.escape(entities.unescape(t["name"]))}</a></li>'
+                        for t in heads)
+        return (f'<nav class="contents" aria-labelledby="contents-heading"><h2 '
+                f'id="contents-heading">Contents</h2><ol>{items}</ol></nav>{html}')
 
     def _render_all(self, texts: Sequence[str]) -> list[str]:
         return [self._render(t) for t in texts]

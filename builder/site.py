@@ -296,11 +296,12 @@ def _citations(records: Records, statements: dict[str, Owned],
         out[f.source].append(Citation("figure", f.counts, _owner_path(o, f.id)))
     for e in records.events:
         out[e.source].append(Citation("event", e.title, path_for("chronology", anchor=e.id)))
+    labels = {a.id: a.label for a in records.attributes}
     for force in records.forces.values():
         for attr, pos in force.positions.items():
             if pos.value != "not-stated":
                 out[pos.source].append(Citation(
-                    "position", f"{force.short_name}: {attr}",
+                    "position", f"{force.short_name}: {labels.get(attr, attr)}",
                     path_for("force", force.id, f"position-{attr}")))
     for p in records.people.values():
         out[p.source].append(Citation("person", f"{p.name}, {p.role}",

@@ -44,7 +44,14 @@ def figure_value(f: m.Figure) -> str:
     prefix = {"more-than": "more than ", "up-to": "up to ", "about": "about "}.get(f.qualifier, "")
     if f.unit == "GBP":
         return f"{prefix}£{number(f.value)}"
-    return f"{prefix}{number(f.value)} {f.unit}"
+    return f"{prefix}{number(f.value)} {unit(f.unit, f.value)}"
+
+
+def unit(name: str, value: float) -> str:
+    """A unit as it reads after the value: '1 person', '1 day', '2 days', '90 per cent'."""
+    if value != 1 or not name.endswith("s"):
+        return name
+    return "person" if name == "people" else name[:-1]
 
 
 def sentence(text: str) -> str:

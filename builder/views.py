@@ -29,8 +29,13 @@ from .text import KIND_LABELS, figure_value, human_date, number, sentence
 CHARTED = frozenset(spec.series for spec in CHART_SPECS)
 """Figure series that have a chart (owned by the body holding the series' first figure)."""
 
-#: Order in which citation kinds are listed on a source's page.
-CITATION_KINDS = ["statement", "figure", "event", "position", "person", "alliance"]
+#: Citation kinds in the order a source's page lists them, with their headings.
+CITATION_KINDS = {"statement": "Statements", "figure": "Figures", "event": "Events",
+                  "position": "Answers in the comparison", "person": "People",
+                  "alliance": "Shared units and alliances"}
+
+#: How the site names each kind of source.
+SOURCE_KINDS = {"news-article": "news article", "news-release": "news release"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         "url": url, "asset": asset, "cite": cite, "human_date": human_date, "number": number,
         "figure_value": figure_value, "kind_labels": KIND_LABELS, "sentence": sentence,
         "voice": site.voice, "conflict_label": site.conflict_label,
+        "source_kinds": SOURCE_KINDS, "citation_kinds": CITATION_KINDS,
+        "sources_text": source_count(site.records.sources.values()),
         "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
@@ -291,6 +298,15 @@ class Planner:
         page = self.site.pages[slug]
         return _page(self.base, path, "page.html", path_for("page", slug),
                      title=page.meta.title, page=page, description=page.meta.description)
+
+
+def source_count(sources: Any) -> str:
+    """'4 news articles and 1 news release': the sources counted by kind, in words."""
+    counts: dict[str, int] = {}
+    for s in sources:
+        counts[s.kind] = counts.get(s.kind, 0) + 1
+    parts = [f"{n} {SOURCE_KINDS[k]}{'s' if n != 1 else ''}" for k, n in sorted(counts.items())]
+    return " and ".join(parts)
 
 
 def _said_by_person(site: Site) -> dict[str, list[tuple[m.Statement, str]]]:

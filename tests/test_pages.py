@@ -217,3 +217,30 @@ def test_home_reaches_every_force_event_and_source_in_two_clicks(out: Path) -> N
     chronology = pages["chronology/index.html"]
     for event in re.findall(r'<li id="([^"]+)" class="timeline-item">', chronology):
         assert f'id="{event}"' in chronology
+
+
+def test_pages_with_sections_open_with_a_contents_list(out: Path) -> None:
+    """The methodology lists its sections first, each linking to its heading's id."""
+    html = (out / "methodology/index.html").read_text()
+    nav = re.search(r'<nav class="contents" aria-labelledby="contents-heading">(.*?)</nav>',
+                    html, re.S)
+    assert nav is not None
+    targets = re.findall(r'<a href="#([^"]+)">', nav.group(1))
+    assert len(targets) >= 3
+    for target in targets:
+        assert f'<h2 id="{target}">' in html
+
+
+def test_source_pages_say_what_the_text_gives_and_what_it_is(out: Path) -> None:
+    """The title is the site's label; facts the text lacks are said plainly; a release is
+    called a release; claims are listed under readable headings and labels."""
+    met = (out / "sources/met-temperer/index.html").read_text()
+    assert "News release by Metropolitan Police." in met
+    assert "Every claim citing this news release" in met
+    derby = (out / "sources/derbyshire-festive/index.html").read_text()
+    assert "The title above is the site's own label for it: the text gives no headline." in derby
+    assert '<span class="not-stated">The text does not give one</span>' in derby
+    assert "Persons" not in derby and "Positions" not in derby
+    assert re.search(r"Derbyshire: [A-Z][a-z]", derby)  # attribute labels, not ids
+    sources = (out / "sources/index.html").read_text()
+    assert "these 4 news articles and 1 news release" in sources
