@@ -29,7 +29,7 @@ from .render import (
     render_made,
 )
 from .site import Site, make_site
-from .validate import Records, validate
+from .validate import Records, examine, validate
 from .views import Planned, Planner
 from .write import Stage, staged
 
@@ -84,6 +84,12 @@ def build(root: Path, out: Path | None = None, base_url: str | None = None,
                "write": t3 - t2}
     return Report(f"built {pages} pages, {len(plan.files)} files ({size / 1024:.0f} KB) "
                   f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
+
+
+def inspect(root: Path) -> tuple[Records, list[Problem]]:
+    """Load and check the content without failing on its problems: the records that passed
+    the schema and every problem, for the authors' reports (accounting, passages)."""
+    return examine(load_site(root), root)
 
 
 CACHE_DIR = ".build-cache"

@@ -39,8 +39,9 @@ PROJECTIONS: dict[str, dict[str, Callable[[Any], object]]] = {
     "forces": {
         "all": _same, "short": lambda f: f.short_name, "name": lambda f: f.name,
         "list": lambda f: (f.name, f.short_name, f.region),
-        "matrix": lambda f: (f.name, f.short_name, {k: (p.value, p.inferred, p.source)
-                                                    for k, p in f.positions.items()}),
+        "matrix": lambda f: (f.name, f.short_name, {
+            k: (p.value, p.inferred, p.source, p.said_by, p.evidence)
+            for k, p in f.positions.items()}),
         "said": _said, "figs": lambda b: b.figures,
     },
     "organisations": {
@@ -48,7 +49,7 @@ PROJECTIONS: dict[str, dict[str, Callable[[Any], object]]] = {
         "said": _said, "figs": lambda b: b.figures,
     },
     "alliances": {
-        "all": _same, "short": lambda a: a.short_name,
+        "all": _same, "short": lambda a: a.short_name, "name": lambda a: a.name,
         "list": lambda a: (a.name, a.short_name, a.members), "said": _said,
         "figs": lambda b: b.figures,
     },

@@ -33,6 +33,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--out", type=Path, default=None, help="output folder")
+    sub.add_parser("accounting", help="report how every article's sentences are accounted for",
+                   description="For each article: sentences cited by a record, left out (with "
+                   "a reason) and unaccounted; then each unaccounted sentence.")
+    passages = sub.add_parser("passages", help="propose a source's passages (who speaks where)",
+                              description="Print the passages of a source's article, proposed "
+                              "from its quote marks and 'X said:' lines, as YAML to confirm "
+                              "and paste under the source's 'passages:'.")
+    passages.add_argument("source", help="source id, e.g. hampshire-christmas")
     schema = sub.add_parser("schema", help="write the JSON Schema of each record kind",
                             description="Write content/schemas/*.schema.json for editors.")
     schema.add_argument("--out", type=Path, default=None,
@@ -51,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             return serve(root, args.host, args.port, args.out)
         if args.command == "schema":
             return _write_schemas(args.out or root / "content" / "schemas")
+        if args.command in ("accounting", "passages"):
+            return _report(root, args)
         from .build import build, check
 
         if args.command == "check":
@@ -73,6 +83,28 @@ def main(argv: list[str] | None = None) -> int:
     for warning in report.warnings:
         print(warning, file=sys.stderr)
     print(report.summary)
+    return 0
+
+
+def _report(root: Path, args: argparse.Namespace) -> int:
+    """The authors' reports; they print even while the content has problems."""
+    from .build import inspect
+    from .passages import accounting_table, passages_yaml, propose
+
+    records, _ = inspect(root)
+    if not records.articles:
+        print("error: the sources archive was not found; nothing to report", file=sys.stderr)
+        return 1
+    if args.command == "accounting":
+        for line in accounting_table(records.accounts):
+            print(line)
+        return 1 if any(a.unaccounted for a in records.accounts) else 0
+    if args.source not in records.articles:
+        known = ", ".join(sorted(records.articles))
+        print(f"error: unknown source '{args.source}'; one of: {known}", file=sys.stderr)
+        return 2
+    bodies = {**records.forces, **records.organisations, **records.alliances}
+    print(passages_yaml(propose(records.articles[args.source], records.people, bodies)), end="")
     return 0
 
 

@@ -31,13 +31,15 @@ AGGREGATE: dict[str, frozenset[str]] = {
                        "page:index"}),
     "forces": frozenset({"forces:*:list", "forces:*:short", "alliances:*:list",
                          "organisations:*:list"}),
-    "matrix": frozenset({"forces:*:matrix", "attributes"}),
+    "matrix": frozenset({"forces:*:matrix", "attributes", "people:*:name", "forces:*:short",
+                         "organisations:*:name", "alliances:*:short"}),
     "chronology": frozenset({"events:*:all", "forces:*:short", "sources:*:label"}),
     "people": frozenset({"people:*:all", "forces:*:short", "organisations:*:name",
                          "alliances:*:short", "forces:*:said", "organisations:*:said",
                          "alliances:*:said", "sources:*:label"}),
     "figures": frozenset({"forces:*:figs", "organisations:*:figs", "alliances:*:figs",
-                          "conflicts", "charts", "sources:*:label", "figcount"}),
+                          "conflicts", "charts", "sources:*:label", "figcount", "people:*:name",
+                          "forces:*:name", "organisations:*:name", "alliances:*:name"}),
     "sources": frozenset({"sources:*:card", "citecount", "forces:*:count", "events:*:count",
                           "figcount"}),
     "404": frozenset(),
@@ -106,6 +108,9 @@ def _body_facts(body: m.Force | m.Organisation | m.Alliance) -> set[str]:
             facts |= {"charts", "sources:*:label"}
     if isinstance(body, m.Force):
         facts |= {f"sources:{p.source}:label" for p in body.positions.values()}
+        # Whose words each position's evidence is: the source's passages, and names.
+        facts |= {f"sources:{p.source}:all" for p in body.positions.values()}
+        facts |= {"people:*:name", "forces:*:name", "organisations:*:name", "alliances:*:name"}
     return facts
 
 

@@ -85,13 +85,15 @@ def matrix_table(site: Site) -> Table:
 
 
 def chronology_table(site: Site) -> Table:
-    """Every event in date order with its date precision flags and source."""
+    """Every event in date order, then the undated ones, with its date precision flags and
+    source."""
     columns = ["id", "date", "date_as_stated", "approximate", "inferred", "kind", "title",
-               "forces", "source", "evidence"]
+               "forces", "source", "evidence", "undated_clues", "follows"]
     rows: list[list[Cell]] = [
-        [e.id, e.date.value, e.date.stated, e.date.approximate, e.date.inferred, e.kind,
-         e.title, " ".join(e.forces), e.source, e.evidence]
-        for e in site.events]
+        [e.id, *((e.date.value, e.date.stated, e.date.approximate, e.date.inferred) if e.date
+                 else (None, None, None, None)), e.kind, e.title, " ".join(e.forces), e.source,
+         e.evidence, e.clues, " ".join(o.after for o in e.follows)]
+        for e in [*site.events, *site.undated]]
     return Table("chronology", TITLES["chronology"], columns, rows)
 
 

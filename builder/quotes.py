@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from .convert import Located, problem
@@ -29,6 +30,13 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_TRANSLATE)).strip()
 
 
+def normalise_article(text: str) -> str:
+    """An article normalised line by line, its line breaks kept: a quote (normalised, so on one
+    line) can never run across paragraphs, and an offset's line is the newlines before it."""
+    return "\n".join(_SPACE.sub(" ", line.translate(_TRANSLATE)).strip()
+                     for line in text.split("\n"))
+
+
 def mismatch(quote: str, article: str) -> str | None:
     """None if `quote` is in `article` (both already normalised); else where it departs."""
     if quote in article:
@@ -46,6 +54,22 @@ def mismatch(quote: str, article: str) -> str | None:
     agreed = quote[:low].rsplit(" ", 1)[0] if " " in quote[:low] else quote[:low]
     tail = agreed[-40:]
     return f"differs from the article after '{'…' if len(agreed) > 40 else ''}{tail}'"
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """A text a record says is the article's own words."""
+
+    text: str
+    """The words, as the author wrote them."""
+    source: str
+    """Id of the article they come from."""
+    doc: Document
+    """The content file holding them."""
+    path: Path_
+    """Where in the file."""
+    cites: bool = True
+    """False for words named only to be left out (they account for a sentence, not cite it)."""
 
 
 Articles = dict[str, tuple[tuple[int, int], str]]
@@ -83,7 +107,7 @@ def article_texts(setting: str, root: Path, sources: Located, problems: list[Pro
             texts[s.id] = hit[1]
             continue
         try:
-            texts[s.id] = normalise(read_text(Path(key), f"{setting}/{s.file}"))
+            texts[s.id] = normalise_article(read_text(Path(key), f"{setting}/{s.file}"))
         except LoadError:
             problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
                                       f"archive {setting}", "fix the file name"))
@@ -93,37 +117,53 @@ def article_texts(setting: str, root: Path, sources: Located, problems: list[Pro
     return texts
 
 
+def verbatim_fields(items: Mapping[str, Located]) -> Iterator[Verbatim]:
+    """Every verbatim text among one document's records (`items` by kind), with its source."""
+    for s, doc, path in items.get("sources", ()):
+        for name in ("publisher_evidence", "headline"):
+            if getattr(s, name):
+                yield Verbatim(getattr(s, name), s.id, doc, (*path, name))
+        if s.date and s.date.stated:
+            yield Verbatim(s.date.stated, s.id, doc, (*path, "date", "stated"))
+        for i, gone in enumerate(s.left_out):
+            yield Verbatim(gone.text, s.id, doc, (*path, "left_out", i, "text"), cites=False)
+    for s, doc, path in items.get("statements", ()):
+        quote = [s.quote] if isinstance(s.quote, str) else s.quote
+        for i, para in enumerate(quote):
+            where = (*path, "quote") if isinstance(s.quote, str) else (*path, "quote", i)
+            yield Verbatim(para, s.source, doc, where)
+    for kind in ("figures", "events", "people", "alliances"):
+        for x, doc, path in items.get(kind, ()):
+            yield Verbatim(x.evidence, x.source, doc, (*path, "evidence"))
+    for e, doc, path in items.get("events", ()):
+        if e.date and e.date.stated:
+            yield Verbatim(e.date.stated, e.source, doc, (*path, "date", "stated"))
+        for i, order in enumerate(e.follows):
+            yield Verbatim(order.evidence, e.source, doc, (*path, "follows", i, "evidence"))
+    for f, doc, path in items.get("forces", ()):
+        for key, pos in f.positions.items():
+            if pos.evidence:
+                yield Verbatim(pos.evidence, pos.source, doc,
+                               (*path, "positions", key, "evidence"))
+    for x, doc, path in items.get("conflicts", ()):
+        for i, w in enumerate(x.wordings):
+            yield Verbatim(w.text, w.source, doc, (*path, "wordings", i, "text"))
+
+
 def check_document(items: Mapping[str, Located], texts: Mapping[str, str]
                    ) -> tuple[Used, list[Problem]]:
     """Check every verbatim field of one document's records (`items` by kind) against its
     article; return the texts used and a problem for each mismatch."""
     used: Used = {}
     problems: list[Problem] = []
-
-    def verbatim(quote: str, source: str, doc: Document, path: Path_) -> None:
-        text = used[source] = texts.get(source)
+    for v in verbatim_fields(items):
+        text = used[v.source] = texts.get(v.source)
         if text is None:
-            return  # an unknown source is already reported
-        why = mismatch(normalise(quote), text)
+            continue  # an unknown source is already reported
+        why = mismatch(normalise(v.text), text)
         if why:
-            problems.append(problem(doc, path, f"quote {why} (source '{source}')",
+            problems.append(problem(v.doc, v.path, f"quote {why} (source '{v.source}')",
                                     "copy the words exactly from the article"))
-
-    for s, doc, path in items.get("sources", ()):
-        if s.publisher_evidence:
-            verbatim(s.publisher_evidence, s.id, doc, (*path, "publisher_evidence"))
-    for s, doc, path in items.get("statements", ()):
-        quote = [s.quote] if isinstance(s.quote, str) else s.quote
-        for i, para in enumerate(quote):
-            where = (*path, "quote") if isinstance(s.quote, str) else (*path, "quote", i)
-            verbatim(para, s.source, doc, where)
-    for kind in ("figures", "events", "people", "alliances"):
-        for x, doc, path in items.get(kind, ()):
-            verbatim(x.evidence, x.source, doc, (*path, "evidence"))
-    for f, doc, path in items.get("forces", ()):
-        for key, pos in f.positions.items():
-            if pos.evidence:
-                verbatim(pos.evidence, pos.source, doc, (*path, "positions", key, "evidence"))
     return used, problems
 
 

@@ -59,6 +59,9 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
     c = _Found(w)
     for s, doc, path in items.get("sources", ()):
         check_date(s.date, doc, (*path, "date"), c)
+        if s.narrator is not None:
+            c.ref(doc, (*path, "narrator"), s.narrator, "force, organisation or alliance",
+                  w.bodies)
     for f, doc, path in items.get("forces", ()):
         _force(f, doc, path, c)
     for kind in ("forces", "organisations"):
@@ -88,6 +91,11 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
     for e, doc, path in items.get("events", ()):
         c.ref(doc, (*path, "source"), e.source, "source", w.sources)
         check_date(e.date, doc, (*path, "date"), c)
+        undated = doc.path.endswith("/undated.yaml")
+        if (e.date is None) != undated:
+            c.add(doc, (*path, "date"), "an undated event belongs in timeline/undated.yaml"
+                  if e.date is None else "a dated event belongs in its year's file",
+                  "move it, or " + ("give its date" if e.date is None else "remove 'date'"))
         for i, fid in enumerate(e.forces):
             c.ref(doc, (*path, "forces", i), fid, "force", w.forces)
         for i, fid in enumerate(e.figures):
@@ -95,6 +103,17 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
     for x, doc, path in items.get("conflicts", ()):
         for i, fid in enumerate(x.figures):
             c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)
+        for i, wording in enumerate(x.wordings):
+            here = (*path, "wordings", i)
+            c.ref(doc, (*here, "source"), wording.source, "source", w.sources)
+            if wording.person is not None:
+                c.ref(doc, (*here, "person"), wording.person, "person", w.people)
+            if wording.body is not None:
+                c.ref(doc, (*here, "body"), wording.body, "force, organisation or alliance",
+                      w.bodies)
+        if len(x.figures) + len(x.wordings) < 2:
+            c.add(doc, path, "a conflict needs two sides or more",
+                  "list the disagreeing 'figures', or the differing 'wordings'")
     return c.problems
 
 
@@ -119,6 +138,8 @@ def _force(f: m.Force, doc: Document, path: Path_, c: _Found) -> None:
         if pos.evidence is None and pos.value != "not-stated":
             c.add(doc, here, "a position needs evidence",
                   "add 'evidence:' with a verbatim excerpt")
+        if pos.said_by is not None and pos.said_by not in w.people:
+            c.ref(doc, (*here, "said_by"), pos.said_by, "person or body", w.bodies)
         if pos.inferred and not pos.reasoning:
             c.add(doc, here, "an inferred position needs its reasoning", "add 'reasoning:'")
     missing = [a for a in w.attributes if a not in f.positions]

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import models as m
+from .truth import Names, Span, found_spans, voices
 from .validate import Page, Records
 
 
@@ -85,22 +86,70 @@ class Site:
 
     @cached_property
     def events(self) -> list[m.Event]:
-        """Events in date order (then id), for the chronology."""
-        return sorted(self.records.events, key=date_order)
+        """Dated events in the chronology's order: by date (see date_order), each after the
+        events its article says it followed."""
+        return chronological([e for e in self.records.events if e.date is not None])
+
+    @cached_property
+    def undated(self) -> list[m.Event]:
+        """Events the articles do not date, each after those it follows, then by title."""
+        return chronological([e for e in self.records.events if e.date is None])
 
     @cached_property
     def events_by_force(self) -> dict[str, list[m.Event]]:
-        """Events concerning each force, in date order."""
+        """Events concerning each force: dated ones in order, then undated ones."""
         by_force: dict[str, list[m.Event]] = defaultdict(list)
-        for e in self.events:
+        for e in [*self.events, *self.undated]:
             for f in e.forces:
                 by_force[f].append(e)
         return dict(by_force)
 
     def events_of(self, force: str) -> list[m.Event]:
-        """Events concerning `force`, in date order (see `_lookup`)."""
-        return self._lookup("events_by_force", force, lambda: sorted(
-            (e for e in self.records.events for f in e.forces if f == force), key=date_order))
+        """Events concerning `force`, dated ones in order, then undated (see `_lookup`)."""
+        return self._lookup("events_by_force", force, lambda: [
+            e for e in [*self.events, *self.undated] if force in e.forces])
+
+    @cached_property
+    def names(self) -> Names:
+        """How speakers are named."""
+        r = self.records
+        return Names(r.people, {**r.forces, **r.organisations, **r.alliances})
+
+    @cached_property
+    def _spans(self) -> dict[str, list[Span]]:
+        r = self.records
+        return {sid: found_spans(r.sources[sid], text) for sid, text in r.articles.items()
+                if sid in r.sources}
+
+    def voice(self, source: str, excerpt: str, said_by: str | None = None) -> Voice:
+        """Who speaks `excerpt` of the article `source`, as the site shows it (a position's
+        evidence): its `said_by` if given, else the passage's speaker, else the narration."""
+        r = self.records
+        if said_by:
+            return Voice(self.speaker_name(said_by), True, self.speaker_name(said_by, True))
+        text = r.articles.get(source)
+        heard = voices(r.sources[source], text, self._spans[source], excerpt) if (
+            text is not None and source in self._spans) else None
+        speakers = [v for v in heard or () if v is not None]
+        if heard and len(heard) == 1 and speakers:
+            kind, ident = speakers[0]
+            if kind == "person" or ident != r.sources[source].narrator:
+                label = next((p.label for p in r.sources[source].passages
+                              if p.body == ident and p.label), None)
+                name = label if kind == "body" and label else self.speaker_name(ident)
+                return Voice(name[:1].upper() + name[1:], False, self.speaker_name(ident, True))
+        kind = r.sources[source].kind
+        name = "The release" if kind == "news-release" else "The article"
+        return Voice(name, False, name)
+
+    def speaker_name(self, ident: str, short: bool = False) -> str:
+        """A person's 'name, role' (or name alone), or a body's name (or short name)."""
+        r = self.records
+        if ident in r.people:
+            person = r.people[ident]
+            return person.name if short else f"{person.name}, {person.role}"
+        body = self.names.bodies.get(ident)
+        return (getattr(body, "short_name", body.name) if short else body.name) if body else ident
 
     def staff_of(self, body: str) -> list[m.Person]:
         """People who speak for the force, organisation or alliance `body` (see `_lookup`)."""
@@ -138,6 +187,15 @@ class Site:
                 conflicts[fid].append(c)
         return dict(conflicts)
 
+    def conflict_label(self, conflict: m.Conflict) -> str:
+        """'Sources disagree' when two articles do; else what the one article does."""
+        sources = {self.figures[f].item.source for f in conflict.figures if f in self.figures}
+        sources |= {w.source for w in conflict.wordings}
+        if len(sources) > 1:
+            return "Sources disagree"
+        return "One article, two " + ("figures" if not conflict.wordings else "wordings"
+                                      if not conflict.figures else "versions")
+
     @cached_property
     def series(self) -> dict[str, list[Owned]]:
         """Figures grouped by their `series`, in file order."""
@@ -166,12 +224,48 @@ def path_for(kind: str, ident: str = "", anchor: str = "") -> str:
     return f"{path}#{anchor}" if anchor else path
 
 
+@dataclass(frozen=True)
+class Voice:
+    """Whose words a piece of evidence is, as shown beside it."""
+
+    name: str
+    """'The article', 'The release', 'A Wiltshire Police spokesman', 'Michael Lane, ...'."""
+    per: bool
+    """True when the words are another body's, not the force's own ('per ...')."""
+    short: str
+    """The speaker's name alone ('Mark Rowley', 'Surrey'), for tight spaces."""
+
+
 def date_order(event: m.Event) -> tuple[str, str]:
     """Sort key placing a less precise date after the precise ones it spans: an event known
     only as '2017' is listed after those dated within 2017, since a reader cannot tell where
-    in the year it fell (and reading it as 1 January would claim more than the source says)."""
+    in the year it fell (and reading it as 1 January would claim more than the source says).
+    Undated events sort last."""
+    if event.date is None:
+        return "9999-99-99", event.id
     year, month, day = ([*event.date.value.split("-"), "99", "99"])[:3]
     return f"{year}-{month}-{day}", event.id
+
+
+def chronological(events: list[m.Event]) -> list[m.Event]:
+    """`events` by date_order, except that an event the article says came after another is
+    listed after it (validation refuses a date that contradicts such an order, and cycles)."""
+    by_id = {e.id: e for e in events}
+    keys: dict[str, tuple[str, int, str]] = {}
+
+    def key(e: m.Event) -> tuple[str, int, str]:
+        if e.id not in keys:
+            keys[e.id] = (date_order(e)[0], 0, e.id)  # also a guard against cycles
+            day, depth = keys[e.id][0], 0
+            for o in e.follows:
+                if o.after in by_id:
+                    before = key(by_id[o.after])
+                    if (before[0], before[1] + 1) > (day, depth):
+                        day, depth = before[0], before[1] + 1
+            keys[e.id] = (day, depth, e.id if e.date else e.title)
+        return keys[e.id]
+
+    return sorted(events, key=key)
 
 
 def make_site(records: Records, base_url: str | None = None) -> Site:

@@ -15,8 +15,11 @@ KIND_LABELS = {
 }
 
 
-def human_date(date: m.DateInfo) -> str:
-    """'22 March 2017', 'around December 2016 (date inferred)', '2017'."""
+def human_date(date: m.DateInfo | None) -> str:
+    """'22 March 2017', 'around December 2016 (date inferred)', '2017'; 'Undated' for an
+    event the articles do not date."""
+    if date is None:
+        return "Undated in the articles"
     parts = date.value.split("-")
     if len(parts) == 3:
         text = f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"

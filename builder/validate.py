@@ -18,6 +18,8 @@ from .perfile import BODIES, FileResult, convert_files
 from .quotes import Articles, archive_warning, article_texts, check_document, still_valid
 from .refs import World
 from .refs import check_document as check_refs
+from .truth import Names, SourceAccount
+from .truth import check as check_truth
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ class Records:
     """'kind/id' -> content file it came from (for dependency tracking)."""
     warnings: list[str] = field(default_factory=list)
     """Things worth saying that do not stop the build (e.g. quote check skipped)."""
+    articles: dict[str, str] = field(default_factory=dict)
+    """Each source's article text, normalised (quotes.normalise_article); empty when the
+    archive is absent."""
+    accounts: list[SourceAccount] = field(default_factory=list)
+    """How each article's sentences are cited or left out (truth.account)."""
 
 
 class _Collector:
@@ -95,6 +102,16 @@ class Memo:
 def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     """Check everything loaded; return the records or raise ContentError with every problem.
     `memo` (the dev server's) keeps each file's results while its text is unchanged."""
+    records, problems = examine(loaded, root, memo)
+    if problems:
+        raise ContentError(problems)
+    return records
+
+
+def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Records, list[Problem]]:
+    """Check everything loaded; return the records that passed the schema and every problem
+    (the authors' reports use the records even when problems remain). Raises ContentError
+    only if site.yaml itself is unusable."""
     c = _Collector()
     config = None
     if loaded.config is not None:
@@ -120,11 +137,16 @@ def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     records = _assemble(config, kinds, pages, origins)
     _check_references(records, kinds, docs, c, same)
     warnings = archive_warning(config.sources_archive, root)
+    texts: dict[str, str] = {}
+    accounts: list[SourceAccount] = []
     if not warnings:
-        _check_quotes(config.sources_archive or "", root, kinds, docs, c, memo)
-    if c.problems:
-        raise ContentError(c.problems)
-    return replace(records, warnings=warnings)
+        texts = _check_quotes(config.sources_archive or "", root, kinds, docs, c, memo)
+    # Across files and articles at once (a few ms on the real site), so run in full each time.
+    names = Names(records.people, {**records.forces, **records.organisations,
+                                   **records.alliances})
+    found, accounts = check_truth(kinds, texts, names, complete=not c.problems)
+    c.problems.extend(found)
+    return replace(records, warnings=warnings, articles=texts, accounts=accounts), c.problems
 
 
 def _no_duplicates(problems: list[Problem]) -> bool:
@@ -185,8 +207,10 @@ def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[Fi
 
 
 def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
-                  docs: list[tuple[FileResult, bool]], c: _Collector, memo: Memo | None) -> None:
-    """Quote problems of every file; unchanged files citing unchanged articles from the memo."""
+                  docs: list[tuple[FileResult, bool]], c: _Collector, memo: Memo | None
+                  ) -> dict[str, str]:
+    """Quote problems of every file; unchanged files citing unchanged articles from the memo.
+    Returns the article texts."""
     texts = article_texts(setting, root, kinds["sources"], c.problems,
                           memo.articles if memo is not None else None)
     same = memo is not None and texts == memo.texts  # every article as last checked
@@ -196,6 +220,7 @@ def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
         if d.quotes is None or fresh or not (same or still_valid(d.quotes[0], texts)):
             d.quotes = check_document(d.items, texts)
         c.problems.extend(d.quotes[1])
+    return texts
 
 
 RESERVED_SLUGS = {"forces", "organisations", "sources", "matrix", "chronology", "people",

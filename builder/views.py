@@ -16,7 +16,7 @@ from . import downloads as dl
 from . import models as m
 from .chartviews import CHART_SPECS, Chart, build_charts, chart_table, timeline_chart
 from .render import Output
-from .site import PAGE_KIND, Site, date_order, path_for
+from .site import PAGE_KIND, Site, chronological, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
 
 CHARTED = frozenset(spec.series for spec in CHART_SPECS)
@@ -95,6 +95,8 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         "site": site.records.config, "base_path": base, "base_url": site.base_url,
         "url": url, "asset": asset, "cite": cite, "human_date": human_date, "number": number,
         "figure_value": figure_value, "kind_labels": KIND_LABELS, "sentence": sentence,
+        "voice": site.voice, "conflict_label": site.conflict_label,
+        "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
         "updated": updated, "updated_text": human_date(m.DateInfo(value=updated)),
@@ -220,6 +222,7 @@ class Planner:
         site = self.site
         return _page(self.base, "chronology/index.html", "chronology.html", "chronology/",
                      title="Chronology", events=site.events, years=_by_year(site.events),
+                     undated=site.undated, titles={e.id: e.title for e in site.records.events},
                      timeline=timeline_chart(site), download=self.data["chronology"])
 
     def _people(self) -> Output:
@@ -266,8 +269,8 @@ class Planner:
             self.base, path, "alliance.html", path_for("alliance", ident), title=alliance.name,
             alliance=alliance, staff=site.staff_of(ident),
             conflicts_by_figure=site.conflicts_by_figure,
-            events=sorted({e.id: e for f in alliance.members
-                           for e in site.events_of(f)}.values(), key=date_order),
+            events=chronological(list({e.id: e for f in alliance.members
+                                       for e in site.events_of(f)}.values())),
             charts=self._charts_of(alliance))
 
     def _source(self, path: str, ident: str) -> Output:
@@ -319,5 +322,6 @@ def _page(base: dict[str, Any], path: str, template: str, page_path: str,
 def _by_year(events: list[m.Event]) -> list[tuple[str, list[m.Event]]]:
     years: dict[str, list[m.Event]] = {}
     for e in events:
+        assert e.date is not None  # the chronology's dated part
         years.setdefault(e.date.value[:4], []).append(e)
     return list(years.items())

@@ -112,3 +112,17 @@ def test_lock_pins_every_package_with_hashes() -> None:
     assert pins and all("==" in line and line.endswith("\\") for line in pins)
     assert all(line.startswith("--hash=sha256:") for line in lines if line[:1] == "-")
     assert "/opt/" not in text and str(ROOT) not in text
+
+
+def test_deploys_fetch_the_private_sources_archive_and_build_strictly() -> None:
+    """With SOURCES_REPOSITORY set, the test and build jobs fetch the archive beside the
+    checkout, and the build is --strict."""
+    jobs = _load(WORKFLOWS / "ci.yml")["jobs"]
+    for name in ("test", "build"):
+        fetch = [s for s in jobs[name]["steps"] if s.get("name") == "Fetch the sources archive"]
+        assert fetch and fetch[0]["with"]["repository"] == "${{ vars.SOURCES_REPOSITORY }}"
+        assert fetch[0]["with"]["token"] == "${{ secrets.SOURCES_TOKEN }}"
+        assert any("../shared/sources" in s.get("run", "") for s in jobs[name]["steps"])
+    build = next(s for s in jobs["build"]["steps"] if s.get("name") == "Build for the Pages "
+                 "address")
+    assert "--strict" in build["env"]["STRICT"] and "$STRICT" in build["run"]
