@@ -160,7 +160,7 @@ def test_content_present_without_javascript(browser: Any, server: str, site_dir:
         page.locator("#matrix thead th").count() - 1)
     assert page.locator(".sort-button").count() == 0
     page.goto(server + "chronology/")
-    assert page.locator("ol.timeline > li time[datetime]").count() >= 10
+    assert page.locator("ol.timeline > li time[datetime]").count() >= 8
     page.goto(server)
     assert page.locator("h1").count() == 1
     assert page.locator("svg[role=img]").count() >= 2
@@ -225,7 +225,7 @@ def test_chronology_chart_rows_are_reached_and_followed_by_keyboard(browser: Any
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == target
     links = page.get_by_role("link").filter(has=page.locator(".chart-label"))
-    assert links.count() == page.locator(".chart-row").count() >= 10
+    assert links.count() == page.locator(".chart-row").count() >= 8
     context.close()
 
 

@@ -372,8 +372,8 @@ KINDS_OF_EDIT = [
     ("content/forces/leicestershire.yaml", "name: Leicestershire Police",
      "name: Leicestershire Police X"),  # its alliance lists members by name
     ("content/forces/hampshire.yaml", "value: announced", "value: none-planned"),  # a position
-    ("content/forces/hampshire.yaml", "Armed officers to patrol busy streets",
-     "Armed officers will patrol busy streets"),  # a position's detail
+    ("content/forces/hampshire.yaml", 'Armed officers "will patrol" busy streets',
+     'Armed officers "will patrol" the busy streets'),  # a position's detail
     ("content/forces/hampshire.yaml", "value: 283", "value: 284"),  # a charted figure
     ("content/forces/hampshire.yaml", "context: On the Christmas patrols",
      "context: About the Christmas patrols"),  # a statement's context: people, citations
