@@ -43,6 +43,9 @@ class DateInfo(Record, kw_only=True):
         pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
     approximate: Annotated[bool, doc(
         "True when the date is only roughly known (shown as 'around').")] = False
+    not_before: Annotated[bool, doc(
+        "True when the words fix only the earliest it can be (e.g. figures 'to March 2018' "
+        "put an article in 2018 at the earliest): shown as '2018 or later'.")] = False
     inferred: Annotated[bool, doc(
         "True when the article does not state this date and it was worked out.")] = False
     reasoning: Annotated[str | None, doc(

@@ -16,8 +16,8 @@ KIND_LABELS = {
 
 
 def human_date(date: m.DateInfo | None) -> str:
-    """'22 March 2017', 'around December 2016 (date inferred)', '2017'; 'Undated' for an
-    event the articles do not date."""
+    """'22 March 2017', 'around December 2016 (date inferred)', '2018 or later', '2017';
+    'Undated in the articles' for an event the articles do not date."""
     if date is None:
         return "Undated in the articles"
     parts = date.value.split("-")
@@ -29,6 +29,8 @@ def human_date(date: m.DateInfo | None) -> str:
         text = parts[0]
     if date.approximate:
         text = f"around {text}"
+    if date.not_before:
+        text = f"{text} or later"
     if date.inferred:
         text += " (date inferred)"
     return text
