@@ -38,7 +38,7 @@ def _same(x: Any) -> Any:
 PROJECTIONS: dict[str, dict[str, Callable[[Any], object]]] = {
     "forces": {
         "all": _same, "short": lambda f: f.short_name, "name": lambda f: f.name,
-        "list": lambda f: (f.name, f.short_name, f.region),
+        "list": lambda f: (f.name, f.short_name, f.region, f.alliances),
         "matrix": lambda f: (f.name, f.short_name, {
             k: (p.value, p.inferred, p.source, p.said_by, p.evidence)
             for k, p in f.positions.items()}),

@@ -62,6 +62,39 @@ class Cell:
     """Order of the value within the attribute (for sorting)."""
 
 
+STATUS = "armed-patrols"
+"""The matrix question whose answer groups the forces index."""
+STATUS_DETAILS = ("period", "first-time", "trigger")
+"""Further answers that make a force's status line on the forces index, in order."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """A force on the forces index: its answers that say what it did, in words."""
+
+    force: m.Force
+    """The force."""
+    answers: list[Cell]
+    """Its answers to STATUS_DETAILS that are not 'not stated'."""
+
+
+def status_groups(site: Site) -> list[tuple[m.AttributeValue, list[Status]]]:
+    """Forces grouped by their answer to the STATUS question, in the order of its values
+    ('not stated' last as listed), each with its other answers: the index says what each
+    force did before listing names."""
+    rows = matrix_rows(site)
+    attributes = {a.id: a for a in site.records.attributes}
+    if STATUS not in attributes:
+        return []
+    groups: dict[str, list[Status]] = {v.id: [] for v in attributes[STATUS].values}
+    for force, cells in rows:
+        by_id = {c.attribute.id: c for c in cells}
+        answers = [by_id[a] for a in STATUS_DETAILS
+                   if a in by_id and by_id[a].value.id != "not-stated"]
+        groups[by_id[STATUS].value.id].append(Status(force, answers))
+    return [(v, groups[v.id]) for v in attributes[STATUS].values if groups[v.id]]
+
+
 def matrix_rows(site: Site) -> list[tuple[m.Force, list[Cell]]]:
     """Each force (by short name) with its cell per attribute, in column order."""
     rows = []
@@ -223,7 +256,7 @@ class Planner:
 
     def _forces(self) -> Output:
         return _page(self.base, "forces/index.html", "forces.html", "forces/", title="Forces",
-                     alliances=self.site.records.alliances)
+                     alliances=self.site.records.alliances, groups=status_groups(self.site))
 
     def _matrix(self) -> Output:
         site = self.site

@@ -246,3 +246,19 @@ def test_source_pages_say_what_the_text_gives_and_what_it_is(out: Path) -> None:
     assert re.search(r"Derbyshire: [A-Z][a-z]", derby)  # attribute labels, not ids
     sources = (out / "sources/index.html").read_text()
     assert "these 4 news articles and 1 news release" in sources
+
+
+def test_forces_index_groups_forces_by_status_in_words(out: Path) -> None:
+    """Every force once, under its answer on extra armed patrols, with its other answers in
+    words; a shared unit is named as the unit, not as a region."""
+    html = (out / "forces/index.html").read_text()
+    sections = re.findall(r'<section aria-labelledby="status-([a-z-]+)">(.*?)</section>',
+                          html, re.S)
+    assert [s[0] for s in sections][:2] == ["begun", "announced"]
+    listed = [f for _, body in sections
+              for f in re.findall(r'<a href="/armed/forces/([a-z-]+)/">', body)]
+    assert sorted(listed) == sorted(p.name for p in (out / "forces").iterdir() if p.is_dir())
+    derby = re.search(r'forces/derbyshire/">.*?</li>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert "When: Christmas / holiday period" in derby and "What prompted it: " in derby
+    leics = re.search(r'forces/leicestershire/">.*?</li>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert "through <a" in leics and "East Midlands" not in leics
