@@ -119,14 +119,18 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         return base + assets[name]
 
     links: dict[str, Markup] = {}
+    numbers = {sid: i for i, sid in enumerate(site.records.sources, 1)}
 
     def cite(source_id: str) -> Markup:
         # A source's citation link, made once: a force page shows a dozen, and a template
-        # macro call per citation was a third of the page's rendering.
+        # macro call per citation was a third of the page's rendering. Its number is the
+        # source's in the list printed at the end of every page (base.html).
         link = links.get(source_id)
         if link is None:
-            link = links[source_id] = Markup('<a class="cite" href="{}">{}</a>').format(
-                url("source", source_id), site.records.sources[source_id].label)
+            link = links[source_id] = Markup(
+                '<a class="cite" href="{}" data-source="{}">{}</a>').format(
+                url("source", source_id), numbers[source_id],
+                site.records.sources[source_id].label)
         return link
 
     nav = [Nav("Home", ""), Nav("Forces", "forces/"), Nav("Compare", "matrix/"),

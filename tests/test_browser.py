@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -260,7 +261,20 @@ def test_print_shows_citations_and_forced_colours_keep_marks(browser: Any, serve
     assert not page.is_visible(".site-header nav")
     after = page.evaluate("""() => getComputedStyle(document.querySelector('a.cite'), '::after')
                                     .content""")
-    assert "/sources/" in after, after
+    assert re.fullmatch(r'" \[\d\]"', after), after  # its number in the printed list
+    assert page.is_visible(".print-sources")
+    printed = page.text_content(".print-sources ol")
+    assert printed.count("http://127.0.0.1/sources/") == 5  # absolute, once each
+    title = page.evaluate("getComputedStyle(document.querySelector('.site-title')).color")
+    assert title == "rgb(0, 0, 0)"  # the site title prints in ink
+    page.goto(server + "chronology/")
+    assert page.is_visible("details p")  # what a closed <details> holds prints too
+    page.goto(server + "matrix/")
+    arrow = page.evaluate("""() => getComputedStyle(document.querySelector('.sort-button'),
+                                                    '::after').content""")
+    assert arrow == "none", arrow
+    page.emulate_media(media="screen")
+    assert not page.is_visible(".print-sources")
     page.emulate_media(media="screen", forced_colors="active")
     page.goto(server)
     styles = page.evaluate("""() => {
