@@ -23,9 +23,9 @@ from .load import IGNORED
 from .site import Site
 from .views import CHARTED, Planned
 
-EVERY_PAGE = frozenset({"config", "nav", "assets", "sources:*:kind"})
+EVERY_PAGE = frozenset({"config", "nav", "assets", "sources:*:kind", "sources:*:label"})
 """Facts every page shows: site settings, the navigation, the fingerprinted asset names, the
-sources counted by kind (footer)."""
+sources counted by kind (footer) and listed for print."""
 
 AGGREGATE: dict[str, frozenset[str]] = {
     "home": frozenset({"forces:*:list", "sources:*:label", "events:*:count", "charts",
