@@ -106,6 +106,12 @@ def _content(name: str, old: Records, new: Records, site: Site, facts: set[str])
                 a, b = before.get(ident), after.get(ident)
                 if a != b:
                     facts |= {f"conflicted:{f}" for x in (a, b) if x for f in x.figures}
+    elif name == "content/glossary.yaml":
+        if old.glossary != new.glossary:
+            facts.add("glossary")
+    elif name == "content/updates.yaml":
+        if old.updates != new.updates:
+            facts.add("updates")
     elif len(parts) == 3 and parts[1] == "pages":
         a, b = old.pages.get(stem), new.pages.get(stem)
         if a != b:

@@ -23,8 +23,11 @@ from .load import IGNORED
 from .site import Site
 from .views import CHARTED, Planned
 
-EVERY_PAGE = frozenset({"config", "nav", "assets"})
-"""Facts every page shows: site settings, the navigation, the fingerprinted asset names."""
+EVERY_PAGE = frozenset({"config", "nav", "assets", "glossary", "updates"})
+"""Facts every page shows: site settings, the navigation, the fingerprinted asset names, the
+glossary's terms (marked on every page) and the updates (every page's 'Last updated')."""
+
+_BODIES_ALL = frozenset({"forces:*:all", "organisations:*:all", "alliances:*:all"})
 
 AGGREGATE: dict[str, frozenset[str]] = {
     "home": frozenset({"forces:*:list", "sources:*:label", "events:*:count", "charts",
@@ -41,6 +44,13 @@ AGGREGATE: dict[str, frozenset[str]] = {
     "sources": frozenset({"sources:*:card", "citecount", "forces:*:count", "events:*:count",
                           "figcount"}),
     "404": frozenset(),
+    "glossary": frozenset({"sources:*:label"}),
+    "updates": frozenset({"forces:*:short", "organisations:*:name", "alliances:*:short",
+                          "sources:*:label", "people:*:name", "events:*:all", "conflicts",
+                          "attributes"}) | _BODIES_ALL,
+    "feed": frozenset(),
+    "datapage": frozenset({"attributes", "forces:*:count", "events:*:count", "figcount",
+                           "charts"}) | _BODIES_ALL,
 }
 """Facts of the pages that list many records."""
 
@@ -49,6 +59,7 @@ DATA: dict[str, frozenset[str]] = {
     "chronology": frozenset({"events:*:all"}),
     "figures": frozenset({"forces:*:figs", "organisations:*:figs", "alliances:*:figs",
                           "conflicts"}),
+    "statements": _BODIES_ALL | {"people:*:name"},
 }
 """Facts of the site-wide downloads."""
 
@@ -67,6 +78,10 @@ def output_facts(planned: Planned, site: Site) -> frozenset[str]:
         return DATA[planned.key]
     if planned.kind == "chart-data":
         return frozenset({"charts"})
+    if planned.kind == "updates":  # names the pages its updates touched, by title
+        return AGGREGATE["updates"] | EVERY_PAGE | {
+            f"page:{rid}" for u in site.records.updates for rid in u.records
+            if rid in site.pages}
     if planned.kind in AGGREGATE:
         return AGGREGATE[planned.kind] | EVERY_PAGE
     r = site.records

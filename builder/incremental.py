@@ -23,10 +23,11 @@ from .deps import is_content, output_facts, template_deps
 from .document import Document, LoadError, parse_file, read_text
 from .document import digest as text_digest
 from .errors import ContentError, SiteError
+from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
 from .load import Cache, Loaded, load_site
 from .render import MarkdownFilter, MarkdownMemo, Output, compile_all, fingerprint, make_env, render
-from .site import Site, make_site
+from .site import Site, make_site, path_for
 from .validate import Memo, Records, validate
 from .views import Planned, Planner
 from .write import update_files, write_site
@@ -269,9 +270,13 @@ class Rebuilder:
 
     def _prepare_env(self, site: Site) -> None:
         current = self.env.filters.get("markdown")
-        if not (isinstance(current, MarkdownFilter) and current.base_path == site.base_path):
-            # One filter for the server's life: its Markdown converter costs ~40 ms to build.
-            self.env.filters["markdown"] = MarkdownFilter(site.base_path, self.markdown)
+        terms = abbreviations(site.records.glossary)
+        if not (isinstance(current, MarkdownFilter) and current.base_path == site.base_path
+                and current.abbreviations == terms):
+            # One filter while the glossary stays: its Markdown converter costs ~40 ms to build.
+            self.env.filters["markdown"] = MarkdownFilter(site.base_path, self.markdown, terms)
+        self.env.mark_terms = Marker(  # type: ignore[attr-defined]
+            site.records.glossary, site.base_path + path_for("glossary"))
         compile_all(self.env, self.root / "templates")  # recompiles only changed templates
 
     def _check_links(self, site: Site, files: dict[str, bytes], every: set[str],

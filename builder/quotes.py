@@ -117,7 +117,7 @@ def check_document(items: Mapping[str, Located], texts: Mapping[str, str]
         for i, para in enumerate(quote):
             where = (*path, "quote") if isinstance(s.quote, str) else (*path, "quote", i)
             verbatim(para, s.source, doc, where)
-    for kind in ("figures", "events", "people", "alliances"):
+    for kind in ("figures", "events", "people", "alliances", "terms"):
         for x, doc, path in items.get(kind, ()):
             verbatim(x.evidence, x.source, doc, (*path, "evidence"))
     for f, doc, path in items.get("forces", ()):

@@ -31,6 +31,8 @@ class World:
     attributes: Mapping[str, m.Attribute]
     failed: set[str]
     """Ids of records that failed the schema: references to them are not reported again."""
+    records: frozenset[str] = frozenset()
+    """Every record's id and every page's name: what an update may say it touched."""
 
 
 class _Found:
@@ -92,6 +94,13 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
             c.ref(doc, (*path, "forces", i), fid, "force", w.forces)
         for i, fid in enumerate(e.figures):
             c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)
+    for t, doc, path in items.get("terms", ()):
+        c.ref(doc, (*path, "source"), t.source, "source", w.sources)
+        if t.inferred and not t.reasoning:
+            c.add(doc, path, "an inferred meaning needs its reasoning", "add 'reasoning:'")
+    for u, doc, path in items.get("updates", ()):
+        for i, rid in enumerate(u.records):
+            c.ref(doc, (*path, "records", i), rid, "record", w.records)
     for x, doc, path in items.get("conflicts", ()):
         for i, fid in enumerate(x.figures):
             c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)

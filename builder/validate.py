@@ -46,6 +46,10 @@ class Records:
     attributes: list[m.Attribute]
     conflicts: list[m.Conflict]
     pages: dict[str, Page]
+    glossary: list[m.Term] = field(default_factory=list)
+    """The glossary's terms, in file order (content/glossary.yaml; none without it)."""
+    updates: list[m.Update] = field(default_factory=list)
+    """Published changes, in file order (content/updates.yaml; none without it)."""
     origins: dict[str, str] = field(default_factory=dict)
     """'kind/id' -> content file it came from (for dependency tracking)."""
     warnings: list[str] = field(default_factory=list)
@@ -106,7 +110,8 @@ def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     c.problems.extend(loaded.problems)
     # A file that could not even be parsed still owns the id its name gives.
     c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
-    world = [d.exports for d, _ in docs] + [frozenset(c.failed)]
+    # Page names are ids updates may name: part of the world references are checked against.
+    world = [d.exports for d, _ in docs] + [frozenset(c.failed), frozenset(pages)]
     same = memo is not None and len(world) == len(memo.world) and all(
         a is b or a == b for a, b in zip(world, memo.world, strict=True))
     origins: dict[str, str] = {}
@@ -132,7 +137,7 @@ def _no_duplicates(problems: list[Problem]) -> bool:
 
 
 KINDS = ("sources", "forces", "organisations", "alliances", "people", "events", "attributes",
-         "conflicts", "statements", "figures")
+         "conflicts", "statements", "figures", "terms", "updates")
 
 
 def _merge(docs: list[tuple[FileResult, bool]], c: _Collector, skip_claims: bool,
@@ -160,7 +165,8 @@ def _merge(docs: list[tuple[FileResult, bool]], c: _Collector, skip_claims: bool
     if skip_claims:
         return out
     # One namespace for every body a person can speak for, so `organisation:` is unambiguous.
-    namespaces = {kind: "force, organisation or alliance" for kind in BODIES}
+    namespaces: dict[str, str] = {kind: "force, organisation or alliance" for kind in BODIES}
+    namespaces["terms"] = "glossary term"
     for kind, items in out.items():
         for record, doc, path in items:
             if hasattr(record, "id"):
@@ -179,7 +185,8 @@ def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[Fi
                 world = World(r.sources, r.forces, r.alliances, r.people,
                               {**r.forces, **r.organisations, **r.alliances},
                               {f.id: f for f, _, _ in kinds["figures"]},
-                              {a.id: a for a in r.attributes}, c.failed)
+                              {a.id: a for a in r.attributes}, c.failed,
+                              _record_ids(r, kinds))
             d.refs = check_refs(d.items, world)
         c.problems.extend(d.refs)
 
@@ -199,7 +206,8 @@ def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
 
 
 RESERVED_SLUGS = {"forces", "organisations", "sources", "matrix", "chronology", "people",
-                  "figures", "assets", "data", "404", "sitemap", "robots"}
+                  "figures", "assets", "data", "404", "sitemap", "robots", "glossary",
+                  "updates", "alliances"}
 """Page slugs that would collide with the site's own sections."""
 
 
@@ -229,4 +237,11 @@ def _assemble(config: m.SiteConfig, kinds: dict[str, Located], pages: dict[str, 
         organisations=by_id("organisations"), alliances=by_id("alliances"),
         people=by_id("people"), events=[r for r, _, _ in kinds["events"]],
         attributes=[r for r, _, _ in kinds["attributes"]],
-        conflicts=[r for r, _, _ in kinds["conflicts"]], pages=pages, origins=origins)
+        conflicts=[r for r, _, _ in kinds["conflicts"]], pages=pages, origins=origins,
+        glossary=[r for r, _, _ in kinds["terms"]], updates=[r for r, _, _ in kinds["updates"]])
+
+
+def _record_ids(r: Records, kinds: dict[str, Located]) -> frozenset[str]:
+    """Every id an update may name as a record it touched (see models.Update.records)."""
+    ids = {x.id for kind in KINDS if kind != "updates" for x, _, _ in kinds[kind]}
+    return frozenset(ids | set(r.pages))

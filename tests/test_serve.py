@@ -401,7 +401,7 @@ KINDS_OF_EDIT = [
     ("content/pages/methodology.md", "title: Methodology", "title: How it was made"),  # nav
     ("content/pages/index.md", "title: Armed police on patrol in crowded places",
      "title: Armed police in crowded places"),
-    ("site.yaml", 'updated: "2026-11-21"', 'updated: "2026-11-22"'),
+    ("site.yaml", 'published: "2026-11-21"', 'published: "2026-11-22"'),
     ("templates/force.html", "<h1>{{ force.name }}</h1>", '<h1 class="x">{{ force.name }}</h1>'),
     ("templates/partials/cite.html", '<figure class="quote"', '<figure class="quote x"'),
     ("assets/site.css", "", "/* edited */\n"),  # appended: every page's fingerprinted link
