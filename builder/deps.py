@@ -27,7 +27,8 @@ EVERY_PAGE = frozenset({"config", "nav", "assets", "glossary", "updates"})
 """Facts every page shows: site settings, the navigation, the fingerprinted asset names, the
 glossary's terms (marked on every page) and the updates (every page's 'Last updated')."""
 
-_BODIES_ALL = frozenset({"forces:*:all", "organisations:*:all", "alliances:*:all"})
+_CLAIMS = frozenset({"forces:*:claims", "organisations:*:claims", "alliances:*:claims"})
+"""Which statements and figures there are, and how lists name them."""
 
 AGGREGATE: dict[str, frozenset[str]] = {
     "home": frozenset({"forces:*:list", "sources:*:label", "events:*:count", "charts",
@@ -47,10 +48,10 @@ AGGREGATE: dict[str, frozenset[str]] = {
     "glossary": frozenset({"sources:*:label"}),
     "updates": frozenset({"forces:*:short", "organisations:*:name", "alliances:*:short",
                           "sources:*:label", "people:*:name", "events:*:all", "conflicts",
-                          "attributes"}) | _BODIES_ALL,
+                          "attributes"}) | _CLAIMS,
     "feed": frozenset(),
     "datapage": frozenset({"attributes", "forces:*:count", "events:*:count", "figcount",
-                           "charts"}) | _BODIES_ALL,
+                           "charts"}) | _CLAIMS,
 }
 """Facts of the pages that list many records."""
 
@@ -59,7 +60,8 @@ DATA: dict[str, frozenset[str]] = {
     "chronology": frozenset({"events:*:all"}),
     "figures": frozenset({"forces:*:figs", "organisations:*:figs", "alliances:*:figs",
                           "conflicts"}),
-    "statements": _BODIES_ALL | {"people:*:name"},
+    "statements": frozenset({"forces:*:all", "organisations:*:all", "alliances:*:all",
+                             "people:*:name"}),
 }
 """Facts of the site-wide downloads."""
 

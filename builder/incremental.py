@@ -205,7 +205,8 @@ class Rebuilder:
         else:  # no file came or went (ids are file names): the same outputs as last time
             planned = self.planned
         raw = [Output(path, data=data) for path, data in assets.values()]
-        raw += self._hosting(site, planned, first or "config" in facts)
+        # The sitemap's dates are the site's last update.
+        raw += self._hosting(site, planned, first or not facts.isdisjoint({"config", "updates"}))
         every = [p.path for p in planned] + [o.path for o in raw]
         if len(set(every)) != len(every):  # let render() report the clash
             render(site, [planner.output(p) for p in planned] + raw, self.env)
