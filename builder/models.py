@@ -375,7 +375,7 @@ class Update(Record, kw_only=True):
     date: Annotated[str, doc("When it was published (YYYY-MM-DD).",
                              pattern=r"^\d{4}-\d{2}-\d{2}$")]
     summary: Annotated[str, doc("What changed, in one line of the site's words.",
-                                min_length=1, pattern=r"^[^\n]+$")]
+                                min_length=1)]
     records: Annotated[list[Id], doc(
         "Ids of the records it touched: forces, organisations, alliances, sources, people, "
         "events, statements, figures, conflicts, attributes, glossary terms, or pages (by "

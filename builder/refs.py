@@ -99,6 +99,9 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
         if t.inferred and not t.reasoning:
             c.add(doc, path, "an inferred meaning needs its reasoning", "add 'reasoning:'")
     for u, doc, path in items.get("updates", ()):
+        if "\n" in u.summary.strip():
+            c.add(doc, (*path, "summary"), "the summary is more than one line",
+                  "say what changed in one line (a long line may be folded with '>-')")
         for i, rid in enumerate(u.records):
             c.ref(doc, (*path, "records", i), rid, "record", w.records)
     for x, doc, path in items.get("conflicts", ()):
