@@ -31,8 +31,9 @@ class World:
     attributes: Mapping[str, m.Attribute]
     failed: set[str]
     """Ids of records that failed the schema: references to them are not reported again."""
-    records: frozenset[str] = frozenset()
-    """Every record's id and every page's name: what an update may say it touched."""
+    records: frozenset[str] | None = frozenset()
+    """Every record's id and every page's name: what an update may say it touched (None:
+    not checked, while a content file cannot be read)."""
 
 
 class _Found:
@@ -102,7 +103,7 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
         if "\n" in u.summary.strip():
             c.add(doc, (*path, "summary"), "the summary is more than one line",
                   "say what changed in one line (a long line may be folded with '>-')")
-        for i, rid in enumerate(u.records):
+        for i, rid in enumerate(u.records if w.records is not None else ()):
             c.ref(doc, (*path, "records", i), rid, "record", w.records)
     for x, doc, path in items.get("conflicts", ()):
         for i, fid in enumerate(x.figures):

@@ -63,6 +63,8 @@ class _Collector:
         self.problems: list[Problem] = []
         self.failed: set[str] = set()
         self.seen: dict[tuple[str, str], tuple[Document, Path_]] = {}
+        self.unreadable = False
+        """True when some file could not be read or parsed (see _record_ids)."""
 
     def claim(self, namespace: str, ident: str, doc: Document, path: Path_) -> bool:
         """Register an id in its namespace; report a duplicate. True if it was new."""
@@ -108,6 +110,7 @@ def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     docs = convert_files(loaded, memo.docs if memo is not None else None)
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
+    c.unreadable = bool(loaded.problems)
     # A file that could not even be parsed still owns the id its name gives.
     c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
     # Page names are ids updates may name: part of the world references are checked against.
@@ -186,7 +189,7 @@ def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[Fi
                               {**r.forces, **r.organisations, **r.alliances},
                               {f.id: f for f, _, _ in kinds["figures"]},
                               {a.id: a for a in r.attributes}, c.failed,
-                              _record_ids(r, kinds))
+                              _record_ids(r, kinds, docs, c))
             d.refs = check_refs(d.items, world)
         c.problems.extend(d.refs)
 
@@ -241,7 +244,16 @@ def _assemble(config: m.SiteConfig, kinds: dict[str, Located], pages: dict[str, 
         glossary=[r for r, _, _ in kinds["terms"]], updates=[r for r, _, _ in kinds["updates"]])
 
 
-def _record_ids(r: Records, kinds: dict[str, Located]) -> frozenset[str]:
-    """Every id an update may name as a record it touched (see models.Update.records)."""
+def _record_ids(r: Records, kinds: dict[str, Located], docs: list[tuple[FileResult, bool]],
+                c: _Collector) -> frozenset[str] | None:
+    """Every id an update may name as a record it touched (see models.Update.records); None
+    while some content file cannot be read or some record fails the schema, since any id
+    may be in it or be mistyped there (its own problem is what to fix first, and an update
+    naming its records is not another mistake)."""
+    if c.unreadable or c.failed:
+        return None
     ids = {x.id for kind in KINDS if kind != "updates" for x, _, _ in kinds[kind]}
-    return frozenset(ids | set(r.pages))
+    # A record file's name is its id even while the id inside says otherwise.
+    stems = {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for d, _ in docs
+             for path in d.origins.values()}
+    return frozenset(ids | set(r.pages) | stems)
