@@ -95,8 +95,15 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
             c.ref(doc, (*path, "forces", i), fid, "force", w.forces)
         for i, fid in enumerate(e.figures):
             c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)
+    spellings: dict[str, str] = {}  # a spelling marks one term only
     for t, doc, path in items.get("terms", ()):
         c.ref(doc, (*path, "source"), t.source, "source", w.sources)
+        for i, form in enumerate([t.term, *t.forms]):
+            where = (*path, "term") if i == 0 else (*path, "forms", i - 1)
+            if spellings.get(form, t.id) != t.id:
+                c.add(doc, where, f"'{form}' is already a spelling of term '{spellings[form]}'",
+                      "give each spelling to one term only")
+            spellings.setdefault(form, t.id)
         if t.inferred and not t.reasoning:
             c.add(doc, path, "an inferred meaning needs its reasoning", "add 'reasoning:'")
     for u, doc, path in items.get("updates", ()):

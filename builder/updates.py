@@ -32,6 +32,10 @@ class Touched:
     """Site-relative path of where the record is shown, with its fragment."""
 
 
+FEED_ID = f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, 'updates')}"
+"""The feed's own id: the same for every build and address."""
+
+
 def entry_id(update: m.Update) -> str:
     """The update's Atom entry id: from its date and id alone, never the build clock."""
     return f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, f'{update.date}/{update.id}')}"

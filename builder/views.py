@@ -288,7 +288,7 @@ class Planner:
         site = self.site
         updates = up.newest_first(site.records.updates)
         return Output(up.FEED_PATH, "feed.xml", {
-            **self.base, "updates": updates, "entry_id": up.entry_id,
+            **self.base, "updates": updates, "entry_id": up.entry_id, "feed_id": up.FEED_ID,
             "feed_updated": up.site_updated(site), "page_path": up.FEED_PATH,
             "canonical": site.base_url + up.FEED_PATH})
 

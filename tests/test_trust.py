@@ -175,14 +175,14 @@ def test_feed_parses_and_every_entry_has_an_id_a_time_and_a_link(out: Path) -> N
     for entry in feed.entries:
         assert entry.id and entry.updated_parsed and entry.link.startswith(BASE + "updates/#")
     assert sorted(e.id for e in feed.entries) == sorted(entry_id(u) for u in updates)
-    assert feed.feed.link == BASE + "updates/"
+    assert feed.feed.link == BASE + "updates/" and feed.feed.id.startswith("urn:uuid:")
 
 
 def test_feed_ids_stay_the_same_across_builds_and_addresses(tmp_path: Path, out: Path) -> None:
     build(ROOT, out=tmp_path / "again", base_url="https://elsewhere.example/")
     ids = [e.id for e in feedparser.parse((out / "updates.xml").read_bytes()).entries]
     again = feedparser.parse((tmp_path / "again/updates.xml").read_bytes()).entries
-    assert [e.id for e in again] == ids
+    assert [e.id for e in again] == ids and len(set(ids)) == len(ids)
 
 
 def test_updates_page_lists_every_update_newest_first_with_what_it_touched(out: Path) -> None:
@@ -291,6 +291,11 @@ ERROR_CASES = {
         _minimal(GLOSSARY, "id: christmas", "id: precautionary-measure"),
         [f"{GLOSSARY}:9:9: terms[1].id: duplicate glossary term id 'precautionary-measure'; "
          f"it is already used at {GLOSSARY}:2; choose another"]),
+    "spelling-of-two-terms": (
+        _minimal(GLOSSARY, "forms: [precautionary measures]",
+                 "forms: [precautionary measures, Christmas]"),
+        [f"{GLOSSARY}:10:11: terms[1].term: 'Christmas' is already a spelling of term "
+         "'precautionary-measure'; give each spelling to one term only"]),
     "inferred-without-reasoning": (
         _minimal(GLOSSARY, "    quoted: true\n", "    quoted: true\n    inferred: true\n"),
         [f"{GLOSSARY}:9:5: terms[1]: an inferred meaning needs its reasoning; "
