@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import models as m
 from .convert import Located, problem
@@ -34,6 +34,9 @@ class World:
     records: frozenset[str] | None = frozenset()
     """Every record's id and every page's name: what an update may say it touched (None:
     not checked, while a content file cannot be read)."""
+    ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Ids that name records of several kinds, with those kinds: an update cannot say which
+    it touched."""
 
 
 class _Found:
@@ -112,6 +115,10 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
                   "say what changed in one line (a long line may be folded with '>-')")
         for i, rid in enumerate(u.records if w.records is not None else ()):
             c.ref(doc, (*path, "records", i), rid, "record", w.records)
+            if rid in w.ambiguous:
+                c.add(doc, (*path, "records", i), f"'{rid}' names a "
+                      + " and a ".join(w.ambiguous[rid]),
+                      "give one of them another id, so an update can say which it touched")
     for x, doc, path in items.get("conflicts", ()):
         for i, fid in enumerate(x.figures):
             c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)

@@ -189,7 +189,7 @@ def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[Fi
                               {**r.forces, **r.organisations, **r.alliances},
                               {f.id: f for f, _, _ in kinds["figures"]},
                               {a.id: a for a in r.attributes}, c.failed,
-                              _record_ids(r, kinds, docs, c))
+                              *_record_ids(r, kinds, docs, c))
             d.refs = check_refs(d.items, world)
         c.problems.extend(d.refs)
 
@@ -245,15 +245,30 @@ def _assemble(config: m.SiteConfig, kinds: dict[str, Located], pages: dict[str, 
 
 
 def _record_ids(r: Records, kinds: dict[str, Located], docs: list[tuple[FileResult, bool]],
-                c: _Collector) -> frozenset[str] | None:
+                c: _Collector) -> tuple[frozenset[str] | None, dict[str, tuple[str, ...]]]:
     """Every id an update may name as a record it touched (see models.Update.records); None
     while some content file cannot be read or some record fails the schema, since any id
     may be in it or be mistyped there (its own problem is what to fix first, and an update
     naming its records is not another mistake)."""
     if c.unreadable or c.failed:
-        return None
-    ids = {x.id for kind in KINDS if kind != "updates" for x, _, _ in kinds[kind]}
+        return None, {}
+    kinds_of: dict[str, set[str]] = {}
+    for kind in KINDS:
+        if kind != "updates":
+            name = "force, organisation or alliance" if kind in BODIES else UPDATE_KINDS[kind]
+            for x, _, _ in kinds[kind]:
+                kinds_of.setdefault(x.id, set()).add(name)
+    for slug in r.pages:
+        kinds_of.setdefault(slug, set()).add("page")
     # A record file's name is its id even while the id inside says otherwise.
     stems = {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for d, _ in docs
              for path in d.origins.values()}
-    return frozenset(ids | set(r.pages) | stems)
+    ambiguous = {i: tuple(sorted(k)) for i, k in kinds_of.items() if len(k) > 1}
+    return frozenset(kinds_of.keys() | stems), ambiguous
+
+
+UPDATE_KINDS = {"sources": "source", "people": "person", "events": "event",
+                "attributes": "attribute", "conflicts": "conflict", "statements": "statement",
+                "figures": "figure", "terms": "glossary term"}
+"""What an update's record id may name, by kind (forces, organisations and alliances share
+one namespace)."""

@@ -296,6 +296,11 @@ ERROR_CASES = {
                  "forms: [precautionary measures, Christmas]"),
         [f"{GLOSSARY}:10:11: terms[1].term: 'Christmas' is already a spelling of term "
          "'precautionary-measure'; give each spelling to one term only"]),
+    "ambiguous-record": (
+        _minimal(GLOSSARY, "id: christmas", "id: testshire"),
+        [f"{UPDATES}:5:15: updates[0].records[0]: 'testshire' names a force, organisation or "
+         "alliance and a glossary term; give one of them another id, so an update can say "
+         "which it touched"]),
     "inferred-without-reasoning": (
         _minimal(GLOSSARY, "    quoted: true\n", "    quoted: true\n    inferred: true\n"),
         [f"{GLOSSARY}:9:5: terms[1]: an inferred meaning needs its reasoning; "
