@@ -91,7 +91,7 @@ class Generator:
         (root / "site.yaml").write_text(
             "title: Armed police patrols (synthetic)\n"
             "description: Synthetic content for the scale benchmark.\n"
-            "base_url: http://127.0.0.1:8000/\nupdated: \"2026-11-21\"\n"
+            "base_url: http://127.0.0.1:8000/\npublished: \"2026-11-21\"\n"
             "sources_archive: archive\n", encoding="utf-8")
         shutil.copy(ROOT / "content" / "attributes.yaml", content / "attributes.yaml")
         for page in (ROOT / "content" / "pages").glob("*.md"):

@@ -14,6 +14,7 @@ from . import links
 from . import render as render_module
 from .cache import cache_path
 from .errors import ContentError, Problem
+from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
 from .load import Loaded, load_site
 from .models import markdown_fields
@@ -28,7 +29,7 @@ from .render import (
     refuse_clashes,
     render_made,
 )
-from .site import Site, make_site
+from .site import Site, make_site, path_for
 from .validate import Records, examine, validate
 from .views import Planned, Planner
 from .write import Stage, staged
@@ -135,7 +136,10 @@ def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None) -> Plan:
     rendered (see render.MarkdownFilter); what it lacks is rendered now, in parallel."""
     templates = root / "templates"
     env = make_env(templates, root / CACHE_DIR / "jinja")
-    markdown = env.filters["markdown"] = MarkdownFilter(site.base_path, memo)
+    markdown = env.filters["markdown"] = MarkdownFilter(
+        site.base_path, memo, abbreviations(site.records.glossary))
+    entries = site.base_path + path_for("glossary")
+    env.mark_terms = Marker(site.records.glossary, entries)  # type: ignore[attr-defined]
     compile_all(env, templates)
     markdown.prerender(_markdown_texts(site))
     assets = fingerprint(root / "assets")
@@ -193,6 +197,8 @@ def _markdown_texts(site: Site) -> Iterator[str]:
                     yield text
     for page in site.pages.values():
         yield page.body
+    for term in r.glossary:
+        yield term.definition
 
 
 def _records(root: Path, strict: bool, loaded: Loaded) -> Records:

@@ -27,6 +27,12 @@ def _said(b: Any) -> tuple[object, ...]:
     return tuple((s.id, s.speaker, s.context) for s in b.statements if s.speaker)
 
 
+def _claims(b: Any) -> tuple[object, ...]:
+    """A body's statements and figures as lists name them (the updates and data pages)."""
+    return (tuple((s.id, s.context) for s in b.statements)
+            + tuple((f.id, f.counts) for f in b.figures))
+
+
 def _chart_figures(b: Any) -> tuple[object, ...]:
     return tuple(f for f in b.figures if f.series in _CHARTED or f.id in _TOTALS)
 
@@ -42,16 +48,16 @@ PROJECTIONS: dict[str, dict[str, Callable[[Any], object]]] = {
         "matrix": lambda f: (f.name, f.short_name, {
             k: (p.value, p.inferred, p.source, p.said_by, p.evidence)
             for k, p in f.positions.items()}),
-        "said": _said, "figs": lambda b: b.figures,
+        "said": _said, "figs": lambda b: b.figures, "claims": _claims,
     },
     "organisations": {
         "all": _same, "name": lambda o: o.name, "list": lambda o: (o.name, o.kind),
-        "said": _said, "figs": lambda b: b.figures,
+        "said": _said, "figs": lambda b: b.figures, "claims": _claims,
     },
     "alliances": {
         "all": _same, "short": lambda a: a.short_name, "name": lambda a: a.name,
         "list": lambda a: (a.name, a.short_name, a.members), "said": _said,
-        "figs": lambda b: b.figures,
+        "figs": lambda b: b.figures, "claims": _claims,
     },
     "sources": {
         "all": _same, "label": lambda s: (s.label, s.date), "kind": lambda s: s.kind,
@@ -107,6 +113,12 @@ def _content(name: str, old: Records, new: Records, site: Site, facts: set[str])
                 a, b = before.get(ident), after.get(ident)
                 if a != b:
                     facts |= {f"conflicted:{f}" for x in (a, b) if x for f in x.figures}
+    elif name == "content/glossary.yaml":
+        if old.glossary != new.glossary:
+            facts.add("glossary")
+    elif name == "content/updates.yaml":
+        if old.updates != new.updates:
+            facts.add("updates")
     elif len(parts) == 3 and parts[1] == "pages":
         a, b = old.pages.get(stem), new.pages.get(stem)
         if a != b:

@@ -115,12 +115,30 @@ def _figure_path(o: Owned) -> str:
     return path_for(PAGE_KIND[o.owner_kind], o.owner, o.item.id)
 
 
-def chart_table(chart: Chart) -> dl.Table:
-    """A chart's data as a downloadable table."""
-    rows: list[list[dl.Cell]] = [[r.figure.id, r.label, r.figure.value, r.figure.unit,
-                                  r.figure.source, r.figure.evidence] for r in chart.rows]
-    return dl.Table(f"chart-{chart.id}", chart.title,
-                    ["figure_id", "label", "value", "unit", "source", "evidence"], rows)
+CHART_COLUMNS = [
+    dl.Column("figure_id", "The figure drawn as this bar.", dl.ID, "figures[].id"),
+    dl.Column("label", "What the bar shows, as the chart labels it.", dl.TEXT,
+              "the figure's period or counts"),
+    dl.Column("value", "The number as the article states it.", "number, in the row's unit",
+              "value"),
+    dl.Column("unit", "What one unit of the value is.", dl.TEXT, "unit"),
+    dl.Column("source", "The article reporting it.", dl.SOURCE, "source"),
+    dl.Column("evidence", "The article's words containing the number, verbatim.", dl.TEXT,
+              "evidence"),
+    dl.Column("url", "Where the figure is shown, on its owner's page.", dl.URL,
+              "built from the owner and figure ids"),
+]
+"""Every chart download's columns (one row per figure of the chart's series)."""
+
+
+def chart_table(chart: Chart, base_url: str) -> dl.Table:
+    """A chart's data as a downloadable table (`base_url` makes each figure's address)."""
+    cols = CHART_COLUMNS
+    rows: list[list[dl.Cell]] = [dl.in_order(cols, {
+        "figure_id": r.figure.id, "label": r.label, "value": r.figure.value,
+        "unit": r.figure.unit, "source": r.figure.source, "evidence": r.figure.evidence,
+        "url": base_url + r.url}) for r in chart.rows]
+    return dl.Table(f"chart-{chart.id}", chart.title, [c.name for c in cols], rows, cols)
 
 
 def timeline_chart(site: Site) -> Markup:

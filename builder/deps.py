@@ -23,9 +23,14 @@ from .load import IGNORED
 from .site import Site
 from .views import CHARTED, Planned
 
-EVERY_PAGE = frozenset({"config", "nav", "assets", "sources:*:kind", "sources:*:label"})
+EVERY_PAGE = frozenset({"config", "nav", "assets", "sources:*:kind", "sources:*:label",
+                        "glossary", "updates"})
 """Facts every page shows: site settings, the navigation, the fingerprinted asset names, the
-sources counted by kind (footer) and listed for print."""
+sources counted by kind (footer) and listed for print, the glossary's terms (marked on every
+page) and the updates (every page's 'Last updated')."""
+
+_CLAIMS = frozenset({"forces:*:claims", "organisations:*:claims", "alliances:*:claims"})
+"""Which statements and figures there are, and how lists name them."""
 
 AGGREGATE: dict[str, frozenset[str]] = {
     "home": frozenset({"forces:*:list", "sources:*:label", "events:*:count", "charts",
@@ -45,6 +50,13 @@ AGGREGATE: dict[str, frozenset[str]] = {
     "sources": frozenset({"sources:*:card", "citecount", "forces:*:count", "events:*:count",
                           "figcount"}),
     "404": frozenset(),
+    "glossary": frozenset({"sources:*:label"}),
+    "updates": frozenset({"forces:*:short", "organisations:*:name", "alliances:*:short",
+                          "sources:*:label", "people:*:name", "events:*:all", "conflicts",
+                          "attributes"}) | _CLAIMS,
+    "feed": frozenset(),
+    "datapage": frozenset({"attributes", "forces:*:count", "events:*:count", "figcount",
+                           "charts"}) | _CLAIMS,
 }
 """Facts of the pages that list many records."""
 
@@ -53,6 +65,8 @@ DATA: dict[str, frozenset[str]] = {
     "chronology": frozenset({"events:*:all"}),
     "figures": frozenset({"forces:*:figs", "organisations:*:figs", "alliances:*:figs",
                           "conflicts"}),
+    "statements": frozenset({"forces:*:all", "organisations:*:all", "alliances:*:all",
+                             "people:*:name"}),
 }
 """Facts of the site-wide downloads."""
 
@@ -71,6 +85,10 @@ def output_facts(planned: Planned, site: Site) -> frozenset[str]:
         return DATA[planned.key]
     if planned.kind == "chart-data":
         return frozenset({"charts"})
+    if planned.kind == "updates":  # names the pages its updates touched, by title
+        return AGGREGATE["updates"] | EVERY_PAGE | {
+            f"page:{rid}" for u in site.records.updates for rid in u.records
+            if rid in site.pages}
     if planned.kind in AGGREGATE:
         return AGGREGATE[planned.kind] | EVERY_PAGE
     r = site.records

@@ -11,6 +11,7 @@ from html import escape  # not xml.sax.saxutils: it imports urllib.request, ~40 
 
 from .render import Output
 from .site import Site
+from .updates import site_updated
 
 NOT_IN_SITEMAP = frozenset({"404.html"})
 """HTML outputs that are not pages of their own and must not be indexed."""
@@ -45,7 +46,7 @@ def hosting_outputs(site: Site, outputs: Iterable[Output]) -> list[Output]:
     """The host and crawler files for a site whose planned outputs are `outputs`."""
     pages = page_urls(site, outputs)
     return [
-        Output("sitemap.xml", data=sitemap(pages, site.records.config.updated)),
+        Output("sitemap.xml", data=sitemap(pages, site_updated(site))),
         Output("robots.txt", data=robots(site)),
         Output("_headers", data=headers(site)),
         # GitHub Pages publishing from a branch would otherwise run Jekyll, which drops

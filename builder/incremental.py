@@ -23,10 +23,11 @@ from .deps import is_content, output_facts, template_deps
 from .document import Document, LoadError, parse_file, read_text
 from .document import digest as text_digest
 from .errors import ContentError, SiteError
+from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
 from .load import Cache, Loaded, load_site
 from .render import MarkdownFilter, MarkdownMemo, Output, compile_all, fingerprint, make_env, render
-from .site import Site, make_site
+from .site import Site, make_site, path_for
 from .validate import Memo, Records, validate
 from .views import Planned, Planner
 from .write import update_files, write_site
@@ -204,7 +205,8 @@ class Rebuilder:
         else:  # no file came or went (ids are file names): the same outputs as last time
             planned = self.planned
         raw = [Output(path, data=data) for path, data in assets.values()]
-        raw += self._hosting(site, planned, first or "config" in facts)
+        # The sitemap's dates are the site's last update.
+        raw += self._hosting(site, planned, first or not facts.isdisjoint({"config", "updates"}))
         every = [p.path for p in planned] + [o.path for o in raw]
         if len(set(every)) != len(every):  # let render() report the clash
             render(site, [planner.output(p) for p in planned] + raw, self.env)
@@ -269,9 +271,13 @@ class Rebuilder:
 
     def _prepare_env(self, site: Site) -> None:
         current = self.env.filters.get("markdown")
-        if not (isinstance(current, MarkdownFilter) and current.base_path == site.base_path):
-            # One filter for the server's life: its Markdown converter costs ~40 ms to build.
-            self.env.filters["markdown"] = MarkdownFilter(site.base_path, self.markdown)
+        terms = abbreviations(site.records.glossary)
+        if not (isinstance(current, MarkdownFilter) and current.base_path == site.base_path
+                and current.abbreviations == terms):
+            # One filter while the glossary stays: its Markdown converter costs ~40 ms to build.
+            self.env.filters["markdown"] = MarkdownFilter(site.base_path, self.markdown, terms)
+        self.env.mark_terms = Marker(  # type: ignore[attr-defined]
+            site.records.glossary, site.base_path + path_for("glossary"))
         compile_all(self.env, self.root / "templates")  # recompiles only changed templates
 
     def _check_links(self, site: Site, files: dict[str, bytes], every: set[str],

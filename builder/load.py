@@ -42,7 +42,8 @@ class Reading:
 
 
 YAML_DIRS = ("sources", "forces", "organisations", "alliances", "timeline")
-YAML_FILES = ("people.yaml", "attributes.yaml", "conflicts.yaml")
+YAML_FILES = ("people.yaml", "attributes.yaml", "conflicts.yaml", "glossary.yaml",
+              "updates.yaml")
 IGNORED = {"README.md", "schemas"}
 
 Stamp = tuple[int, int]

@@ -331,6 +331,67 @@ class PageMeta(Record, kw_only=True):
     nav: Annotated[int | None, doc("Position in the main navigation; null to leave out.")] = None
 
 
+class Term(Record, kw_only=True):
+    """A term a reader meets on the site, explained only as the articles explain it."""
+
+    id: Annotated[Id, doc("The entry's anchor on /glossary/, e.g. 'arv'.")]
+    term: Annotated[str, doc(
+        "The term as the site writes it, e.g. 'ARV'; marked wherever it is used.",
+        min_length=1)]
+    forms: Annotated[list[Annotated[str, Meta(min_length=1)]], doc(
+        "Other spellings marked as this term, e.g. 'ARVs'; matched as whole words, case "
+        "and all.")] = []
+    title: Annotated[str, doc(
+        "A few words shown when a reader points at the term (its `<abbr title>`): the "
+        "articles' own expansion, or what they leave unsaid, e.g. 'not expanded in the "
+        "articles'.", min_length=1)]
+    definition: Markdown  # the entry, in the site's words, from the cited article alone
+    explained: Annotated[bool, doc(
+        "False when no article expands or explains the term: the glossary then says so "
+        "rather than filling the gap.")] = True
+    inferred: Annotated[bool, doc(
+        "True when the meaning is worked out from how an article uses the term rather than "
+        "stated by it.")] = False
+    reasoning: Annotated[str | None, doc("Required when inferred: how it was worked out.")] \
+        = None
+    source: Id
+    evidence: Annotated[Excerpt, doc(
+        "The article's words that expand or explain the term (or, when it is not explained, "
+        "that use it), verbatim.")]
+    quoted: Annotated[bool, doc(
+        "Mark the term only where it follows an opening quotation mark (the threat levels: "
+        "'\"critical\"' is the level, 'it is critical that' is not).")] = False
+
+
+class Glossary(Record, kw_only=True):
+    """The glossary file: every term the site marks and explains, in display order."""
+
+    terms: list[Term]
+
+
+class Update(Record, kw_only=True):
+    """One published change of the site's content."""
+
+    id: Annotated[Id, doc(
+        "Unique; the update's anchor on /updates/ and, with its date, its feed entry's id "
+        "(so never change it once published).")]
+    date: Annotated[str, doc("When it was published (YYYY-MM-DD).",
+                             pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    summary: Annotated[str, doc("What changed, in one line of the site's words.",
+                                min_length=1)]
+    records: Annotated[list[Id], doc(
+        "Ids of the records it touched: forces, organisations, alliances, sources, people, "
+        "events, statements, figures, conflicts, attributes, glossary terms, or pages (by "
+        "file name). Pages showing one of them show this update's date as 'Last updated'.",
+        min_length=1)]
+
+
+class Updates(Record, kw_only=True):
+    """The updates file: the log of published changes, newest first or in any order."""
+
+    updates: list[Update]
+
+
 class SiteConfig(Record, kw_only=True):
     """site.yaml: settings for the whole site."""
 
@@ -340,8 +401,9 @@ class SiteConfig(Record, kw_only=True):
         "Absolute URL the site is published at, e.g. https://user.github.io/repo/.",
         pattern=r"^https?://[^\s]+/$")] = "http://127.0.0.1:8000/"
     language: Annotated[str, doc("BCP 47 language tag.")] = "en-GB"
-    updated: Annotated[str, doc(
-        "When the content was last changed (YYYY-MM-DD), shown on every page.",
+    published: Annotated[str, doc(
+        "When the site was first published (YYYY-MM-DD): a page no recorded update touched "
+        "shows it as 'Last updated' (see content/updates.yaml).",
         pattern=r"^\d{4}-\d{2}-\d{2}$")]
     sources_archive: Annotated[str | None, doc(
         "Folder of the articles' texts, relative to site.yaml; quotes are checked against it. "
@@ -358,13 +420,15 @@ FILE_KINDS: dict[str, type[Record]] = {
     "people.yaml": People,
     "attributes.yaml": Attributes,
     "conflicts.yaml": Conflicts,
+    "glossary.yaml": Glossary,
+    "updates.yaml": Updates,
 }
 
 #: JSON Schema file stem -> record type; YAML files point at these for editor completion.
 SCHEMAS: dict[str, type[Record]] = {
     "site": SiteConfig, "source": Source, "force": Force, "organisation": Organisation,
     "alliance": Alliance, "timeline": Timeline, "people": People, "attributes": Attributes,
-    "conflicts": Conflicts, "page": PageMeta,
+    "conflicts": Conflicts, "page": PageMeta, "glossary": Glossary, "updates": Updates,
 }
 
 

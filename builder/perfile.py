@@ -146,7 +146,8 @@ ORIGIN_KINDS = ("sources", "forces", "organisations", "alliances", "people", "ev
 
 LIST_FILES = {"timeline": ("events", m.Event), "people.yaml": ("people", m.Person),
               "attributes.yaml": ("attributes", m.Attribute),
-              "conflicts.yaml": ("conflicts", m.Conflict)}
+              "conflicts.yaml": ("conflicts", m.Conflict),
+              "glossary.yaml": ("terms", m.Term), "updates.yaml": ("updates", m.Update)}
 """Files holding one list of records: each item is converted on its own, so one bad item
 does not hide the others (or make references to them look unknown)."""
 

@@ -132,7 +132,7 @@ def verbatim_fields(items: Mapping[str, Located]) -> Iterator[Verbatim]:
         for i, para in enumerate(quote):
             where = (*path, "quote") if isinstance(s.quote, str) else (*path, "quote", i)
             yield Verbatim(para, s.source, doc, where)
-    for kind in ("figures", "events", "people", "alliances"):
+    for kind in ("figures", "events", "people", "alliances", "terms"):
         for x, doc, path in items.get(kind, ()):
             yield Verbatim(x.evidence, x.source, doc, (*path, "evidence"))
     for e, doc, path in items.get("events", ()):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import models as m
 from .convert import Located, problem
@@ -31,6 +31,12 @@ class World:
     attributes: Mapping[str, m.Attribute]
     failed: set[str]
     """Ids of records that failed the schema: references to them are not reported again."""
+    records: frozenset[str] | None = frozenset()
+    """Every record's id and every page's name: what an update may say it touched (None:
+    not checked, while a content file cannot be read)."""
+    ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Ids that name records of several kinds, with those kinds: an update cannot say which
+    it touched."""
 
 
 class _Found:
@@ -100,6 +106,27 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
             c.ref(doc, (*path, "forces", i), fid, "force", w.forces)
         for i, fid in enumerate(e.figures):
             c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)
+    spellings: dict[str, str] = {}  # a spelling marks one term only
+    for t, doc, path in items.get("terms", ()):
+        c.ref(doc, (*path, "source"), t.source, "source", w.sources)
+        for i, form in enumerate([t.term, *t.forms]):
+            where = (*path, "term") if i == 0 else (*path, "forms", i - 1)
+            if spellings.get(form, t.id) != t.id:
+                c.add(doc, where, f"'{form}' is already a spelling of term '{spellings[form]}'",
+                      "give each spelling to one term only")
+            spellings.setdefault(form, t.id)
+        if t.inferred and not t.reasoning:
+            c.add(doc, path, "an inferred meaning needs its reasoning", "add 'reasoning:'")
+    for u, doc, path in items.get("updates", ()):
+        if "\n" in u.summary.strip():
+            c.add(doc, (*path, "summary"), "the summary is more than one line",
+                  "say what changed in one line (a long line may be folded with '>-')")
+        for i, rid in enumerate(u.records if w.records is not None else ()):
+            c.ref(doc, (*path, "records", i), rid, "record", w.records)
+            if rid in w.ambiguous:
+                c.add(doc, (*path, "records", i), f"'{rid}' names a "
+                      + " and a ".join(w.ambiguous[rid]),
+                      "give one of them another id, so an update can say which it touched")
     for x, doc, path in items.get("conflicts", ()):
         for i, fid in enumerate(x.figures):
             c.ref(doc, (*path, "figures", i), fid, "figure", w.figures)

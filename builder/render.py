@@ -44,8 +44,9 @@ T = TypeVar("T")
 P = TypeVar("P")
 
 MarkdownMemo = dict[tuple[str, str], str]
-"""Rendered Markdown by (base path, text); owned by the caller, e.g. the dev server, whose
-rebuilds then skip unchanged text such as every other event on the chronology."""
+"""Rendered Markdown by (scope: the base path and the glossary's digest, text); owned by the
+caller, e.g. the dev server, whose rebuilds then skip unchanged text such as every other event
+on the chronology."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def make_env(templates: Path, cache: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=True,
     )
+    # Applied to every HTML page as it streams out (glossary.Marker); set per build.
+    env.extend(mark_terms=None)
     return env
 
 
@@ -124,8 +127,15 @@ class MarkdownFilter:
     since the last `take_fresh()`, so forked render workers can hand their results back.
     """
 
-    def __init__(self, base_path: str, memo: MarkdownMemo | None = None) -> None:
+    def __init__(self, base_path: str, memo: MarkdownMemo | None = None,
+                 abbreviations: Mapping[str, str] | None = None) -> None:
         self.base_path = base_path
+        self.abbreviations = dict(abbreviations or {})
+        """The glossary's spellings and titles, marked by Markdown's `abbr` extension."""
+        # Memo keys carry the glossary (a digest of it), so an edited glossary's titles are
+        # never served from a memo or cache filled with the old ones.
+        self.scope = base_path if not self.abbreviations else base_path + " " + hashlib.sha256(
+            repr(sorted(self.abbreviations.items())).encode()).hexdigest()[:16]
         self.memo: MarkdownMemo = {} if memo is None else memo
         self.fresh: list[tuple[str, str]] = []
         # Built on first use (~40 ms, and importing Markdown ~25 ms): a build whose every text
@@ -135,7 +145,7 @@ class MarkdownFilter:
     def __call__(self, text: str, contents: bool = False) -> Markup:
         """`text` as HTML; with `contents`, its `##` headings get ids and a contents list
         (from Python-Markdown's toc extension) comes first, if there are three or more."""
-        key = (self.base_path + CONTENTS if contents else self.base_path, text)
+        key = (self.scope + CONTENTS if contents else self.scope, text)
         hit = self.memo.get(key)
         if hit is None:
             hit = self.memo[key] = self._render(text, contents)
@@ -147,11 +157,15 @@ class MarkdownFilter:
 
         if self._converter is None:
             import markdown
+            from markdown.extensions.abbr import AbbrExtension
 
-            self._converter = markdown.Markdown(extensions=["tables", "sane_lists", "smarty"],
-                                                output_format="html")
+            def extensions() -> list[Any]:  # an extension instance per converter: abbr
+                return ["tables", "sane_lists", "smarty",  # keeps state per document
+                        AbbrExtension(glossary=self.abbreviations)]
+
+            self._converter = markdown.Markdown(extensions=extensions(), output_format="html")
             self._with_ids = markdown.Markdown(
-                extensions=["tables", "sane_lists", "smarty", "toc"], output_format="html",
+                extensions=[*extensions(), "toc"], output_format="html",
                 extension_configs={"toc": {"toc_depth": "2"}})
         converter = self._with_ids if contents else self._converter
         html = converter.reset().convert(text)
@@ -182,7 +196,7 @@ class MarkdownFilter:
         return how many were rendered. Pages then find their Markdown ready: the chronology
         alone would otherwise convert every event's description in one render worker
         (34 s of a 10,000-force build, while the other worker waited)."""
-        todo = sorted({t for t in texts if (self.base_path, t) not in self.memo})
+        todo = sorted({t for t in texts if (self.scope, t) not in self.memo})
         workers = workers_for(len(todo) // TEXTS_PER_PAGE, PARALLEL_MIN_PAGES)
         if workers == 1:
             html: Iterable[str] = map(self._render, todo)
@@ -191,7 +205,7 @@ class MarkdownFilter:
             html = (h for part in parts for h in part)
         # Not listed as `fresh`: render workers forked later would hand them all back.
         for text, done in zip(todo, html, strict=True):
-            self.memo[(self.base_path, text)] = done
+            self.memo[(self.scope, text)] = done
         return len(todo)
 
     def take_fresh(self) -> list[tuple[tuple[str, str], str]]:
@@ -297,8 +311,10 @@ def _pieces(env: jinja2.Environment, out: Output) -> Pieces:
     """The output's text in pieces, as its template produces them; any failure inside the
     template (helpers included) is a TemplateError naming the template's line, no traceback."""
     assert out.template is not None
+    mark = getattr(env, "mark_terms", None)  # the glossary's Marker, for HTML pages
     try:
-        yield from env.get_template(out.template).generate(out.context)
+        pieces = env.get_template(out.template).generate(out.context)
+        yield from mark(pieces) if mark is not None and out.path.endswith(".html") else pieces
     except Exception as exc:
         where = _template_line(exc) or f"templates/{out.template}"
         what = str(exc) if isinstance(exc, jinja2.TemplateError) else (

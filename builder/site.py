@@ -219,6 +219,7 @@ def path_for(kind: str, ident: str = "", anchor: str = "") -> str:
         "sources": "sources/",
         "source": f"sources/{ident}/", "matrix": "matrix/", "chronology": "chronology/",
         "people": "people/", "figures": "figures/", "page": f"{ident}/",
+        "glossary": "glossary/", "updates": "updates/", "data": "data/",
     }
     path = paths[kind]
     return f"{path}#{anchor}" if anchor else path

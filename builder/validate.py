@@ -48,6 +48,10 @@ class Records:
     attributes: list[m.Attribute]
     conflicts: list[m.Conflict]
     pages: dict[str, Page]
+    glossary: list[m.Term] = field(default_factory=list)
+    """The glossary's terms, in file order (content/glossary.yaml; none without it)."""
+    updates: list[m.Update] = field(default_factory=list)
+    """Published changes, in file order (content/updates.yaml; none without it)."""
     origins: dict[str, str] = field(default_factory=dict)
     """'kind/id' -> content file it came from (for dependency tracking)."""
     warnings: list[str] = field(default_factory=list)
@@ -66,6 +70,8 @@ class _Collector:
         self.problems: list[Problem] = []
         self.failed: set[str] = set()
         self.seen: dict[tuple[str, str], tuple[Document, Path_]] = {}
+        self.unreadable = False
+        """True when some file could not be read or parsed (see _record_ids)."""
 
     def claim(self, namespace: str, ident: str, doc: Document, path: Path_) -> bool:
         """Register an id in its namespace; report a duplicate. True if it was new."""
@@ -121,9 +127,11 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     docs = convert_files(loaded, memo.docs if memo is not None else None)
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
+    c.unreadable = bool(loaded.problems)
     # A file that could not even be parsed still owns the id its name gives.
     c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
-    world = [d.exports for d, _ in docs] + [frozenset(c.failed)]
+    # Page names are ids updates may name: part of the world references are checked against.
+    world = [d.exports for d, _ in docs] + [frozenset(c.failed), frozenset(pages)]
     same = memo is not None and len(world) == len(memo.world) and all(
         a is b or a == b for a, b in zip(world, memo.world, strict=True))
     origins: dict[str, str] = {}
@@ -154,7 +162,7 @@ def _no_duplicates(problems: list[Problem]) -> bool:
 
 
 KINDS = ("sources", "forces", "organisations", "alliances", "people", "events", "attributes",
-         "conflicts", "statements", "figures")
+         "conflicts", "statements", "figures", "terms", "updates")
 
 
 def _merge(docs: list[tuple[FileResult, bool]], c: _Collector, skip_claims: bool,
@@ -182,7 +190,8 @@ def _merge(docs: list[tuple[FileResult, bool]], c: _Collector, skip_claims: bool
     if skip_claims:
         return out
     # One namespace for every body a person can speak for, so `organisation:` is unambiguous.
-    namespaces = {kind: "force, organisation or alliance" for kind in BODIES}
+    namespaces: dict[str, str] = {kind: "force, organisation or alliance" for kind in BODIES}
+    namespaces["terms"] = "glossary term"
     for kind, items in out.items():
         for record, doc, path in items:
             if hasattr(record, "id"):
@@ -201,7 +210,8 @@ def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[Fi
                 world = World(r.sources, r.forces, r.alliances, r.people,
                               {**r.forces, **r.organisations, **r.alliances},
                               {f.id: f for f, _, _ in kinds["figures"]},
-                              {a.id: a for a in r.attributes}, c.failed)
+                              {a.id: a for a in r.attributes}, c.failed,
+                              *_record_ids(r, kinds, docs, c))
             d.refs = check_refs(d.items, world)
         c.problems.extend(d.refs)
 
@@ -224,7 +234,8 @@ def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
 
 
 RESERVED_SLUGS = {"forces", "organisations", "sources", "matrix", "chronology", "people",
-                  "figures", "assets", "data", "404", "sitemap", "robots"}
+                  "figures", "assets", "data", "404", "sitemap", "robots", "glossary",
+                  "updates", "alliances"}
 """Page slugs that would collide with the site's own sections."""
 
 
@@ -254,4 +265,35 @@ def _assemble(config: m.SiteConfig, kinds: dict[str, Located], pages: dict[str, 
         organisations=by_id("organisations"), alliances=by_id("alliances"),
         people=by_id("people"), events=[r for r, _, _ in kinds["events"]],
         attributes=[r for r, _, _ in kinds["attributes"]],
-        conflicts=[r for r, _, _ in kinds["conflicts"]], pages=pages, origins=origins)
+        conflicts=[r for r, _, _ in kinds["conflicts"]], pages=pages, origins=origins,
+        glossary=[r for r, _, _ in kinds["terms"]], updates=[r for r, _, _ in kinds["updates"]])
+
+
+def _record_ids(r: Records, kinds: dict[str, Located], docs: list[tuple[FileResult, bool]],
+                c: _Collector) -> tuple[frozenset[str] | None, dict[str, tuple[str, ...]]]:
+    """Every id an update may name as a record it touched (see models.Update.records); None
+    while some content file cannot be read or some record fails the schema, since any id
+    may be in it or be mistyped there (its own problem is what to fix first, and an update
+    naming its records is not another mistake)."""
+    if c.unreadable or c.failed:
+        return None, {}
+    kinds_of: dict[str, set[str]] = {}
+    for kind in KINDS:
+        if kind != "updates":
+            name = "force, organisation or alliance" if kind in BODIES else UPDATE_KINDS[kind]
+            for x, _, _ in kinds[kind]:
+                kinds_of.setdefault(x.id, set()).add(name)
+    for slug in r.pages:
+        kinds_of.setdefault(slug, set()).add("page")
+    # A record file's name is its id even while the id inside says otherwise.
+    stems = {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for d, _ in docs
+             for path in d.origins.values()}
+    ambiguous = {i: tuple(sorted(k)) for i, k in kinds_of.items() if len(k) > 1}
+    return frozenset(kinds_of.keys() | stems), ambiguous
+
+
+UPDATE_KINDS = {"sources": "source", "people": "person", "events": "event",
+                "attributes": "attribute", "conflicts": "conflict", "statements": "statement",
+                "figures": "figure", "terms": "glossary term"}
+"""What an update's record id may name, by kind (forces, organisations and alliances share
+one namespace)."""

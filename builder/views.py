@@ -6,15 +6,17 @@ Charts (chartviews.py) and data downloads are built from the same records the pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, replace
+from functools import cached_property, partial
 from typing import Any
 
 from markupsafe import Markup
 
 from . import downloads as dl
 from . import models as m
+from . import updates as up
 from .chartviews import (
+    CHART_COLUMNS,
     CHART_SPECS,
     Chart,
     build_charts,
@@ -135,11 +137,10 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
 
     nav = [Nav("Home", ""), Nav("Forces", "forces/"), Nav("Compare", "matrix/"),
            Nav("Chronology", "chronology/"), Nav("Figures", "figures/"),
-           Nav("Sources", "sources/")]
+           Nav("Sources", "sources/"), Nav("Glossary", "glossary/")]
     nav += [Nav(p.meta.title, f"{p.slug}/") for p in sorted(
         site.pages.values(), key=lambda p: (p.meta.nav or 0, p.slug))
         if p.meta.nav is not None and p.slug != "index"]
-    updated = site.records.config.updated
     return {
         "site": site.records.config, "base_path": base, "base_url": site.base_url,
         "url": url, "asset": asset, "cite": cite, "human_date": human_date, "number": number,
@@ -150,9 +151,17 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
-        "updated": updated, "updated_text": human_date(m.DateInfo(value=updated)),
-        "scripts": [],
+        "scripts": [], "feed": base + up.FEED_PATH,
+        "day": lambda value: human_date(m.DateInfo(value=value)),
     }
+
+
+def self_link(page: str, anchor: str, what: str) -> Markup:
+    """A claim's link to itself on `page` (its absolute path), so a reader can cite it: a
+    visible '#' whose accessible name says what it links to; works without script, like a
+    heading anchor, and prints as the claim's address."""
+    return Markup('<a class="self-link" href="{}#{}">#<span class="visually-hidden"> Link to '
+                  'this {}</span></a>').format(page, anchor, what)
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,10 @@ class Planner:
         out += [Planned(f"sources/{i}/index.html", "source.html", "source", i) for i in r.sources]
         out += [Planned(f"{slug}/index.html", "page.html", "page", slug) for slug in self.site.pages
                 if slug != "index"]
+        out += [Planned("glossary/index.html", "glossary.html", "glossary"),
+                Planned("updates/index.html", "updates.html", "updates"),
+                Planned(up.FEED_PATH, "feed.xml", "feed"),
+                Planned("data/index.html", "data.html", "datapage")]
         for name in dl.TITLES:
             out += [Planned(f"data/{name}.{ext}", None, "data", name) for ext in ("csv", "json")]
         for series in self.charted() if charted is None else charted:
@@ -211,7 +224,7 @@ class Planner:
         site = self.site
         site.events_by_force, site.people_by_body, site.citations  # noqa: B018
         site.conflicts_by_figure, site.series, site.statements  # noqa: B018
-        self.base, self.chart_map, self.data  # noqa: B018
+        self.base, self.chart_map, self.data, self.latest  # noqa: B018
 
     def charted(self) -> list[str]:
         """The figure series that have a chart, in chart order."""
@@ -226,11 +239,22 @@ class Planner:
             data = dl.to_csv(table) if planned.path.endswith(".csv") else dl.to_json(table)
             return Output(planned.path, data=data)
         if planned.kind == "chart-data":
-            table = chart_table(self.chart_map[planned.key])
+            table = chart_table(self.chart_map[planned.key], self.site.base_url)
             return Output(planned.path, data=dl.to_csv(table))
         if planned.key:
-            return getattr(self, f"_{planned.kind}")(planned.path, planned.key)
-        return getattr(self, f"_{planned.kind}")()
+            out = getattr(self, f"_{planned.kind}")(planned.path, planned.key)
+        else:
+            out = getattr(self, f"_{planned.kind}")()
+        # 'Last updated': the latest update touching a record the page shows.
+        date = up.last_updated(self.site, self.latest,
+                               up.page_records(self.site, planned.kind, planned.key))
+        return replace(out, context={**out.context, "updated": date,
+                                     "updated_text": human_date(m.DateInfo(value=date))})
+
+    @cached_property
+    def latest(self) -> dict[str, str]:
+        """Record id -> date of the latest update touching it."""
+        return up.latest_by_record(self.site.records.updates)
 
     @cached_property
     def base(self) -> dict[str, Any]:
@@ -292,6 +316,40 @@ class Planner:
         return _page(self.base, "sources/index.html", "sources.html", "sources/",
                      title="Sources", citations=self.site.citations,
                      downloads=list(self.data.values()))
+
+    def _glossary(self) -> Output:
+        return _page(self.base, "glossary/index.html", "glossary.html", "glossary/",
+                     title="Glossary", terms=self.site.records.glossary,
+                     description="The terms a reader meets on this site, each explained only "
+                     "as the articles explain it, with the words it comes from.")
+
+    def _updates(self) -> Output:
+        site = self.site
+        updates = up.newest_first(site.records.updates)
+        return _page(self.base, "updates/index.html", "updates.html", "updates/",
+                     title="Updates", updates=updates,
+                     touched={u.id: [t for rid in u.records if (t := up.touched(site, rid))]
+                              for u in updates},
+                     description="Every published change to this site's content, newest "
+                     "first, with the records it touched; also as an Atom feed.")
+
+    def _feed(self) -> Output:
+        site = self.site
+        updates = up.newest_first(site.records.updates)
+        return Output(up.FEED_PATH, "feed.xml", {
+            **self.base, "updates": updates, "entry_id": up.entry_id, "feed_id": up.FEED_ID,
+            "feed_updated": up.site_updated(site), "page_path": up.FEED_PATH,
+            "canonical": site.base_url + up.FEED_PATH})
+
+    def _datapage(self) -> Output:
+        site = self.site
+        tables = [(name, self.data[name], dl.SOURCES_OF[name], dl.columns(site, name))
+                  for name in dl.TITLES]
+        return _page(self.base, "data/index.html", "data.html", "data/", title="Data",
+                     tables=tables, charts=list(self.chart_map.values()),
+                     chart_columns=CHART_COLUMNS,
+                     description="Every download of this site, CSV and JSON, with its columns, "
+                     "their units and where each value comes from.")
 
     def _404(self) -> Output:
         return _page(self.base, "404.html", "404.html", "404.html", title="Page not found")
@@ -376,7 +434,8 @@ def _citation_groups(citations: list[Any]) -> list[tuple[str, list[Any]]]:
 def _page(base: dict[str, Any], path: str, template: str, page_path: str,
           **context: Any) -> Output:
     ctx = {**base, **context, "page_path": page_path,
-           "canonical": base["base_url"] + page_path}
+           "canonical": base["base_url"] + page_path,
+           "self_link": partial(self_link, base["base_path"] + page_path)}
     return Output(path=path, template=template, context=ctx)
 
 

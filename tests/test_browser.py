@@ -30,7 +30,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 #: One page of each kind, for screenshots and dark-mode checks.
 KINDS = {"home": "", "force": "forces/hampshire/", "matrix": "matrix/",
          "chronology": "chronology/", "sources": "sources/", "source": "sources/met-temperer/",
-         "figures": "figures/", "methodology": "methodology/", "404": "404.html"}
+         "figures": "figures/", "methodology": "methodology/", "404": "404.html",
+         "glossary": "glossary/", "updates": "updates/", "data": "data/"}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="/usr/bin/chromium is not installed (make system-deps)")
@@ -157,7 +158,7 @@ def test_content_present_without_javascript(browser: Any, server: str, site_dir:
     page.goto(server + "matrix/")
     rows = page.locator("#matrix tbody tr")
     assert rows.count() == len(list((site_dir / "forces").glob("*/index.html")))
-    assert page.locator("#matrix tbody td a").count() == rows.count() * (
+    assert page.locator("#matrix tbody td a:not(.self-link)").count() == rows.count() * (
         page.locator("#matrix thead th").count() - 1)
     assert page.locator(".sort-button").count() == 0
     page.goto(server + "chronology/")
@@ -283,6 +284,25 @@ def test_print_shows_citations_and_forced_colours_keep_marks(browser: Any, serve
         return {bar: bar && getComputedStyle(bar).fill, text};
     }""")
     assert styles["bar"] == styles["text"], styles
+    context.close()
+
+
+def test_print_gives_each_term_its_meaning_and_each_claim_its_address(browser: Any,
+                                                                     server: str) -> None:
+    """Printed, a marked term is followed by its meaning (the link cannot be followed on
+    paper) and a claim's own link by the claim's address."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.emulate_media(media="print")
+    page.goto(server + "forces/metropolitan/")
+    found = page.evaluate("""() => {
+        const abbr = document.querySelector('main a.term abbr');
+        const self = document.querySelector('main a.self-link');
+        return {title: abbr.title, term: getComputedStyle(abbr, '::after').content,
+                href: self.getAttribute('href'), claim: getComputedStyle(self, '::after').content};
+    }""")
+    assert found["term"] == f'" ({found["title"]})"', found
+    assert found["href"] in found["claim"] and "#" in found["href"], found
     context.close()
 
 

@@ -268,7 +268,7 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
     [parsed] = (good / ".build-cache").glob("parse-*")  # one entry per YAML text
     texts = [p for p in (good / "content").rglob("*.y*ml") if "schemas" not in p.parts]
     pages = list((good / "content" / "pages").glob("*.md"))  # their front matter
-    assert len(list(parsed.iterdir())) == len(texts) + len(pages) + 1 == 8  # + site.yaml
+    assert len(list(parsed.iterdir())) == len(texts) + len(pages) + 1 == 10  # + site.yaml
     monkeypatch.setattr(builder.perfile, "PARALLEL_MIN_FILES", 10_000)
     build(good, out=tmp_path / "warm")  # one process, from that cache
     (good / ".build-cache").rename(tmp_path / "cache")

@@ -99,7 +99,7 @@ CASES = {
         {"content/forces.yaml": "id: x\n"},
         ["content/forces.yaml: not a known content file or folder; content/ holds sources/, "
          "forces/, organisations/, alliances/, timeline/, people.yaml, attributes.yaml, "
-         "conflicts.yaml, pages/"]),
+         "conflicts.yaml, glossary.yaml, updates.yaml, pages/"]),
 }
 
 

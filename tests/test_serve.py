@@ -401,7 +401,11 @@ KINDS_OF_EDIT = [
     ("content/pages/methodology.md", "title: Methodology", "title: How it was made"),  # nav
     ("content/pages/index.md", "title: Armed police on patrol in crowded places",
      "title: Armed police in crowded places"),
-    ("site.yaml", 'updated: "2026-11-21"', 'updated: "2026-11-22"'),
+    ("site.yaml", 'published: "2026-11-21"', 'published: "2026-11-22"'),
+    ("content/glossary.yaml", "title: Armed Response Vehicle", "title: Armed response vehicle"),
+    ("content/glossary.yaml", "forms: [ARVs]", "forms: [ARVs, Armed Response Vehicle]"),
+    ("content/updates.yaml", 'date: "2026-11-30"', 'date: "2026-12-01"'),
+    ("content/updates.yaml", "      - dcc\n", "      - dcc\n      - hampshire\n"),
     ("templates/force.html", "<h1>{{ force.name }}</h1>", '<h1 class="x">{{ force.name }}</h1>'),
     ("templates/partials/cite.html", '<figure class="quote"', '<figure class="quote x"'),
     ("assets/site.css", "", "/* edited */\n"),  # appended: every page's fingerprinted link
@@ -461,6 +465,9 @@ def test_a_broken_link_left_by_a_removed_page_fails_the_rebuild(tmp_path: Path) 
     rebuilder = Rebuilder(root, tmp_path / "inc")
     assert not rebuilder.poll().problems  # type: ignore[union-attr]
     (root / "content/pages/methodology.md").unlink()  # every page's footer links to it
+    updates = root / "content/updates.yaml"  # which must no longer name it
+    updates.write_text(updates.read_text(encoding="utf-8").replace("      - methodology\n", ""),
+                       encoding="utf-8")
     result = rebuilder.poll()
     assert result is not None and result.problems
     assert any("broken link" in p and "methodology" in p for p in result.problems)
