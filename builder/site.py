@@ -193,8 +193,10 @@ class Site:
         sources |= {w.source for w in conflict.wordings}
         if len(sources) > 1:
             return "Sources disagree"
-        return "One article, two " + ("figures" if not conflict.wordings else "wordings"
-                                      if not conflict.figures else "versions")
+        sides = len(conflict.figures) + len(conflict.wordings)
+        count = {2: "two", 3: "three", 4: "four"}.get(sides, str(sides))
+        return f"One article, {count} " + ("figures" if not conflict.wordings else "wordings"
+                                           if not conflict.figures else "versions")
 
     @cached_property
     def series(self) -> dict[str, list[Owned]]:

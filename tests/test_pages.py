@@ -262,3 +262,14 @@ def test_forces_index_groups_forces_by_status_in_words(out: Path) -> None:
     assert "When: Christmas / holiday period" in derby and "What prompted it: " in derby
     leics = re.search(r'forces/leicestershire/">.*?</li>', html, re.S).group(0)  # type: ignore[union-attr]
     assert "through <a" in leics and "East Midlands" not in leics
+
+
+def test_conflicts_say_whether_two_sources_or_one_article_disagree(out: Path) -> None:
+    """Every difference the real articles hold is within one article: none is labelled
+    'Sources disagree', and each label counts its sides."""
+    html = (out / "figures/index.html").read_text()
+    labels = set(re.findall(r'<strong class="tag tag-conflict">([^<]+)</strong>', html))
+    assert "Sources disagree" not in labels
+    assert "One article, three figures" in labels  # Hampshire's operations, worded 3 ways
+    assert all(re.fullmatch(r"One article, (two|three|four) (figures|wordings|versions)", x)
+               for x in labels), labels
