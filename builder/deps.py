@@ -34,7 +34,7 @@ _CLAIMS = frozenset({"forces:*:claims", "organisations:*:claims", "alliances:*:c
 
 AGGREGATE: dict[str, frozenset[str]] = {
     "home": frozenset({"forces:*:list", "sources:*:label", "events:*:count", "charts",
-                       "page:index"}),
+                       "page:index", "forces:*:matrix", "forces:*:short", "attributes"}),
     "forces": frozenset({"forces:*:list", "forces:*:short", "alliances:*:list",
                          "organisations:*:list", "forces:*:matrix", "attributes",
                          "people:*:name", "organisations:*:name", "alliances:*:short"}),

@@ -329,6 +329,9 @@ class PageMeta(Record, kw_only=True):
     title: Annotated[str, doc("Page title, the page's single h1.", min_length=1)]
     description: Annotated[str, doc("One sentence for search engines and link previews.")]
     nav: Annotated[int | None, doc("Position in the main navigation; null to leave out.")] = None
+    summary: Annotated[Markdown | None, doc(
+        "The page's bottom line in one or two sentences, shown before anything else (the "
+        "home page); cite as the body does.")] = None
 
 
 class Term(Record, kw_only=True):

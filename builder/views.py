@@ -148,6 +148,7 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         "voice": site.voice, "conflict_label": site.conflict_label,
         "source_kinds": SOURCE_KINDS, "citation_kinds": CITATION_KINDS,
         "sources_text": source_count(site.records.sources.values()),
+        "source_numbers": numbers,
         "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
@@ -277,10 +278,13 @@ class Planner:
         return [c for c in self.chart_map.values() if c.owner == body.id]
 
     def _home(self) -> Output:
+        from .mainpoints import main_points  # it builds on matrix_rows, defined here
+
         site, r = self.site, self.site.records
         return _page(self.base, "index.html", "home.html", "", title=r.config.title,
                      intro=site.pages.get("index"), events=site.events,
-                     charts=list(self.chart_map.values()), alliances=r.alliances)
+                     charts=list(self.chart_map.values()), alliances=r.alliances,
+                     points=main_points(site))
 
     def _forces(self) -> Output:
         return _page(self.base, "forces/index.html", "forces.html", "forces/", title="Forces",

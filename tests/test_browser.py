@@ -231,6 +231,16 @@ def test_chronology_chart_rows_are_reached_and_followed_by_keyboard(browser: Any
     context.close()
 
 
+def test_main_points_start_on_a_phones_first_screen(browser: Any, server: str) -> None:
+    """At 390 x 844 the home page's main points begin within the first screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server)
+    top = page.evaluate("document.getElementById('main-points').getBoundingClientRect().top")
+    assert 0 < top < 844 - 40, top
+    context.close()
+
+
 def test_focused_cell_is_not_hidden_under_the_sticky_column(browser: Any, server: str) -> None:
     """At 320 px, tabbing through the matrix scrolls its region so that the focused link is
     never covered by the sticky force column (WCAG 2.4.11, focus not obscured)."""

@@ -273,3 +273,21 @@ def test_conflicts_say_whether_two_sources_or_one_article_disagree(out: Path) ->
     assert "One article, three figures" in labels  # Hampshire's operations, worded 3 ways
     assert all(re.fullmatch(r"One article, (two|three|four) (figures|wordings|versions)", x)
                for x in labels), labels
+
+
+def test_home_opens_with_the_bottom_line_and_cited_main_points(out: Path) -> None:
+    """The home page's main content opens with a one-paragraph summary, then three to five
+    main points made from the comparison, each linking to it and to its sources; the ways in
+    come after; the prose cites its articles inline."""
+    html = (out / "index.html").read_text()
+    main = html[html.index("<main"):]
+    assert main.index('class="lede"') < main.index('id="main-points"') < main.index("ways-in")
+    points = re.findall(r"<li>(.*?)</li>", main[main.index('id="main-points"'):
+                                                 main.index("</section>")], re.S)
+    assert 3 <= len(points) <= 5
+    for point in points:
+        assert 'href="/armed/matrix/#attribute-' in point
+        assert re.search(r'class="cite-n" href="/armed/sources/[a-z-]+/"', point)
+    assert "Extra armed patrols, across the 13 forces compared — begun: " in main
+    prose = main[main.index("ways-in"):]
+    assert prose.count('href="/armed/sources/') >= 10

@@ -1,0 +1,105 @@
+"""The home page's main points (ONS bulletin style): a few short statements made from the
+comparison's answers, each with the sources its answers cite, so they stay true when the
+records change. Only counts and labels of recorded answers go in; no sentence here says
+anything the matrix does not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import models as m
+from .site import Site
+from .views import Cell, matrix_rows
+
+NOT_STATED = "not-stated"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One main point."""
+
+    text: str
+    """The statement, plain text."""
+    attribute: str
+    """The comparison question it summarises (its column on the matrix)."""
+    sources: list[str]
+    """Source ids of the answers it counts, in source order."""
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _names(cells: list[tuple[m.Force, Cell]]) -> str:
+    names = [f.short_name for f, _ in cells]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _answers(site: Site, attribute: str) -> list[tuple[m.Force, Cell]]:
+    return [(f, c) for f, cells in matrix_rows(site) for c in cells
+            if c.attribute.id == attribute]
+
+
+def _sources(site: Site, answers: list[tuple[m.Force, Cell]]) -> list[str]:
+    used = {c.position.source for _, c in answers if c.value.id != NOT_STATED}
+    return [s for s in site.records.sources if s in used]
+
+
+def _by_value(answers: list[tuple[m.Force, Cell]]) -> list[tuple[m.AttributeValue,
+                                                                  list[tuple[m.Force, Cell]]]]:
+    groups: dict[str, list[tuple[m.Force, Cell]]] = {}
+    values: dict[str, m.AttributeValue] = {}
+    for f, c in answers:
+        groups.setdefault(c.value.id, []).append((f, c))
+        values[c.value.id] = c.value
+    order = [v.id for v in answers[0][1].attribute.values] if answers else []
+    return [(values[v], groups[v]) for v in order if v in groups]
+
+
+def main_points(site: Site) -> list[Point]:
+    """What the comparison shows, in three to five points (fewer if the attributes they
+    summarise are absent)."""
+    ids = {a.id for a in site.records.attributes}
+    points = []
+    if "armed-patrols" in ids:
+        answers = _answers(site, "armed-patrols")
+        parts = [f"{value.label.lower()}: {len(group)}" for value, group in _by_value(answers)
+                 if value.id != NOT_STATED]
+        silent = [f for f, c in answers if c.value.id == NOT_STATED]
+        tail = f"; for {_names([(f, c) for f, c in answers if f in silent])} the articles " \
+               "do not say" if silent else ""
+        points.append(Point(
+            f"Extra armed patrols, across the {_count(len(answers), 'force', 'forces')} "
+            f"compared — {'; '.join(parts)}{tail}.", "armed-patrols",
+            _sources(site, answers)))
+    if "specific-threat" in ids:
+        answers = _answers(site, "specific-threat")
+        said = [(f, c) for f, c in answers if c.value.id != NOT_STATED]
+        labels = {c.value.label.lower() for _, c in said}
+        if said:
+            points.append(Point(
+                f"{len(said)} of the {len(answers)} say the patrols answer "
+                f"{' or '.join(sorted(labels))}; the others do not say, and no force is "
+                "reported to name one.", "specific-threat", _sources(site, answers))
+                if labels == {"no specific threat"} else Point(
+                f"{len(said)} of the {len(answers)} say whether the patrols answer a specific "
+                "threat.", "specific-threat", _sources(site, answers)))
+    if "trigger" in ids:
+        answers = _answers(site, "trigger")
+        parts = [f"{value.label.lower()}: {_names(group)}"
+                 for value, group in _by_value(answers)
+                 if value.id not in (NOT_STATED, "no-change")]
+        if parts:
+            points.append(Point("What prompted it differs — " + "; ".join(parts) + ".",
+                                "trigger", _sources(site, answers)))
+    if "arming-frontline" in ids:
+        answers = _answers(site, "arming-frontline")
+        said = [(value, group) for value, group in _by_value(answers) if value.id != NOT_STATED]
+        if said:
+            parts = [f"{_names(group)}: {value.label.lower()}" for value, group in said]
+            points.append(Point(
+                "Arming ordinary frontline officers — " + "; ".join(parts) +
+                f"; the articles do not say for the other "
+                f"{len(answers) - sum(len(g) for _, g in said)}.", "arming-frontline",
+                _sources(site, answers)))
+    return points
