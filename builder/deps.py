@@ -106,6 +106,12 @@ def output_facts(planned: Planned, site: Site) -> frozenset[str]:
     facts = set(EVERY_PAGE) | {f"{kind}:{ident}:all", f"staff:{ident}"} | _body_facts(body)
     if isinstance(body, m.Force):
         facts |= {"attributes", f"force-events:{ident}"} | _voice_facts(body, site)
+        facts |= {"events:*:all"}  # which of its figures are context (another event's)
+        for a in body.alliances:  # its shared unit's statements are shown on its page
+            facts |= {f"alliances:{a}:said", f"alliances:{a}:all"}
+            if a in r.alliances:
+                facts |= {f"people:{s.speaker}:name" for s in r.alliances[a].statements
+                          if s.speaker}
         facts |= {f"sources:{p.source}:label" for p in body.positions.values()}
         facts |= {f"forces:{n}:short" for n in body.neighbours}
         for a in body.alliances:
@@ -147,6 +153,8 @@ def _voice_facts(force: m.Force, site: Site) -> set[str]:
             (k for k in ("forces", "organisations", "alliances") if ident in getattr(r, k)), "")
         if kind:
             facts.add(f"{kind}:{ident}:name")
+            if kind in ("forces", "alliances"):  # 'per Surrey' uses the short name
+                facts.add(f"{kind}:{ident}:short")
     return facts
 
 

@@ -97,10 +97,19 @@ def status_groups(site: Site) -> list[tuple[m.AttributeValue, list[Status]]]:
     return [(v, groups[v.id]) for v in attributes[STATUS].values if groups[v.id]]
 
 
+GLANCE = ("armed-patrols", "period", "first-time", "trigger", "specific-threat")
+"""The answers a force page shows first, at a glance: what, when, new or not, why, threat."""
+
+
 def matrix_rows(site: Site) -> list[tuple[m.Force, list[Cell]]]:
     """Each force (by short name) with its cell per attribute, in column order."""
+    return matrix_rows_of(site, sorted(site.records.forces.values(), key=lambda f: f.short_name))
+
+
+def matrix_rows_of(site: Site, forces: list[m.Force]) -> list[tuple[m.Force, list[Cell]]]:
+    """Each of `forces` with its cell per attribute, in column order."""
     rows = []
-    for force in sorted(site.records.forces.values(), key=lambda f: f.short_name):
+    for force in forces:
         cells = []
         for a in site.records.attributes:
             pos = force.positions[a.id]
@@ -361,12 +370,26 @@ class Planner:
     def _force(self, path: str, ident: str) -> Output:
         site, r = self.site, self.site.records
         force = r.forces[ident]
+        alliances = [r.alliances[a] for a in force.alliances]
+        # Words spoken for the force by a unit it belongs to are shown on its page too.
+        said = [(s, None) for s in force.statements] + [
+            (s, a) for a in alliances for s in a.statements]
+        # Figures of events that do not concern the force (national casualty counts an article
+        # about it reports) are context: the chronology and figures pages show them.
+        about = {fid: e for e in r.events for fid in e.figures}
+        own = [f for f in force.figures if f.id not in about or ident in about[f.id].forces]
+        cells = [c for _, row in matrix_rows_of(site, [force]) for c in row
+                 if c.attribute.id in GLANCE]
+        context = [f for f in force.figures if f not in own]
+        cited = {c.position.source for c in cells if c.value.id != "not-stated"}
         return _page(
             self.base, path, "force.html", path_for("force", ident), title=force.name,
             force=force, attributes=r.attributes, events=site.events_of(ident),
             staff=site.staff_of(ident), conflicts_by_figure=site.conflicts_by_figure,
-            alliances=[r.alliances[a] for a in force.alliances],
-            charts=self._charts_of(force))
+            alliances=alliances, charts=self._charts_of(force), said=said, figures=own,
+            context=context, glance=cells,
+            context_events=list({about[f.id].id: about[f.id] for f in context}.values()),
+            glance_sources=[sid for sid in r.sources if sid in cited])
 
     def _organisation(self, path: str, ident: str) -> Output:
         site = self.site

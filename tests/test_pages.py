@@ -291,3 +291,22 @@ def test_home_opens_with_the_bottom_line_and_cited_main_points(out: Path) -> Non
     assert "Extra armed patrols, across the 13 forces compared — begun: " in main
     prose = main[main.index("ways-in"):]
     assert prose.count('href="/armed/sources/') >= 10
+
+
+def test_force_pages_lead_with_what_the_force_did(out: Path) -> None:
+    """A force page opens with its answers at a glance and a quote, its own or its shared
+    unit's (so no force that spoke looks silent); no database fields; 'Not stated' answers
+    carry no source line; national context figures are set apart."""
+    leics = (out / "forces/leicestershire/index.html").read_text()
+    main = leics[leics.index("<main"):]
+    assert main.index("At a glance") < main.index('<figure class="quote"') < main.index(
+        'id="positions"')
+    assert "Said for Leicestershire by its shared unit" in main
+    assert "<dt>Statements</dt>" not in main and "<dt>Short name</dt>" not in main
+    for item in re.findall(r'<div id="position-[a-z-]+">(.*?)</div>', main, re.S):
+        if 'class="not-stated"' in item:
+            assert "Source:" not in item
+    derby = (out / "forces/derbyshire/index.html").read_text()
+    assert '<details class="context-figures">' in derby
+    table = derby[derby.index('<h2 id="figures">'):derby.index('<details class="context')]
+    assert "westminster" not in table and "manchester" not in table
