@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import links
 from .changes import changed_facts
+from .contentlinks import attribute
 from .deps import is_content, output_facts, template_deps
 from .document import Document, LoadError, parse_file, read_text
 from .document import digest as text_digest
@@ -295,7 +296,9 @@ class Rebuilder:
                                if any(t in moved for _, t, _ in v.fragments)} if moved else set())
         problems = links.finish(pages, again)
         if problems:
-            raise ContentError(problems)
+            raise ContentError(attribute(
+                problems, site.records.places, self.env.filters["markdown"], site.base_path,
+                outputs, lambda page: pages[page].ids if page in pages else ()))
         return found
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import models as m
+from .contentlinks import Place, places_of
 from .convert import Located, convert, locate, problem
 from .document import Document
 from .errors import ContentError, Path_, Problem
@@ -57,6 +58,8 @@ class Records:
     archive is absent."""
     accounts: list[SourceAccount] = field(default_factory=list)
     """How each article's sentences are cited or left out (truth.account)."""
+    places: list[Place] = field(default_factory=list)
+    """Every Markdown text with where it was written, to report a broken link there."""
 
 
 class _Collector:
@@ -146,7 +149,9 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
                                    **records.alliances})
     found, accounts = check_truth(kinds, texts, names, complete=not c.problems)
     c.problems.extend(found)
-    return replace(records, warnings=warnings, articles=texts, accounts=accounts), c.problems
+    places = places_of(kinds, loaded.pages, m.markdown_fields)
+    return replace(records, warnings=warnings, articles=texts, accounts=accounts,
+                   places=places), c.problems
 
 
 def _no_duplicates(problems: list[Problem]) -> bool:
