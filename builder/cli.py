@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        count = len(exc.problems)
+        count = sum(1 for p in exc.problems if not p.note)
         print(f"error: {count} problem{'s' if count != 1 else ''} found; nothing was written",
               file=sys.stderr)
         return 1

@@ -20,14 +20,10 @@ from .convert import field_path, locate
 from .document import Document, LoadError, digest, read_text
 from .errors import Path_, Problem
 from .links import Scanner
+from .refs import CLOSE
 
 _BROKEN = re.compile(r"^broken link ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): (?P<why>.*)$")
 _NO_ID = re.compile(r"^no element with id '(?P<id>[^']*)' on (?P<page>\S+)$")
-
-CLOSE = 0.75
-"""How alike (difflib's ratio) a suggestion must be to the link: a far-fetched 'did you
-mean' sends the author the wrong way."""
-
 
 @dataclass(frozen=True)
 class Place:

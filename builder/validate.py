@@ -21,6 +21,7 @@ from .refs import World
 from .refs import check_document as check_refs
 from .truth import Names, SourceAccount
 from .truth import check as check_truth
+from .unreadable import unreadable_ids
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,10 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     docs = convert_files(loaded, memo.docs if memo is not None else None)
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
-    # A file that could not even be parsed still owns the id its name gives.
+    # A file that could not even be parsed still owns the id its name gives, and the ids its
+    # text seems to define: references to them are not reported as if they stood alone.
     c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
+    c.problems.extend(unreadable_ids(root, loaded.problems, c.failed))
     world = [d.exports for d, _ in docs] + [frozenset(c.failed)]
     same = memo is not None and len(world) == len(memo.world) and all(
         a is b or a == b for a, b in zip(world, memo.world, strict=True))

@@ -1,0 +1,87 @@
+"""What authors meet: `check` catches what a build catches, located in the content files,
+without cascades; quote mismatches that show the article; figure value hints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import make_site, run_cli
+from test_errors import FORCE, MINIMAL, errors, force_with
+
+LINK = ("content/forces/testshire.yaml:4:27: summary: broken link '/forces/testshir/': no such "
+        "page or file; did you mean '/forces/testshire/'?")
+
+
+def test_check_reports_a_broken_link_in_a_summary_at_its_line(tmp_path: Path) -> None:
+    files = force_with("summary: A force that exists only in the tests.",
+                       "summary: A force, see [x](/forces/testshir/).")
+    assert errors(tmp_path, files) == [LINK]
+
+
+def test_build_reports_the_same_place_and_writes_nothing(tmp_path: Path) -> None:
+    files = force_with("summary: A force that exists only in the tests.",
+                       "summary: A force, see [x](/forces/testshir/).")
+    root = make_site(tmp_path, files=files)
+    result = run_cli(root, "build")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [LINK, "error: 1 problem found; nothing was written"]
+    assert not (root / "output").exists()
+
+
+def test_link_in_a_folded_block_is_found_on_its_own_line(tmp_path: Path) -> None:
+    files = force_with("summary: A force that exists only in the tests.",
+                       "summary: >-\n  A force that exists\n  only in [the tests](/matrix/#nope).")
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:6:23: summary: broken link '/matrix/#nope': no element with id 'nope' on "
+        "/matrix/; link to an id on /matrix/"]
+
+
+def test_broken_fragment_in_a_page_suggests_the_nearest_id(tmp_path: Path) -> None:
+    page = "content/pages/methodology.md"
+    text = (MINIMAL / page).read_text()
+    lines = text.count("\n")
+    files = {page: text + "See [the day](/chronology/#testshire-patrol).\n"}
+    assert errors(tmp_path, files) == [
+        f"{page}:{lines + 1}:15: broken link '/chronology/#testshire-patrol': no element with "
+        "id 'testshire-patrol' on /chronology/; did you mean "
+        "'/chronology/#testshire-patrols'?"]
+
+
+TIMELINE = "content/timeline/2017.yaml"
+CITES_FIGURE = {TIMELINE: (MINIMAL / TIMELINE).read_text()
+                + "    figures: [testshire-operations]\n"}
+
+
+def test_a_file_that_cannot_be_read_gives_one_error_and_one_note(tmp_path: Path) -> None:
+    """Three spaces instead of four: the syntax error, one line naming the ids the file may
+    define, and no 'unknown figure' about them in the files that cite them."""
+    files = force_with("    source: article\n    evidence: Armed",
+                       "   source: article\n    evidence: Armed") | CITES_FIGURE
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:9:4: YAML syntax error: did not find expected key; check the indentation, "
+        "colons and quotes here",
+        f"{FORCE}: references to the ids this file may define (testshire, "
+        "testshire-precaution, testshire-operations) are not checked until it reads; "
+        "fix its error above"]
+
+
+def test_a_tab_is_named_as_a_tab(tmp_path: Path) -> None:
+    files = force_with("    source: article\n    evidence: Armed",
+                       "\tsource: article\n    evidence: Armed") | CITES_FIGURE
+    assert errors(tmp_path, files)[0] == (
+        f"{FORCE}:9:1: YAML syntax error: a tab character; indent with spaces; YAML does not "
+        "allow tabs")
+
+
+def test_the_note_is_not_counted_as_a_problem(tmp_path: Path) -> None:
+    files = force_with("    source: article\n    evidence: Armed",
+                       "   source: article\n    evidence: Armed")
+    result = run_cli(make_site(tmp_path, files=files), "check")
+    assert result.stderr.splitlines()[-1] == "error: 1 problem found; nothing was written"
+
+
+def test_no_far_fetched_suggestion(tmp_path: Path) -> None:
+    files = {TIMELINE: (MINIMAL / TIMELINE).read_text() + "    figures: [temperer-days-in]\n"}
+    assert errors(tmp_path, files) == [
+        f"{TIMELINE}:14:15: events[0].figures[0]: unknown figure 'temperer-days-in'; add a "
+        "figure with id 'temperer-days-in', or fix the reference"]
