@@ -112,7 +112,7 @@ def _position(place: Place, written: str) -> tuple[int | None, int | None]:
         before = place.text[:at]
         return place.body_line + before.count("\n"), at - before.rfind("\n")
     line, col = locate(place.doc, place.path)
-    text = _file_text(place.doc)
+    text = file_text(place.doc)
     if line is None or col is None or not text:
         return line, col
     lines = text.split("\n")
@@ -124,7 +124,7 @@ def _position(place: Place, written: str) -> tuple[int | None, int | None]:
     return before.count("\n") + 1, at - before.rfind("\n")
 
 
-def _file_text(doc: Document) -> str:
+def file_text(doc: Document) -> str:
     """The document's YAML text, read again from its file when it was dropped (and only if
     unchanged since)."""
     if doc.yaml or doc.file is None:

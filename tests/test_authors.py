@@ -85,3 +85,41 @@ def test_no_far_fetched_suggestion(tmp_path: Path) -> None:
     assert errors(tmp_path, files) == [
         f"{TIMELINE}:14:15: events[0].figures[0]: unknown figure 'temperer-days-in'; add a "
         "figure with id 'temperer-days-in', or fix the reference"]
+
+
+QUOTE = 'quote: "This is a precautionary measure - to reassure the public."'
+
+
+def test_quote_mismatch_in_a_folded_block_points_at_the_word(tmp_path: Path) -> None:
+    files = force_with(QUOTE, "quote: >-\n      This is a precautionary\n"
+                              "      measure - to calm the public.")
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:16:20: statements[0].quote: quote differs from the article (source "
+        "'article'): after 'This is a precautionary measure - to' the article has 'reassure "
+        "the public.\"' where the quote has 'calm the public.'; copy the words exactly from "
+        "the article"]
+
+
+def test_quote_with_the_articles_quote_marks_says_to_drop_them(tmp_path: Path) -> None:
+    files = force_with(QUOTE, 'quote: "\u201cThis is a precautionary measure - to reassure '
+                              'the public.\u201d"')
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:14:12: statements[0].quote: quote includes quote marks ('\u201c' and "
+        "'\u201d') around the article's words (source 'article'); drop them: quote only the "
+        "words inside the marks"]
+
+
+def test_quote_whose_first_word_is_wrong_is_not_found(tmp_path: Path) -> None:
+    files = force_with(QUOTE, 'quote: "Thus is a precautionary measure."')
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:14:13: statements[0].quote: quote not found in the article (source "
+        "'article'): its first words 'Thus is a precautionary measure.' are not there; copy "
+        "the words exactly from the article"]
+
+
+def test_a_leading_quote_mark_is_refused_even_where_the_article_has_it(tmp_path: Path) -> None:
+    files = force_with(QUOTE, 'quote: "\u201cThis is a precautionary measure"')
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:14:12: statements[0].quote: quote includes quote marks ('\u201c') around "
+        "the article's words (source 'article'); drop them: quote only the words inside the "
+        "marks"]

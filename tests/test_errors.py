@@ -83,8 +83,10 @@ CASES = {
          "fix its error above"]),
     "quote-altered": (
         force_with("a precautionary measure", "a sensible measure"),
-        [f"{FORCE}:14:12: statements[0].quote: quote differs from the article after "
-         "'This is a' (source 'article'); copy the words exactly from the article"]),
+        [f"{FORCE}:14:23: statements[0].quote: quote differs from the article (source "
+         "'article'): after 'This is a' the article has 'precautionary measure - to "
+         "reassure' where the quote has 'sensible measure - to reassure'; copy the words "
+         "exactly from the article"]),
     "id-not-file-name": (
         force_with("id: testshire\n", "id: otherhire\n"),
         [f"{FORCE}:1:5: id: id 'otherhire' does not match the file name 'testshire'; "
