@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import make_site, run_cli
 from test_errors import FORCE, MINIMAL, errors, force_with
 
@@ -123,3 +124,16 @@ def test_a_leading_quote_mark_is_refused_even_where_the_article_has_it(tmp_path:
         f"{FORCE}:14:12: statements[0].quote: quote includes quote marks ('\u201c') around "
         "the article's words (source 'article'); drop them: quote only the words inside the "
         "marks"]
+
+
+@pytest.mark.parametrize("value,hint", [
+    ("about 200", "write 'value: 200' and 'qualifier: about'"),
+    ("more than 500", "write 'value: 500' and 'qualifier: more-than'"),
+    ("up to 3,800", "write 'value: 3800' and 'qualifier: up-to'"),
+    ("3,800", "write 'value: 3800', without commas or quotes"),
+    ("twelve", "write a number without quotes or commas"),
+])
+def test_figure_value_in_words_gets_the_qualifier_fix(tmp_path: Path, value: str,
+                                                      hint: str) -> None:
+    assert errors(tmp_path, force_with("value: 12", f"value: {value}")) == [
+        f"{FORCE}:18:12: figures[0].value: expected a number, got text '{value}'; {hint}"]

@@ -36,7 +36,7 @@ CASES = {
          f"{FORCE}:3:1: shortname: unknown field 'shortname'; did you mean 'short_name'?"]),
     "wrong-type": (
         force_with("value: 12", "value: twelve"),
-        [f"{FORCE}:18:12: figures[0].value: expected `float`, got text; "
+        [f"{FORCE}:18:12: figures[0].value: expected a number, got text 'twelve'; "
          "write a number without quotes or commas"]),
     "text-given-a-number": (
         force_with("name: Testshire Police", "name: 12"),
