@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import ContentError, SiteError
+from .scaffold import KINDS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +42,18 @@ def _parser() -> argparse.ArgumentParser:
                               "from its quote marks and 'X said:' lines, as YAML to confirm "
                               "and paste under the source's 'passages:'.")
     passages.add_argument("source", help="source id, e.g. hampshire-christmas")
+    new = sub.add_parser("new", help="write the skeleton of a new record",
+                         description="Write a new record's skeleton: every required field, "
+                         "each with a comment saying what it holds. A force, organisation, "
+                         "alliance or source gets its own file; a person, event, statement "
+                         "or figure is added to the list that holds it. An id already used "
+                         "is refused.")
+    new.add_argument("kind", choices=list(KINDS), help="what to write")
+    new.add_argument("id", help="the new record's id, e.g. west-mercia")
+    new.add_argument("--year", default=None,
+                     help="an event's year: its timeline file (default: undated.yaml)")
+    new.add_argument("--in", dest="body", default=None,
+                     help="a statement's or figure's force, organisation or alliance id")
     schema = sub.add_parser("schema", help="write the JSON Schema of each record kind",
                             description="Write content/schemas/*.schema.json for editors.")
     schema.add_argument("--out", type=Path, default=None,
@@ -57,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve  # lazy: a build never imports the dev server
 
             return serve(root, args.host, args.port, args.out)
+        if args.command == "new":
+            return _new(root, args)
         if args.command == "schema":
             return _write_schemas(args.out or root / "content" / "schemas")
         if args.command in ("accounting", "passages"):
@@ -105,6 +120,19 @@ def _report(root: Path, args: argparse.Namespace) -> int:
         return 2
     bodies = {**records.forces, **records.organisations, **records.alliances}
     print(passages_yaml(propose(records.articles[args.source], records.people, bodies)), end="")
+    return 0
+
+
+def _new(root: Path, args: argparse.Namespace) -> int:
+    from .scaffold import Refused, new
+
+    try:
+        written = new(root, args.kind, args.id, args.year, args.body)
+    except Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.kind} '{args.id}' to {written}: fill in each field (the comments say "
+          "what), then run `python -m builder check`")
     return 0
 
 

@@ -141,7 +141,7 @@ def _reword(text: str, expected: Any, got: Any) -> tuple[str, str]:
                 "fill it in")
     if _strip(expected) is float and isinstance(got, str):
         return number_hint(got)
-    hint = _type_hint(expected)
+    hint = _type_hint(expected) or ("fill it in" if got is None else "")
     text = text.replace("`float`", "a number").replace("`int`", "a whole number")
     text = text.replace("`bool`", "true or false")
     text = text.replace("`array`", "a list").replace("`object`", "a mapping")
