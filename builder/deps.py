@@ -31,6 +31,8 @@ AGGREGATE: dict[str, frozenset[str]] = {
                        "page:index"}),
     "forces": frozenset({"forces:*:list", "forces:*:short", "alliances:*:list",
                          "organisations:*:list"}),
+    "organisations": frozenset({"organisations:*:list"}),
+    "alliances": frozenset({"alliances:*:list", "forces:*:short"}),
     "matrix": frozenset({"forces:*:matrix", "attributes", "people:*:name", "forces:*:short",
                          "organisations:*:name", "alliances:*:short"}),
     "chronology": frozenset({"events:*:all", "forces:*:short", "sources:*:label"}),
