@@ -143,7 +143,6 @@ class Statement(Record, kw_only=True):
         "The words, verbatim; a list for several paragraphs.")]
     source: Id
     context: Annotated[str | None, doc("One line of context in the site's own words.")] = None
-    topics: Annotated[list[Id], doc("Free tags, e.g. 'reassurance', 'threat'.")] = []
 
 
 class Figure(Record, kw_only=True):

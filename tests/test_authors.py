@@ -137,3 +137,12 @@ def test_figure_value_in_words_gets_the_qualifier_fix(tmp_path: Path, value: str
                                                       hint: str) -> None:
     assert errors(tmp_path, force_with("value: 12", f"value: {value}")) == [
         f"{FORCE}:18:12: figures[0].value: expected a number, got text '{value}'; {hint}"]
+
+
+def test_topics_are_gone(tmp_path: Path) -> None:
+    """Free tags no page showed: removed, so an author is told rather than ignored."""
+    files = force_with("    source: article\nfigures", "    source: article\n"
+                       "    topics: [reassurance]\nfigures")
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:16:5: statements[0].topics: unknown field 'topics'; allowed fields: id, "
+        "speaker, speaker_label, quote, source, context"]
