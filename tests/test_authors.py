@@ -146,3 +146,29 @@ def test_topics_are_gone(tmp_path: Path) -> None:
     assert errors(tmp_path, files) == [
         f"{FORCE}:16:5: statements[0].topics: unknown field 'topics'; allowed fields: id, "
         "speaker, speaker_label, quote, source, context"]
+
+
+README = (MINIMAL.parent.parent.parent / "content/README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_names_real_commands_kinds_and_addresses(tmp_path: Path) -> None:
+    """The recipes' commands exist, and every fixed address the 'where each record shows'
+    table names is a page of the real site."""
+    import re
+
+    from builder.build import build
+    from builder.cli import _parser
+    from builder.scaffold import KINDS
+
+    commands = set(re.findall(r"python -m builder (\w+)", README))
+    known = set(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    assert commands and commands <= known, commands - known
+    kinds = set(re.findall(r"builder new (\w+) ", README))
+    assert kinds and kinds <= set(KINDS), kinds - set(KINDS)
+    table = README.split("## Where each record shows on the site", 1)[1].split("\n## ", 1)[0]
+    addresses = set(re.findall(r"`(/[a-z/]*)`", table))
+    assert {"/organisations/", "/alliances/", "/matrix/", "/people/"} <= addresses
+    root = MINIMAL.parent.parent.parent
+    build(root, out=tmp_path / "out")
+    missing = [a for a in addresses if not (tmp_path / "out" / a[1:] / "index.html").is_file()]
+    assert not missing
