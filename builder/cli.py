@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--in", dest="body", default=None,
                      help="a statement's or figure's force, organisation or alliance id")
     schema = sub.add_parser("schema", help="write the JSON Schema of each record kind",
-                            description="Write content/schemas/*.schema.json for editors.")
+                            description="Write content/schemas/*.schema.json for editors: "
+                            "every field described, the ids the content defines offered "
+                            "where a reference must name one. Run it after adding a record.")
     schema.add_argument("--out", type=Path, default=None,
                         help="folder (default: content/schemas under the root)")
     return parser
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             return _new(root, args)
         if args.command == "schema":
-            return _write_schemas(args.out or root / "content" / "schemas")
+            return _write_schemas(root, args.out or root / "content" / "schemas")
         if args.command in ("accounting", "passages"):
             return _report(root, args)
         from .build import build, check
@@ -136,11 +138,14 @@ def _new(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_schemas(folder: Path) -> int:
-    from .models import json_schemas
+def _write_schemas(root: Path, folder: Path) -> int:
+    """The editors' schemas, listing the ids the content defines (as far as it reads)."""
+    from .build import inspect
+    from .schemas import editor_schemas, ids_of
 
+    schemas = editor_schemas(ids_of(inspect(root)[0]))
     folder.mkdir(parents=True, exist_ok=True)
-    for name, data in json_schemas().items():
+    for name, data in schemas.items():
         (folder / name).write_bytes(data)
-    print(f"wrote {len(json_schemas())} schemas to {folder}")
+    print(f"wrote {len(schemas)} schemas to {folder}")
     return 0

@@ -364,16 +364,6 @@ SCHEMAS: dict[str, type[Record]] = {
 }
 
 
-def json_schemas() -> dict[str, bytes]:
-    """Each record kind's JSON Schema, as file name -> bytes (deterministic)."""
-    import json
-
-    return {f"{stem}.schema.json": json.dumps(
-        {"$schema": "https://json-schema.org/draft/2020-12/schema",
-         **msgspec.json.schema(cls)}, indent=2, sort_keys=True).encode() + b"\n"
-        for stem, cls in SCHEMAS.items()}
-
-
 def markdown_fields(cls: type) -> tuple[str, ...]:
     """Names of `cls`'s fields typed `Markdown` (rendered by the templates' `markdown`
     filter), so a build can render all of them up front, in parallel."""
