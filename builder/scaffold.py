@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -73,6 +73,8 @@ def new(root: Path, kind: str, ident: str, year: str | None = None,
         raise Refused(f"'{year}' is not a year; write four digits, e.g. --year 2017")
     content = root / "content"
     spec = KINDS[kind]
+    if kind == "event" and year is None:  # undated: no date, but what the text says of when
+        spec = replace(spec, extra=("clues",))
     for pattern in NAMESPACES[kind]:
         for file in sorted(content.glob(pattern)):
             text = file.read_text(encoding="utf-8", errors="replace")

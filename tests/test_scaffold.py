@@ -100,3 +100,16 @@ def test_every_kind_writes_a_skeleton_that_parses(tmp_path: Path, kind: str) -> 
     check = run_cli(root, "check")
     assert check.returncode == 1
     assert "YAML syntax error" not in check.stderr and "Traceback" not in check.stderr
+
+
+def test_an_undated_event_gets_clues_and_a_dated_one_a_date(tmp_path: Path) -> None:
+    root = make_site(tmp_path)
+    assert run_cli(root, "new", "event", "something-undated").returncode == 0
+    undated = (root / "content/timeline/undated.yaml").read_text()
+    assert undated.startswith("# yaml-language-server: $schema=../schemas/timeline.schema.json"
+                              "\nevents:\n")
+    assert "    clues:\n" in undated and "date:" not in undated
+    assert run_cli(root, "new", "event", "something-dated", "--year", "2017").returncode == 0
+    dated = (root / "content/timeline/2017.yaml").read_text()
+    item = dated[dated.index("- id: something-dated"):]
+    assert "    date:\n" in item and "      value:\n" in item and "clues:" not in item
