@@ -204,8 +204,12 @@ def check_document(items: Mapping[str, Located], texts: Mapping[str, str]
         found = mismatch(words, text)
         marks = copied_marks(v, words, text, found is None)
         if marks:
-            problems.append(problem(v.doc, v.path, f"quote includes quote marks ({marks}) "
-                                    f"around the article's words (source '{v.source}')",
+            # At the first word when it carries the mark, else at the last one.
+            at = 0 if v.text.strip()[:1] in QUOTE_MARKS else words.count(" ")
+            line, col = word_position(v.doc, v.path, at)
+            problems.append(Problem(v.doc.path, line, col, field_path(v.path),
+                                    f"quote includes quote marks ({marks}) around the "
+                                    f"article's words (source '{v.source}')",
                                     "drop them: quote only the words inside the marks"))
             continue
         if found is None:

@@ -150,7 +150,8 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     # Across files and articles at once (a few ms on the real site), so run in full each time.
     names = Names(records.people, {**records.forces, **records.organisations,
                                    **records.alliances})
-    found, accounts = check_truth(kinds, texts, names, complete=not c.problems)
+    found, accounts = check_truth(kinds, texts, names, complete=not c.problems,
+                                  failed=c.failed)
     c.problems.extend(found)
     places = places_of(kinds, loaded.pages, m.markdown_fields)
     return replace(records, warnings=warnings, articles=texts, accounts=accounts,

@@ -105,7 +105,7 @@ def test_quote_with_the_articles_quote_marks_says_to_drop_them(tmp_path: Path) -
     files = force_with(QUOTE, 'quote: "\u201cThis is a precautionary measure - to reassure '
                               'the public.\u201d"')
     assert errors(tmp_path, files) == [
-        f"{FORCE}:14:12: statements[0].quote: quote includes quote marks ('\u201c' and "
+        f"{FORCE}:14:13: statements[0].quote: quote includes quote marks ('\u201c' and "
         "'\u201d') around the article's words (source 'article'); drop them: quote only the "
         "words inside the marks"]
 
@@ -121,7 +121,7 @@ def test_quote_whose_first_word_is_wrong_is_not_found(tmp_path: Path) -> None:
 def test_a_leading_quote_mark_is_refused_even_where_the_article_has_it(tmp_path: Path) -> None:
     files = force_with(QUOTE, 'quote: "\u201cThis is a precautionary measure"')
     assert errors(tmp_path, files) == [
-        f"{FORCE}:14:12: statements[0].quote: quote includes quote marks ('\u201c') around "
+        f"{FORCE}:14:13: statements[0].quote: quote includes quote marks ('\u201c') around "
         "the article's words (source 'article'); drop them: quote only the words inside the "
         "marks"]
 
@@ -172,3 +172,12 @@ def test_the_readme_names_real_commands_kinds_and_addresses(tmp_path: Path) -> N
     build(root, out=tmp_path / "out")
     missing = [a for a in addresses if not (tmp_path / "out" / a[1:] / "index.html").is_file()]
     assert not missing
+
+
+def test_a_record_that_fails_its_schema_is_not_unknown_elsewhere(tmp_path: Path) -> None:
+    """A person missing a field: that error alone, not 'unknown person' in the passages, the
+    statements and every other place that names them."""
+    people = "content/people.yaml"
+    files = {people: (MINIMAL / people).read_text().replace("    role: Chief Inspector\n", "")}
+    assert errors(tmp_path, files) == [
+        f"{people}:2:5: people[0]: missing required field 'role'; add 'role:' to this person"]
