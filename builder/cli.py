@@ -134,7 +134,8 @@ def _new(root: Path, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.kind} '{args.id}' to {written}: fill in each field (the comments say "
-          "what), then run `python -m builder check`")
+          "what), then run `python -m builder check`, and `make schema` so that editors offer "
+          "the new id")
     return 0
 
 

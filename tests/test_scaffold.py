@@ -21,7 +21,8 @@ def test_new_organisation_writes_a_commented_skeleton(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         f"wrote organisation 'testshire-council' to {ORG}: fill in each field (the comments "
-        "say what), then run `python -m builder check`\n")
+        "say what), then run `python -m builder check`, and `make schema` so that editors "
+        "offer the new id\n")
     lines = (root / ORG).read_text().splitlines()
     assert lines[0] == "# yaml-language-server: $schema=../schemas/organisation.schema.json"
     keys = [line.split(":")[0] for line in lines if line and not line.startswith((" ", "#"))]
