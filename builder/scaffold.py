@@ -193,7 +193,8 @@ def _item(spec: Kind, ident: str) -> str:
 def _add_to_list(target: Path, key: str, item: str, kind: str) -> None:
     """Add `item` at the end of the top-level list `key` of `target` (made if missing)."""
     if not target.exists():
-        schema = {"events": "../schemas/timeline.schema.json"}.get(key)
+        schema = {"events": "../schemas/timeline.schema.json",
+                  "people": "schemas/people.schema.json"}.get(key)
         head = f"# yaml-language-server: $schema={schema}\n" if schema else ""
         target.write_text(f"{head}{key}:\n{item}", encoding="utf-8")
         return
