@@ -25,6 +25,7 @@ from .refs import CLOSE
 _BROKEN = re.compile(r"^broken link ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): (?P<why>.*)$")
 _NO_ID = re.compile(r"^no element with id '(?P<id>[^']*)' on (?P<page>\S+)$")
 
+
 @dataclass(frozen=True)
 class Place:
     """A Markdown text the author wrote, and where."""
