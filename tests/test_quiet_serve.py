@@ -59,3 +59,6 @@ def test_organisations_and_alliances_have_index_pages(tmp_path: Path) -> None:
     assert '<h1>Organisations</h1>' in page
     assert '<a href="/organisations/testshire-council/">' in page
     assert not (root / "output/alliances").exists()  # no alliance: no empty index
+    member = (root / "output/organisations/testshire-council/index.html").read_text(
+        encoding="utf-8")
+    assert '<p class="kicker"><a href="/organisations/">Organisations</a></p>' in member
