@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import Problem
+from .load import YAML_DIRS, YAML_FILES
 
 _ID = re.compile(r"""^[ \t-]*id:[ \t]*["']?([a-z0-9]+(?:-[a-z0-9]+)*)["']?[ \t]*(?:#.*)?$""",
                  re.MULTILINE)
@@ -22,12 +23,20 @@ def ids_in(text: str) -> list[str]:
     return list(dict.fromkeys(_ID.findall(text)))
 
 
+def _record_file(file: str) -> bool:
+    """True for a path where the loader reads records (content/forces/x.yaml, people.yaml)."""
+    parts = file.split("/")
+    return parts[0] == "content" and file.endswith((".yaml", ".yml")) and (
+        (len(parts) == 3 and parts[1] in YAML_DIRS) or (len(parts) == 2
+                                                        and parts[1] in YAML_FILES))
+
+
 def unreadable_ids(root: Path, problems: Iterable[Problem], failed: set[str]) -> list[Problem]:
     """For each YAML file among `problems` that could not be read: add the ids its text seems
     to define to `failed`, and return one note per file naming them."""
     notes: list[Problem] = []
     for file in dict.fromkeys(p.file for p in problems if not p.note):
-        if not file.endswith((".yaml", ".yml")):
+        if not _record_file(file):  # a stray file defines nothing
             continue
         try:
             text = (root / file).read_text(encoding="utf-8", errors="replace")

@@ -181,3 +181,11 @@ def test_a_record_that_fails_its_schema_is_not_unknown_elsewhere(tmp_path: Path)
     files = {people: (MINIMAL / people).read_text().replace("    role: Chief Inspector\n", "")}
     assert errors(tmp_path, files) == [
         f"{people}:2:5: people[0]: missing required field 'role'; add 'role:' to this person"]
+
+
+def test_a_stray_file_defines_no_ids(tmp_path: Path) -> None:
+    files = {"content/forces.yaml": "- id: a\n- id: b\n"}
+    assert errors(tmp_path, files) == [
+        "content/forces.yaml: not a known content file or folder; content/ holds sources/, "
+        "forces/, organisations/, alliances/, timeline/, people.yaml, attributes.yaml, "
+        "conflicts.yaml, pages/"]
