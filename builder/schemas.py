@@ -27,13 +27,19 @@ class Ids:
     """The ids the content defines, by what references them."""
 
     people: list[str]
+    """Person ids (a speaker, a passage's or a wording's person)."""
     sources: list[str]
+    """Source ids (every `source:` and `sources:`)."""
     forces: list[str]
+    """Force ids (an event's forces, neighbours, an alliance's members)."""
     bodies: list[str]
-    """Forces, organisations and alliances."""
+    """Forces, organisations and alliances (whom a person speaks for)."""
     alliances: list[str]
+    """Alliance ids (a force's alliances)."""
     figures: list[str]
+    """Figure ids (an event's or a conflict's figures)."""
     events: list[str]
+    """Event ids (a stated order's `after`)."""
     attributes: list[tuple[str, str, list[str]]]
     """Each attribute's id, question and value ids, in display order."""
 
