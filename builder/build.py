@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from . import cache as disk
 from . import links
 from . import render as render_module
 from .cache import cache_path
+from .contentlinks import attribute
 from .errors import ContentError, Problem
 from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
@@ -52,14 +53,52 @@ class Report:
 
 
 def check(root: Path, strict: bool = False) -> Report:
-    """Validate the content; write nothing."""
+    """Every check a build makes, the rendered pages' links included; write nothing."""
     start = time.perf_counter()
     records, _ = _load_records(root, strict)
+    site = make_site(records, None)
+    memo_file = cache_path(root, "markdown", Path(render_module.__file__))
+    memo = disk.load(memo_file)
+    known = len(memo)
+    plan = prepare(site, root, memo)
+    publish(site, plan, Discard())  # raises on a broken link, like a build
+    if len(memo) != known:
+        disk.save(memo_file, memo)
     ms = (time.perf_counter() - start) * 1000
     count = len(records.forces) + len(records.sources) + len(records.events)
-    return Report(f"ok: {len(records.forces)} forces, {len(records.sources)} sources, "
-                  f"{len(records.events)} events checked in {ms:.0f} ms", records.warnings,
+    return Report(f"ok: {counts(records)} checked in {ms:.0f} ms", records.warnings,
                   pages=count)
+
+
+def counts(records: Records) -> str:
+    """What the content holds, for the summary lines of `check` and the dev server."""
+    statements = sum(len(b.statements) for group in (
+        records.forces, records.organisations, records.alliances) for b in group.values())
+    parts = [(len(records.forces), "force"), (len(records.organisations), "organisation"),
+             (len(records.alliances), "alliance"), (len(records.sources), "source"),
+             (len(records.events), "event"), (statements, "statement")]
+    return ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in parts)
+
+
+class Discard:
+    """A Stage that writes nothing: `check` renders every page (its links are checked as
+    they are scanned) and keeps none of it."""
+
+    bytes = 0
+
+    def add(self, name: str, data: bytes) -> None:
+        """Keep nothing."""
+
+    def add_text(self, name: str, pieces: Iterator[str],
+                 seen: Callable[[str], None] | None = None) -> int:
+        """Pass each piece to `seen`; keep nothing; return the bytes the file would have."""
+        size = 0
+        for text in pieces:
+            text = str(text)
+            if seen is not None:
+                seen(text)
+            size += len(text.encode())
+        return size
 
 
 def build(root: Path, out: Path | None = None, base_url: str | None = None,
@@ -152,7 +191,7 @@ def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None) -> Plan:
     return Plan(env, planner, planned, raw, files)
 
 
-def publish(site: Site, plan: Plan, stage: Stage) -> tuple[int, int]:
+def publish(site: Site, plan: Plan, stage: Stage | Discard) -> tuple[int, int]:
     """Write every output into the stage, then check every internal link; return the number
     of HTML pages and of bytes. A broken link raises: the stage is never swapped in.
 
@@ -177,9 +216,12 @@ def publish(site: Site, plan: Plan, stage: Stage) -> tuple[int, int]:
         return written, links.pack(links.inspect_page(out.path, scanner, where))
 
     found = render_made(plan.planned, plan.planner.output, plan.env, handle)
-    problems = links.finish({path: page for path, (_, page) in found.items() if page})
+    packed = {path: page for path, (_, page) in found.items() if page}
+    problems = links.finish(packed)
     if problems:
-        raise ContentError(problems)
+        raise ContentError(attribute(
+            problems, site.records.places, plan.env.filters["markdown"], site.base_path,
+            plan.files, lambda page: packed[page].ids.split("\0") if page in packed else ()))
     size += sum(n for n, _ in found.values())
     return sum(1 for p in plan.planned if p.template and p.path.endswith(".html")), size
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import ContentError, SiteError
+from .scaffold import KINDS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,8 +42,22 @@ def _parser() -> argparse.ArgumentParser:
                               "from its quote marks and 'X said:' lines, as YAML to confirm "
                               "and paste under the source's 'passages:'.")
     passages.add_argument("source", help="source id, e.g. hampshire-christmas")
+    new = sub.add_parser("new", help="write the skeleton of a new record",
+                         description="Write a new record's skeleton: every required field, "
+                         "each with a comment saying what it holds. A force, organisation, "
+                         "alliance or source gets its own file; a person, event, statement "
+                         "or figure is added to the list that holds it. An id already used "
+                         "is refused.")
+    new.add_argument("kind", choices=list(KINDS), help="what to write")
+    new.add_argument("id", help="the new record's id, e.g. west-mercia")
+    new.add_argument("--year", default=None,
+                     help="an event's year: its timeline file (default: undated.yaml)")
+    new.add_argument("--in", dest="body", default=None,
+                     help="a statement's or figure's force, organisation or alliance id")
     schema = sub.add_parser("schema", help="write the JSON Schema of each record kind",
-                            description="Write content/schemas/*.schema.json for editors.")
+                            description="Write content/schemas/*.schema.json for editors: "
+                            "every field described, the ids the content defines offered "
+                            "where a reference must name one. Run it after adding a record.")
     schema.add_argument("--out", type=Path, default=None,
                         help="folder (default: content/schemas under the root)")
     return parser
@@ -57,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve  # lazy: a build never imports the dev server
 
             return serve(root, args.host, args.port, args.out)
+        if args.command == "new":
+            return _new(root, args)
         if args.command == "schema":
-            return _write_schemas(args.out or root / "content" / "schemas")
+            return _write_schemas(root, args.out or root / "content" / "schemas")
         if args.command in ("accounting", "passages"):
             return _report(root, args)
         from .build import build, check
@@ -70,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        count = len(exc.problems)
+        count = sum(1 for p in exc.problems if not p.note)
         print(f"error: {count} problem{'s' if count != 1 else ''} found; nothing was written",
               file=sys.stderr)
         return 1
@@ -108,11 +125,28 @@ def _report(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_schemas(folder: Path) -> int:
-    from .models import json_schemas
+def _new(root: Path, args: argparse.Namespace) -> int:
+    from .scaffold import Refused, new
 
+    try:
+        written = new(root, args.kind, args.id, args.year, args.body)
+    except Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.kind} '{args.id}' to {written}: fill in each field (the comments say "
+          "what), then run `python -m builder check`, and `make schema` so that editors offer "
+          "the new id")
+    return 0
+
+
+def _write_schemas(root: Path, folder: Path) -> int:
+    """The editors' schemas, listing the ids the content defines (as far as it reads)."""
+    from .build import inspect
+    from .schemas import editor_schemas, ids_of
+
+    schemas = editor_schemas(ids_of(inspect(root)[0]))
     folder.mkdir(parents=True, exist_ok=True)
-    for name, data in json_schemas().items():
+    for name, data in schemas.items():
         (folder / name).write_bytes(data)
-    print(f"wrote {len(json_schemas())} schemas to {folder}")
+    print(f"wrote {len(schemas)} schemas to {folder}")
     return 0

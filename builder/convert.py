@@ -139,10 +139,37 @@ def _reword(text: str, expected: Any, got: Any) -> tuple[str, str]:
         return (text.replace("Expected `str` of length", "expected text of length")
                 .replace("Expected `array` of length", "expected a list of length"),
                 "fill it in")
-    hint = _type_hint(expected)
+    if _strip(expected) is float and isinstance(got, str):
+        return number_hint(got)
+    hint = _type_hint(expected) or ("fill it in" if got is None else "")
+    text = text.replace("`float`", "a number").replace("`int`", "a whole number")
+    text = text.replace("`bool`", "true or false")
     text = text.replace("`array`", "a list").replace("`object`", "a mapping")
     text = text.replace("`str`", "text").replace("`null`", "nothing")
     return text.replace("Expected", "expected"), hint
+
+
+_QUALIFIED = re.compile(r"(?i)^(?:(?P<about>about|around|approximately|roughly|some|nearly)"
+                        r"|(?P<more>more than|over)|(?P<up>up to))?\s*"
+                        r"(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<decimals>\d+))?$")
+
+
+def number_hint(got: str) -> tuple[str, str]:
+    """The message for text where a figure's number belongs, with the fix spelt out: the
+    words 'about', 'more than' and 'up to' go in `qualifier`, commas go."""
+    match = _QUALIFIED.match(got.strip())
+    if match is None:
+        return f"expected a number, got text '{got}'", "write a number without quotes or commas"
+    number = match.group("number").replace(",", "")
+    if match.group("decimals"):
+        number += "." + match.group("decimals")
+    qualifier = ("about" if match.group("about") else "more-than" if match.group("more")
+                 else "up-to" if match.group("up") else None)
+    if qualifier is None:
+        return (f"expected a number, got text '{got}'",
+                f"write 'value: {number}', without commas or quotes")
+    return (f"expected a number, got text '{got}'",
+            f"write 'value: {number}' and 'qualifier: {qualifier}'")
 
 
 def _type_hint(expected: Any) -> str:

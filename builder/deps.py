@@ -38,6 +38,8 @@ AGGREGATE: dict[str, frozenset[str]] = {
     "forces": frozenset({"forces:*:list", "forces:*:short", "alliances:*:list",
                          "organisations:*:list", "forces:*:matrix", "attributes",
                          "people:*:name", "organisations:*:name", "alliances:*:short"}),
+    "organisations": frozenset({"organisations:*:list"}),
+    "alliances": frozenset({"alliances:*:list", "forces:*:short"}),
     "matrix": frozenset({"forces:*:matrix", "attributes", "people:*:name", "forces:*:short",
                          "organisations:*:name", "alliances:*:short"}),
     "chronology": frozenset({"events:*:all", "forces:*:short", "sources:*:label"}),

@@ -27,6 +27,8 @@ class Problem:
     """What is wrong."""
     hint: str = ""
     """What to do about it."""
+    note: bool = False
+    """True for a line that explains other problems rather than being one (not counted)."""
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
@@ -36,7 +38,9 @@ class Problem:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order problems by file, then position."""
-        return (self.file, self.line or 0, self.column or 0, self.field)
+        # A note explains the file's other problems: it follows them.
+        return (self.file, 1 << 30 if self.note else self.line or 0, self.column or 0,
+                self.field)
 
 
 class SiteError(Exception):

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import links
+from .build import counts
 from .changes import changed_facts
+from .contentlinks import attribute
 from .deps import is_content, output_facts, template_deps
 from .document import Document, LoadError, parse_file, read_text
 from .document import digest as text_digest
@@ -111,14 +113,24 @@ class Result:
     """Wall time of the rebuild."""
     problems: list[str] = field(default_factory=list)
     """Error messages (file:line:column ...) when the build failed; the old site stays."""
+    notes: int = 0
+    """How many of `problems` only explain others (not counted)."""
+    fixed: bool = False
+    """True when this build succeeded after a failed one."""
+    counts: str = ""
+    """What the content holds ('13 forces, 9 organisations, ...'), shown by the first build
+    and by a fixed one."""
 
     def line(self) -> str:
         """The one line the terminal shows."""
         if self.problems:
-            count = len(self.problems)
+            count = len(self.problems) - self.notes
             return (f"build failed: {count} problem{'s' if count != 1 else ''}; "
                     "still serving the last good build")
-        return f"rebuilt {self.rendered} of {self.pages} pages in {self.ms:.0f} ms"
+        done = f"rebuilt {self.rendered} of {self.pages} pages in {self.ms:.0f} ms"
+        if self.counts:
+            done += f" ({self.counts})"
+        return f"fixed: build OK; {done}" if self.fixed else done
 
 
 
@@ -174,10 +186,13 @@ class Rebuilder:
     def rebuild(self, snapshot: Snapshot) -> Result:
         """Build against `snapshot`; on any failure keep the last good output and record why."""
         start = time.perf_counter()
+        notes = 0
+        failed = bool(self.problems)
         try:
             rendered, pages, written = self._build(snapshot)
         except ContentError as exc:
             self.problems = [str(p) for p in exc.problems]
+            notes = sum(1 for p in exc.problems if p.note)
         except SiteError as exc:
             self.problems = [str(exc)]
         except Exception as exc:  # a bad edit must never stop the dev server
@@ -185,11 +200,14 @@ class Rebuilder:
             self.problems = [f"internal error: {type(exc).__name__}: {exc}"]
         else:
             self.problems = []
+            first = not self.started
             self.started = True
-            return Result(rendered, pages, written, (time.perf_counter() - start) * 1000)
+            shown = counts(self.records) if first or failed else ""  # type: ignore[arg-type]
+            return Result(rendered, pages, written, (time.perf_counter() - start) * 1000,
+                          fixed=failed, counts=shown)
         self.started = True
         return Result(0, sum(1 for p in self.links), 0, (time.perf_counter() - start) * 1000,
-                      list(self.problems))
+                      list(self.problems), notes)
 
     def _build(self, snapshot: Snapshot) -> tuple[int, int, int]:
         records = validate(self._load(snapshot), self.root, self.memo)
@@ -301,7 +319,9 @@ class Rebuilder:
                                if any(t in moved for _, t, _ in v.fragments)} if moved else set())
         problems = links.finish(pages, again)
         if problems:
-            raise ContentError(problems)
+            raise ContentError(attribute(
+                problems, site.records.places, self.env.filters["markdown"], site.base_path,
+                outputs, lambda page: pages[page].ids if page in pages else ()))
         return found
 
 

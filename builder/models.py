@@ -146,7 +146,6 @@ class Statement(Record, kw_only=True):
         "The words, verbatim; a list for several paragraphs.")]
     source: Id
     context: Annotated[str | None, doc("One line of context in the site's own words.")] = None
-    topics: Annotated[list[Id], doc("Free tags, e.g. 'reassurance', 'threat'.")] = []
 
 
 class Figure(Record, kw_only=True):
@@ -348,7 +347,9 @@ class Term(Record, kw_only=True):
         "A few words shown when a reader points at the term (its `<abbr title>`): the "
         "articles' own expansion, or what they leave unsaid, e.g. 'not expanded in the "
         "articles'.", min_length=1)]
-    definition: Markdown  # the entry, in the site's words, from the cited article alone
+    definition: Annotated[Markdown, doc(
+        "The entry, in the site's words, from the cited article alone; where no article "
+        "explains the term, say so.")]
     explained: Annotated[bool, doc(
         "False when no article expands or explains the term: the glossary then says so "
         "rather than filling the gap.")] = True
@@ -369,7 +370,7 @@ class Term(Record, kw_only=True):
 class Glossary(Record, kw_only=True):
     """The glossary file: every term the site marks and explains, in display order."""
 
-    terms: list[Term]
+    terms: Annotated[list[Term], doc("The glossary's terms, in the order the page lists them.")]
 
 
 class Update(Record, kw_only=True):
@@ -392,7 +393,7 @@ class Update(Record, kw_only=True):
 class Updates(Record, kw_only=True):
     """The updates file: the log of published changes, newest first or in any order."""
 
-    updates: list[Update]
+    updates: Annotated[list[Update], doc("Each published change, newest or oldest first.")]
 
 
 class SiteConfig(Record, kw_only=True):
@@ -433,16 +434,6 @@ SCHEMAS: dict[str, type[Record]] = {
     "alliance": Alliance, "timeline": Timeline, "people": People, "attributes": Attributes,
     "conflicts": Conflicts, "page": PageMeta, "glossary": Glossary, "updates": Updates,
 }
-
-
-def json_schemas() -> dict[str, bytes]:
-    """Each record kind's JSON Schema, as file name -> bytes (deterministic)."""
-    import json
-
-    return {f"{stem}.schema.json": json.dumps(
-        {"$schema": "https://json-schema.org/draft/2020-12/schema",
-         **msgspec.json.schema(cls)}, indent=2, sort_keys=True).encode() + b"\n"
-        for stem, cls in SCHEMAS.items()}
 
 
 def markdown_fields(cls: type) -> tuple[str, ...]:

@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .convert import Located, problem
+from .contentlinks import file_text
+from .convert import Located, field_path, locate, problem
 from .document import Document, LoadError, read_text
 from .errors import Path_, Problem
 
@@ -37,7 +38,25 @@ def normalise_article(text: str) -> str:
                      for line in text.split("\n"))
 
 
-def mismatch(quote: str, article: str) -> str | None:
+@dataclass(frozen=True)
+class Mismatch:
+    """Where a quote leaves its article."""
+
+    word: int
+    """Index of the first differing word among the quote's words (0: none agreed)."""
+    agreed: str
+    """The last words that still agreed (at most 40 characters), '' when none did."""
+    article: str
+    """The article's next words there."""
+    quote: str
+    """The quote's words there."""
+
+
+SHOWN_WORDS = 5
+"""Words shown from the article and from the quote where they part."""
+
+
+def mismatch(quote: str, article: str) -> Mismatch | None:
     """None if `quote` is in `article` (both already normalised); else where it departs."""
     if quote in article:
         return None
@@ -49,11 +68,31 @@ def mismatch(quote: str, article: str) -> str | None:
             low = mid
         else:
             high = mid - 1
-    if low == 0:
-        return "not found in the article"
-    agreed = quote[:low].rsplit(" ", 1)[0] if " " in quote[:low] else quote[:low]
-    tail = agreed[-40:]
-    return f"differs from the article after '{'…' if len(agreed) > 40 else ''}{tail}'"
+    start = quote.rfind(" ", 0, low) + 1  # the differing word's first character
+    if start == 0:  # not even one whole word agrees: nothing to show from the article
+        return Mismatch(0, "", "", " ".join(quote.split(" ")[:SHOWN_WORDS]))
+    agreed = quote[:start].rstrip()
+    at = article.find(quote[:low]) + start
+    there = article[at:].split("\n", 1)[0]
+    return Mismatch(quote[:start].count(" "), agreed[-40:] if len(agreed) <= 40 else
+                    "…" + agreed[-40:], " ".join(there.split(" ")[:SHOWN_WORDS]),
+                    " ".join(quote[start:].split(" ")[:SHOWN_WORDS]))
+
+
+QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+"""Marks an author may copy from around the article's quotation."""
+
+
+def describe(found: Mismatch, source: str) -> str:
+    """The message for a mismatch: both the article's words and the quote's where they part."""
+    if not found.agreed:
+        return (f"quote not found in the article (source '{source}'): its first words "
+                f"'{found.quote}' are not there")
+    if not found.article:
+        return (f"quote differs from the article (source '{source}'): after '{found.agreed}' "
+                f"the article's paragraph ends, where the quote has '{found.quote}'")
+    return (f"quote differs from the article (source '{source}'): after '{found.agreed}' the "
+            f"article has '{found.article}' where the quote has '{found.quote}'")
 
 
 @dataclass(frozen=True)
@@ -153,18 +192,77 @@ def verbatim_fields(items: Mapping[str, Located]) -> Iterator[Verbatim]:
 def check_document(items: Mapping[str, Located], texts: Mapping[str, str]
                    ) -> tuple[Used, list[Problem]]:
     """Check every verbatim field of one document's records (`items` by kind) against its
-    article; return the texts used and a problem for each mismatch."""
+    article; return the texts used and a problem for each mismatch, placed at the first
+    differing word."""
     used: Used = {}
     problems: list[Problem] = []
     for v in verbatim_fields(items):
         text = used[v.source] = texts.get(v.source)
         if text is None:
             continue  # an unknown source is already reported
-        why = mismatch(normalise(v.text), text)
-        if why:
-            problems.append(problem(v.doc, v.path, f"quote {why} (source '{v.source}')",
-                                    "copy the words exactly from the article"))
+        words = normalise(v.text)
+        found = mismatch(words, text)
+        marks = copied_marks(v, words, text, found is None)
+        if marks:
+            # At the first word when it carries the mark, else at the last one.
+            at = 0 if v.text.strip()[:1] in QUOTE_MARKS else words.count(" ")
+            line, col = word_position(v.doc, v.path, at)
+            problems.append(Problem(v.doc.path, line, col, field_path(v.path),
+                                    f"quote includes quote marks ({marks}) around the "
+                                    f"article's words (source '{v.source}')",
+                                    "drop them: quote only the words inside the marks"))
+            continue
+        if found is None:
+            continue
+        line, col = word_position(v.doc, v.path, found.word)
+        problems.append(Problem(v.doc.path, line, col, field_path(v.path),
+                                describe(found, v.source),
+                                "copy the words exactly from the article"))
     return used, problems
+
+
+def copied_marks(v: Verbatim, words: str, article: str, matched: bool) -> str:
+    """The quote marks `v` copied from around the article's words ('“' and '”'), or ''.
+
+    Marks are the article's, not the speaker's: a statement's quote that starts or ends
+    with one it does not balance (or that is wrapped in a pair) has copied them, even
+    though the article holds it so; any other text has when it matches only without them.
+    """
+    raw = v.text.strip()
+    ends = [c for c in (raw[:1], raw[-1:]) if c and c in QUOTE_MARKS]
+    if not ends:
+        return ""
+    bare = normalise(raw.strip(QUOTE_MARKS))
+    wrapped = len(raw) > 1 and raw[0] in QUOTE_MARKS and raw[-1] in QUOTE_MARKS and (
+        words.count('"') == 2 or words.count("'") == 2)
+    unbalanced = words.count('"') % 2 == 1
+    is_quote = "quote" in v.path
+    if (is_quote and (wrapped or unbalanced)) or (
+            not matched and bare and mismatch(bare, article) is None):
+        return " and ".join(dict.fromkeys(f"'{c}'" for c in ends))
+    return ""
+
+
+def word_position(doc: Document, path: Path_, word: int) -> tuple[int | None, int | None]:
+    """Line and column of a text value's `word`-th word (0-based) in its file, inside a
+    quoted, plain or folded (`>-`) scalar alike; the value's own position if not found."""
+    line, col = locate(doc, path)
+    text = file_text(doc)
+    if line is None or col is None or not text:
+        return line, col
+    lines = text.split("\n")
+    start = sum(len(t) + 1 for t in lines[:line - 1]) + col - 1
+    head = text[start:start + 1]
+    if head in "|>":  # a block scalar: its words start on the next line
+        start = text.find("\n", start) + 1
+    elif head in "\"'":
+        start += 1
+    for i, match in enumerate(re.finditer(r"\S+", text[start:])):
+        if i == word:
+            at = start + match.start()
+            before = text[:at]
+            return before.count("\n") + 1, at - before.rfind("\n")
+    return line, col
 
 
 def still_valid(used: Used, texts: Mapping[str, str]) -> bool:

@@ -16,6 +16,10 @@ from .convert import Located, problem
 from .document import Document
 from .errors import Path_, Problem
 
+CLOSE = 0.75
+"""How alike (difflib's ratio) a suggested id must be to the one written: a far-fetched 'did
+you mean' ('temperer-days-in' -> 'manchester-dead-timeline') sends the author the wrong way."""
+
 
 @dataclass(frozen=True)
 class World:
@@ -51,7 +55,7 @@ class _Found:
         """Report `value` unless it names an existing record of `namespace`."""
         if value in choices or value in self.world.failed:
             return
-        near = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
+        near = difflib.get_close_matches(value, list(choices), n=1, cutoff=CLOSE)
         hint = f"did you mean '{near[0]}'?" if near else (
             f"add a {namespace} with id '{value}', or fix the reference")
         self.problems.append(problem(doc, path, f"unknown {namespace} '{value}'", hint))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import html
+import logging
 import shutil
 import signal
 import socket
@@ -226,6 +227,18 @@ class _Server(Server):
         super().__init__(watcher=watcher)
         self.out = out
         self.overlay = overlay
+
+    def _setup_logging(self) -> None:
+        """Quiet: livereload logs every reload ('Reload 0 waiters: None') and connection,
+        tornado every request and 404; our one line per rebuild says what matters. Their
+        warnings and errors still show (tornado's 4xx request lines, warnings, do not)."""
+        channel = logging.StreamHandler()
+        channel.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+        for name, level in (("livereload", logging.WARNING), ("tornado", logging.WARNING),
+                            ("tornado.access", logging.ERROR)):
+            logging.getLogger(name).setLevel(level)
+        for name in ("livereload", "tornado"):  # a handler also stops tornado adding its own
+            logging.getLogger(name).addHandler(channel)
 
     def get_web_handlers(self, script: bytes) -> list[Any]:
         """One catch-all route to the output folder (livereload's own routes come first)."""

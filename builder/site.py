@@ -218,6 +218,7 @@ def path_for(kind: str, ident: str = "", anchor: str = "") -> str:
     paths = {
         "home": "", "forces": "forces/", "force": f"forces/{ident}/",
         "organisation": f"organisations/{ident}/", "alliance": f"alliances/{ident}/",
+        "organisations": "organisations/", "alliances": "alliances/",
         "sources": "sources/",
         "source": f"sources/{ident}/", "matrix": "matrix/", "chronology": "chronology/",
         "people": "people/", "figures": "figures/", "page": f"{ident}/",

@@ -12,7 +12,7 @@ by some record or be `left_out` with a reason. Works on normalised article texts
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from . import models as m
@@ -206,10 +206,12 @@ def account(sources: Located, kinds: Mapping[str, Located], texts: Mapping[str, 
 
 
 def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
-          complete: bool = True) -> tuple[list[Problem], list[SourceAccount]]:
+          complete: bool = True, failed: Collection[str] = frozenset()
+          ) -> tuple[list[Problem], list[SourceAccount]]:
     """Every attribution, accounting and order problem; and the accounting itself. Sentences
     left unaccounted are problems only when the records are `complete` (none failed to load
-    or to match its article): otherwise they follow from the problems already reported."""
+    or to match its article): otherwise they follow from the problems already reported.
+    Ids in `failed` belong to records that failed to load: naming them is not a mistake."""
     problems: list[Problem] = []
     span_lists: dict[str, list[Span]] = {}
     for s, doc, path in kinds["sources"]:
@@ -219,10 +221,10 @@ def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
             if bool(p.person) == bool(p.body):
                 problems.append(problem(doc, here, "a passage needs one speaker",
                                         "set either 'person' or 'body' (with 'label')"))
-            elif p.person and p.person not in names.people:
+            elif p.person and p.person not in names.people and p.person not in failed:
                 problems.append(problem(doc, (*here, "person"), f"unknown person '{p.person}'",
                                         "use an id from people.yaml"))
-            elif p.body and p.body not in names.bodies:
+            elif p.body and p.body not in names.bodies and p.body not in failed:
                 problems.append(problem(doc, (*here, "body"), f"unknown body '{p.body}'",
                                         "use a force, organisation or alliance id"))
         if text is None:
@@ -295,7 +297,7 @@ def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
                     " and ".join(sorted(names.who(v) + ("" if v is None else "'s words")
                                         for v in heard)) + f", {f.short_name}'s own",
                     "remove it"))
-    problems += _orders(kinds["events"])
+    problems += _orders(kinds["events"], failed)
     accounts = account(kinds["sources"], kinds, texts)
     located = {s.id: (doc, path) for s, doc, path in kinds["sources"]}
     for a in accounts if complete else ():
@@ -308,7 +310,7 @@ def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
     return problems, accounts
 
 
-def _orders(events: Located) -> Iterator[Problem]:
+def _orders(events: Located, failed: Collection[str]) -> Iterator[Problem]:
     """Orders the articles state: each must name an event, and dates may not contradict."""
     by_id = {e.id: e for e, _, _ in events}
     for e, doc, path in events:
@@ -318,6 +320,8 @@ def _orders(events: Located) -> Iterator[Problem]:
         for i, order in enumerate(e.follows):
             before = by_id.get(order.after)
             here = (*path, "follows", i, "after")
+            if before is None and order.after in failed:
+                continue
             if before is None:
                 yield problem(doc, here, f"unknown event '{order.after}'",
                               "name an event id from the timeline files")

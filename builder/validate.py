@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import models as m
+from .contentlinks import Place, places_of
 from .convert import Located, convert, locate, problem
 from .document import Document
 from .errors import ContentError, Path_, Problem
@@ -20,6 +21,7 @@ from .refs import World
 from .refs import check_document as check_refs
 from .truth import Names, SourceAccount
 from .truth import check as check_truth
+from .unreadable import unreadable_ids
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Records:
     archive is absent."""
     accounts: list[SourceAccount] = field(default_factory=list)
     """How each article's sentences are cited or left out (truth.account)."""
+    places: list[Place] = field(default_factory=list)
+    """Every Markdown text with where it was written, to report a broken link there."""
 
 
 class _Collector:
@@ -128,8 +132,10 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
     c.unreadable = bool(loaded.problems)
-    # A file that could not even be parsed still owns the id its name gives.
+    # A file that could not even be parsed still owns the id its name gives, and the ids its
+    # text seems to define: references to them are not reported as if they stood alone.
     c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
+    c.problems.extend(unreadable_ids(root, loaded.problems, c.failed))
     # Page names are ids updates may name: part of the world references are checked against.
     world = [d.exports for d, _ in docs] + [frozenset(c.failed), frozenset(pages)]
     same = memo is not None and len(world) == len(memo.world) and all(
@@ -152,9 +158,12 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     # Across files and articles at once (a few ms on the real site), so run in full each time.
     names = Names(records.people, {**records.forces, **records.organisations,
                                    **records.alliances})
-    found, accounts = check_truth(kinds, texts, names, complete=not c.problems)
+    found, accounts = check_truth(kinds, texts, names, complete=not c.problems,
+                                  failed=c.failed)
     c.problems.extend(found)
-    return replace(records, warnings=warnings, articles=texts, accounts=accounts), c.problems
+    places = places_of(kinds, loaded.pages, m.markdown_fields)
+    return replace(records, warnings=warnings, articles=texts, accounts=accounts,
+                   places=places), c.problems
 
 
 def _no_duplicates(problems: list[Problem]) -> bool:

@@ -209,6 +209,9 @@ class Planner:
                  ("figures/index.html", "figures.html", "figures"),
                  ("sources/index.html", "sources.html", "sources"), ("404.html", "404.html", "404")]
         out = [Planned(path, template, kind) for path, template, kind in fixed]
+        # An index for each kind of body that has pages (a site with none has no empty list).
+        out += [Planned(f"{kind}/index.html", "bodies.html", kind)
+                for kind in ("organisations", "alliances") if getattr(r, kind)]
         out += [Planned(f"forces/{i}/index.html", "force.html", "force", i) for i in r.forces]
         out += [Planned(f"organisations/{i}/index.html", "organisation.html", "organisation", i)
                 for i in r.organisations]
@@ -298,6 +301,17 @@ class Planner:
     def _forces(self) -> Output:
         return _page(self.base, "forces/index.html", "forces.html", "forces/", title="Forces",
                      alliances=self.site.records.alliances, groups=status_groups(self.site))
+
+    def _organisations(self) -> Output:
+        return _page(self.base, "organisations/index.html", "bodies.html", "organisations/",
+                     title="Organisations", kind="organisation",
+                     bodies=sorted(self.site.records.organisations.values(),
+                                   key=lambda o: o.name))
+
+    def _alliances(self) -> Output:
+        return _page(self.base, "alliances/index.html", "bodies.html", "alliances/",
+                     title="Alliances and shared units", kind="alliance",
+                     bodies=list(self.site.records.alliances.values()))
 
     def _matrix(self) -> Output:
         site = self.site

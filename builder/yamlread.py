@@ -267,8 +267,13 @@ def _read(loader: Any, text: str, shown: str, first_line: int, marks: bool
         line = (mark.line + first_line) if mark else None
         col = (mark.column + 1) if mark else None
         what = exc.problem or exc.context or "invalid YAML"
+        hint = "check the indentation, colons and quotes here"
+        lines = text.split("\n")
+        if mark and mark.line < len(lines) and lines[mark.line][mark.column:][:1] == "\t":
+            # The parser's words ("cannot start any token") do not say what the author did.
+            what, hint = "a tab character", "indent with spaces; YAML does not allow tabs"
         raise YamlError(Problem(shown, line, col, "", f"YAML syntax error: {what}",
-                                "check the indentation, colons and quotes here")) from None
+                                hint)) from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
         raise YamlError(Problem(shown, None, None, "", f"YAML error: {first}",

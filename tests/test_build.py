@@ -35,7 +35,8 @@ def test_build_prints_one_summary_line_and_writes_the_site(site: Path) -> None:
 def test_check_writes_nothing(site: Path) -> None:
     result = run_cli(site, "check")
     assert result.returncode == 0
-    assert result.stdout.startswith("ok: 1 forces, 1 sources, 1 events checked in ")
+    assert result.stdout.startswith("ok: 1 force, 0 organisations, 0 alliances, 1 source, "
+                                    "1 event, 1 statement checked in ")
     assert not (site / "output").exists()
 
 
@@ -174,8 +175,8 @@ def test_broken_link_fails_before_the_swap(site: Path) -> None:
     result = run_cli(site, "build")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == (
-        "output/methodology/index.html: broken link '/no-such-page/': no such page or file; "
-        "fix the template or the Markdown link")
+        "content/pages/methodology.md:8:15: broken link '/no-such-page/': no such page or "
+        "file; link to a page of this site, e.g. '/forces/', or give a full https:// address")
     assert tree(site / "output") == before
     assert not list(site.glob(".output.tmp-*"))
 

@@ -36,7 +36,7 @@ CASES = {
          f"{FORCE}:3:1: shortname: unknown field 'shortname'; did you mean 'short_name'?"]),
     "wrong-type": (
         force_with("value: 12", "value: twelve"),
-        [f"{FORCE}:18:12: figures[0].value: expected `float`, got text; "
+        [f"{FORCE}:18:12: figures[0].value: expected a number, got text 'twelve'; "
          "write a number without quotes or commas"]),
     "text-given-a-number": (
         force_with("name: Testshire Police", "name: 12"),
@@ -61,29 +61,41 @@ CASES = {
          "single hyphens, e.g. 'devon-and-cornwall'"]),
     "duplicate-key": (
         force_with("short_name: Testshire", "short_name: Testshire\nname: Again"),
-        [f"{FORCE}:4:1: duplicate key 'name' (first at line 2); remove one of the two"]),
+        [f"{FORCE}:4:1: duplicate key 'name' (first at line 2); remove one of the two",
+         f"{FORCE}: references to the ids this file may define (testshire, "
+         "testshire-precaution, testshire-operations) are not checked until it reads; "
+         "fix its error above"]),
     "yaml-syntax": (
         force_with("summary: A force", "summary: [A force"),
         [f"{FORCE}:5:8: YAML syntax error: did not find expected ',' or ']'; "
-         "check the indentation, colons and quotes here"]),
+         "check the indentation, colons and quotes here",
+         f"{FORCE}: references to the ids this file may define (testshire, "
+         "testshire-precaution, testshire-operations) are not checked until it reads; "
+         "fix its error above"]),
     "empty-file": (
         {FORCE: "\n\n"},
         [f"{FORCE}: file is empty; add the record's fields, or delete the file"]),
     "not-utf8": (
         {FORCE: (MINIMAL / FORCE).read_bytes().replace(b"A force", b"A f\xe9rce")},
-        [f"{FORCE}:4:13: file is not valid UTF-8; save it with UTF-8 encoding"]),
+        [f"{FORCE}:4:13: file is not valid UTF-8; save it with UTF-8 encoding",
+         f"{FORCE}: references to the ids this file may define (testshire, "
+         "testshire-precaution, testshire-operations) are not checked until it reads; "
+         "fix its error above"]),
     "quote-altered": (
         force_with("a precautionary measure", "a sensible measure"),
-        [f"{FORCE}:14:12: statements[0].quote: quote differs from the article after "
-         "'This is a' (source 'article'); copy the words exactly from the article"]),
+        [f"{FORCE}:14:23: statements[0].quote: quote differs from the article (source "
+         "'article'): after 'This is a' the article has 'precautionary measure - to "
+         "reassure' where the quote has 'sensible measure - to reassure'; copy the words "
+         "exactly from the article"]),
     "id-not-file-name": (
         force_with("id: testshire\n", "id: otherhire\n"),
         [f"{FORCE}:1:5: id: id 'otherhire' does not match the file name 'testshire'; "
          "rename the file or change the id",
          "content/people.yaml:5:19: people[0].organisation: unknown force, organisation or "
-         "alliance 'testshire'; did you mean 'otherhire'?",
+         "alliance 'testshire'; add a force, organisation or alliance with id 'testshire', or "
+         "fix the reference",
          "content/timeline/2017.yaml:13:14: events[0].forces[0]: unknown force 'testshire'; "
-         "did you mean 'otherhire'?"]),
+         "add a force with id 'testshire', or fix the reference"]),
     "missing-position": (
         {"content/attributes.yaml": (MINIMAL / "content/attributes.yaml").read_text()
          + "  - id: first-time\n    label: First time\n    question: First time?\n"
@@ -94,7 +106,10 @@ CASES = {
         force_with("summary: A force that exists only in the tests.",
                    'summary: !!python/object/apply:os.system ["echo hi"]'),
         [f"{FORCE}:4:10: unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:os.system';"
-         " remove the tag; only plain values are allowed"]),
+         " remove the tag; only plain values are allowed",
+         f"{FORCE}: references to the ids this file may define (testshire, "
+         "testshire-precaution, testshire-operations) are not checked until it reads; "
+         "fix its error above"]),
     "unknown-file": (
         {"content/forces.yaml": "id: x\n"},
         ["content/forces.yaml: not a known content file or folder; content/ holds sources/, "

@@ -193,7 +193,7 @@ def test_broken_markdown_link_fails_the_build(tmp_path: Path) -> None:
     root = make_site(tmp_path)
     page = root / "content/pages/methodology.md"
     page.write_text(page.read_text() + "\nSee [nothing](/no-such-page/).\n")
-    with pytest.raises(ContentError, match=r"output/methodology/index.html: broken link "
+    with pytest.raises(ContentError, match=r"content/pages/methodology.md:8:15: broken link "
                                            r"'/no-such-page/'"):
         build(root, out=tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -280,8 +280,10 @@ ERROR_CASES = {
     "evidence-not-verbatim": (
         _minimal(GLOSSARY, "evidence: This is a precautionary measure",
                  "evidence: This is a careful measure"),
-        [f"{GLOSSARY}:8:15: terms[0].evidence: quote differs from the article after "
-         "'This is a' (source 'article'); copy the words exactly from the article"]),
+        [f"{GLOSSARY}:8:25: terms[0].evidence: quote differs from the article (source "
+         "'article'): after 'This is a' the article has 'precautionary measure - to reassure' "
+         "where the quote has 'careful measure - to reassure'; copy the words exactly from "
+         "the article"]),
     "unknown-source": (
         _minimal(GLOSSARY, "    source: article\n    evidence: Armed",
                  "    source: artcle\n    evidence: Armed"),
