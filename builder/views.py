@@ -101,6 +101,54 @@ GLANCE = ("armed-patrols", "period", "first-time", "trigger", "specific-threat")
 """The answers a force page shows first, at a glance: what, when, new or not, why, threat."""
 
 
+@dataclass(frozen=True)
+class MatrixRow:
+    """A row of the comparison: forces whose every answer is the same, shown together."""
+
+    forces: list[m.Force]
+    """The forces, by short name; the first one's page holds the evidence linked to."""
+    cells: list[Cell]
+    """The answers, in column order (the first force's positions)."""
+
+
+@dataclass(frozen=True)
+class ColumnCount:
+    """How a column's answers are shared out, said above it."""
+
+    label: str
+    """The most common answer other than 'not stated' (or 'Not stated')."""
+    count: int
+    """How many forces give it."""
+    total: int
+    """How many forces there are."""
+
+
+def _same_answers(cells: list[Cell]) -> tuple[object, ...]:
+    return tuple((c.value.id, c.position.said_by, c.position.inferred) for c in cells)
+
+
+def matrix_table(site: Site) -> tuple[list[MatrixRow], list[ColumnCount]]:
+    """The comparison's rows, grouped as the forces index groups them (by the STATUS answer,
+    then name), forces with identical answers merged into one row; and each column's count."""
+    rows = matrix_rows(site)
+    merged: dict[tuple[object, ...], MatrixRow] = {}
+    for force, cells in rows:
+        row = merged.setdefault(_same_answers(cells), MatrixRow([], cells))
+        row.forces.append(force)
+    status = next((i for i, a in enumerate(site.records.attributes) if a.id == STATUS), 0)
+    ordered = sorted(merged.values(), key=lambda r: (r.cells[status].sort,
+                                                     r.forces[0].short_name))
+    counts = []
+    for i in range(len(site.records.attributes)):
+        tally: dict[str, int] = {}
+        for _, cells in rows:
+            if cells[i].value.id != "not-stated":
+                tally[cells[i].value.label] = tally.get(cells[i].value.label, 0) + 1
+        top = max(tally.items(), key=lambda kv: kv[1], default=("Not stated", len(rows)))
+        counts.append(ColumnCount(top[0], top[1], len(rows)))
+    return ordered, counts
+
+
 def matrix_rows(site: Site) -> list[tuple[m.Force, list[Cell]]]:
     """Each force (by short name) with its cell per attribute, in column order."""
     return matrix_rows_of(site, sorted(site.records.forces.values(), key=lambda f: f.short_name))
@@ -315,10 +363,11 @@ class Planner:
 
     def _matrix(self) -> Output:
         site = self.site
+        rows, counts = matrix_table(site)
         return _page(self.base, "matrix/index.html", "matrix.html", "matrix/",
                      title="Compare the forces", attributes=site.records.attributes,
-                     rows=matrix_rows(site), download=self.data["matrix"],
-                     scripts=["matrix.js"])
+                     rows=rows, counts=counts, forces_count=len(site.records.forces),
+                     download=self.data["matrix"], scripts=["matrix.js"])
 
     def _chronology(self) -> Output:
         site = self.site

@@ -157,9 +157,10 @@ def test_content_present_without_javascript(browser: Any, server: str, site_dir:
     page = context.new_page()
     page.goto(server + "matrix/")
     rows = page.locator("#matrix tbody tr")
-    assert rows.count() == len(list((site_dir / "forces").glob("*/index.html")))
-    assert page.locator("#matrix tbody td a:not(.self-link)").count() == rows.count() * (
-        page.locator("#matrix thead th").count() - 1)
+    named = page.locator("#matrix tbody th[scope=row] a")  # merged rows name every force
+    assert named.count() == len(list((site_dir / "forces").glob("*/index.html")))
+    answers = page.locator("#matrix tbody td a:not(.self-link), #matrix tbody td .not-stated")
+    assert answers.count() == rows.count() * (page.locator("#matrix thead th").count() - 1)
     assert page.locator(".sort-button").count() == 0
     page.goto(server + "chronology/")
     assert page.locator("ol.timeline > li time[datetime]").count() >= 8
@@ -331,3 +332,18 @@ def test_no_request_leaves_the_site(browser: Any, server: str) -> None:
 def test_chromium_is_debian_not_downloaded() -> None:
     """Guard: the tests never rely on a Playwright-downloaded browser."""
     assert shutil.which("chromium") or CHROMIUM.exists()
+
+
+def test_matrix_on_phones_keeps_the_force_column_narrow(browser: Any, server: str) -> None:
+    """At 320 and 390 px the sticky force column takes at most a third of the table's region,
+    and a cue says the table scrolls sideways."""
+    for width in (320, 390):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(server + "matrix/")
+        share = page.evaluate("""() => document.querySelector('#matrix tbody th')
+            .getBoundingClientRect().width / document.querySelector('.matrix-region')
+            .getBoundingClientRect().width""")
+        assert share <= 1 / 3, (width, share)
+        assert page.is_visible(".scroll-cue")
+        context.close()

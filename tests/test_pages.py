@@ -80,10 +80,18 @@ def test_matrix_is_a_real_table_with_every_cell_cited(out: Path) -> None:
     html = (out / "matrix/index.html").read_text()
     assert 'role="region" aria-labelledby="matrix-caption" tabindex="0"' in html
     assert '<caption id="matrix-caption">' in html
-    cells = re.findall(r"<td [^>]*>(.*?)</td>", html, re.S)
-    assert len(cells) == 13 * 11
-    assert all('href="/armed/forces/' in c and "#position-" in c for c in cells)
-    assert html.count('<th scope="row"') == 13
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', body, re.S)
+    named = [f for r in rows for f in re.findall(r'href="/armed/forces/([a-z-]+)/"', r)]
+    assert len(named) == len(set(named)) == 13  # every force once; identical rows merged
+    assert len(rows) < 13
+    cells = re.findall(r"<td [^>]*>(.*?)</td>", body, re.S)
+    assert len(cells) == len(rows) * 11
+    for c in cells:  # an answer links to its evidence; "not stated" is plain grey text
+        assert ('href="/armed/forces/' in c and "#position-" in c) or (
+            '<span class="not-stated">' in c and 'class="answer' not in c)
+    counts = re.findall(r"<tr class=\"column-counts\">(.*?)</tr>", html, re.S)[0]
+    assert "No specific threat: 9 of 13" in counts
     assert "aria-sort" not in html  # only the script sets it, on the sorted column
     assert 'role="status"' in html
 

@@ -9,7 +9,10 @@
   if (!table || !status || !table.tHead || !table.tBodies.length) { return; }
   var body = table.tBodies[0];
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
-  var total = body.rows.length;
+  var total = 0;  // forces, not rows: forces with identical answers share a row
+  Array.prototype.forEach.call(body.rows, function (row) {
+    total += Number(row.getAttribute("data-forces") || 1);
+  });
 
   function say(text) {
     status.textContent = "";
@@ -80,7 +83,7 @@
       seen[value] = true;
       var option = document.createElement("option");
       option.value = index + ":" + value;
-      option.textContent = group.label + ": " + cell.querySelector("a").textContent.trim();
+      option.textContent = group.label + ": " + cell.getAttribute("data-label");
       group.appendChild(option);
     });
     select.appendChild(group);
@@ -91,7 +94,7 @@
     Array.prototype.forEach.call(body.rows, function (row) {
       var match = !select.value || row.cells[Number(parts[0])].getAttribute("data-value") === parts[1];
       row.hidden = !match;
-      if (match) { shown += 1; }
+      if (match) { shown += Number(row.getAttribute("data-forces") || 1); }
     });
     say("Showing " + shown + " of " + total + " forces.");
   });
