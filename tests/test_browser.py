@@ -28,7 +28,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 #: One page of each kind, for screenshots and dark-mode checks.
-KINDS = {"home": "", "force": "forces/hampshire/", "matrix": "matrix/",
+KINDS = {"home": "", "forces": "forces/", "force": "forces/hampshire/", "matrix": "matrix/",
          "chronology": "chronology/", "sources": "sources/", "source": "sources/met-temperer/",
          "figures": "figures/", "methodology": "methodology/", "404": "404.html",
          "glossary": "glossary/", "updates": "updates/", "data": "data/"}
@@ -138,9 +138,17 @@ def test_no_page_level_horizontal_scroll_at_320(browser: Any, server: str,
 
 
 def test_screenshots(browser: Any, server: str) -> None:
-    """Full-page screenshots of each page kind at 320 and 1280 px, to look at."""
+    """Full-page screenshots of each page kind at 320, 390 and 1280 px, and a force page as
+    printed (PDF, A4), to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for width in (320, 1280):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + KINDS["force"])
+    printed = ARTIFACTS / "force-print.pdf"
+    page.pdf(path=str(printed), format="A4")
+    assert printed.read_bytes().startswith(b"%PDF")
+    context.close()
+    for width in (320, 390, 1280):
         context = browser.new_context(viewport={"width": width, "height": 800})
         page = context.new_page()
         for kind, path in KINDS.items():
