@@ -100,6 +100,11 @@ def build_charts(site: Site) -> dict[str, Chart]:
 
 
 def _takeaway(site: Site, spec: ChartSpec, figs: list[Any]) -> str:
+    disputed = [f for f in figs if f.id in site.conflicts_by_figure]
+    if len(disputed) > 1:  # the article words them differently: no "up" or "down" claimed
+        return ("The article words these figures differently and does not say they count the "
+                "same thing; see where the figures disagree: " + "; ".join(
+                    f"{figure_value(f)} ({f.period or 'no period given'})" for f in figs) + ".")
     if spec.takeaway == "change":
         first, last = figs[0], figs[-1]
         trend = "Up" if last.value > first.value else "Down"

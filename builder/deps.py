@@ -34,7 +34,8 @@ _CLAIMS = frozenset({"forces:*:claims", "organisations:*:claims", "alliances:*:c
 
 AGGREGATE: dict[str, frozenset[str]] = {
     "home": frozenset({"forces:*:list", "sources:*:label", "events:*:count", "charts",
-                       "page:index", "forces:*:matrix", "forces:*:short", "attributes"}),
+                       "page:index", "forces:*:matrix", "forces:*:short", "attributes",
+                       "conflicts"}),
     "forces": frozenset({"forces:*:list", "forces:*:short", "alliances:*:list",
                          "organisations:*:list", "forces:*:matrix", "attributes",
                          "people:*:name", "organisations:*:name", "alliances:*:short"}),
@@ -98,6 +99,7 @@ def output_facts(planned: Planned, site: Site) -> frozenset[str]:
     if planned.kind == "source":
         narrator = r.sources[ident].narrator if ident in r.sources else None
         return EVERY_PAGE | {f"sources:{ident}:all", f"citations:{ident}", "attributes",
+                             "forces:*:figs", "organisations:*:figs", "alliances:*:figs",
                              *(f"{k}:{narrator}:name" for k in ("forces", "organisations",
                                                                  "alliances") if narrator)}
     if planned.kind == "page":
@@ -137,7 +139,7 @@ def _body_facts(body: m.Force | m.Organisation | m.Alliance) -> set[str]:
     for f in body.figures:
         facts |= {f"sources:{f.source}:label", f"conflicted:{f.id}"}
         if f.series in CHARTED:  # it may own a chart, whose rows and sources others fill
-            facts |= {"charts", "sources:*:label"}
+            facts |= {"charts", "sources:*:label", "conflicts"}  # (a takeaway reads conflicts)
     return facts
 
 

@@ -63,27 +63,21 @@ def main_points(site: Site) -> list[Point]:
     points = []
     if "armed-patrols" in ids:
         answers = _answers(site, "armed-patrols")
-        parts = [f"{value.label.lower()}: {len(group)}" for value, group in _by_value(answers)
-                 if value.id != NOT_STATED]
-        silent = [f for f, c in answers if c.value.id == NOT_STATED]
-        tail = f"; for {_names([(f, c) for f, c in answers if f in silent])} the articles " \
-               "do not say" if silent else ""
-        points.append(Point(
-            f"Extra armed patrols, across the {_count(len(answers), 'force', 'forces')} "
-            f"compared — {'; '.join(parts)}{tail}.", "armed-patrols",
-            _sources(site, answers)))
+        parts = [f"{value.label.lower()}: {_names(group)}" for value, group in _by_value(answers)]
+        points.append(Point("Extra armed patrols — " + "; ".join(parts) + ".", "armed-patrols",
+                            _sources(site, answers)))
     if "specific-threat" in ids:
         answers = _answers(site, "specific-threat")
         said = [(f, c) for f, c in answers if c.value.id != NOT_STATED]
-        labels = {c.value.label.lower() for _, c in said}
+        # Forces of one shared unit answer with one statement: count statements too.
+        statements = {(c.position.source, c.position.evidence) for _, c in said}
         if said:
+            values = {c.value.label for _, c in said}
             points.append(Point(
-                f"{len(said)} of the {len(answers)} say the patrols answer "
-                f"{' or '.join(sorted(labels))}; the others do not say, and no force is "
-                "reported to name one.", "specific-threat", _sources(site, answers))
-                if labels == {"no specific threat"} else Point(
-                f"{len(said)} of the {len(answers)} say whether the patrols answer a specific "
-                "threat.", "specific-threat", _sources(site, answers)))
+                f"{' or '.join(sorted(values))}: {_names(said)} — "
+                f"{_count(len(statements), 'statement', 'statements')} in all; for the "
+                f"other {len(answers) - len(said)} the articles do not say.", "specific-threat",
+                _sources(site, answers)))
     if "trigger" in ids:
         answers = _answers(site, "trigger")
         parts = [f"{value.label.lower()}: {_names(group)}"

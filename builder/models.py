@@ -176,6 +176,9 @@ class Force(Record, kw_only=True):
     alliances: Annotated[list[Id], doc("Alliance ids the force belongs to.")] = []
     neighbours: Annotated[list[Id], doc("Force ids an article calls neighbouring.")] = []
     summary: Markdown
+    caveat: Annotated[Markdown | None, doc(
+        "What a reader must know before the answers (e.g. that a row is a national operation "
+        "rather than the force's own position); shown first on the force's page.")] = None
     sources: Annotated[list[Id], doc("Source ids that mention the force.")]
     positions: Annotated[dict[str, Position], doc(
         "Position per comparison attribute id; every attribute must be present.")] = {}

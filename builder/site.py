@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import models as m
+from .text import figure_value
 from .truth import Names, Span, found_spans, voices
 from .validate import Page, Records
 
@@ -297,7 +298,8 @@ def _citations(records: Records, statements: dict[str, Owned],
                                       _owner_path(o, s.id)))
     for o in figures.values():
         f = o.item
-        out[f.source].append(Citation("figure", f.counts, _owner_path(o, f.id)))
+        out[f.source].append(Citation("figure", f"{figure_value(f)}: {f.counts}",
+                                      _owner_path(o, f.id)))
     for e in records.events:
         out[e.source].append(Citation("event", e.title, path_for("chronology", anchor=e.id)))
     labels = {a.id: a.label for a in records.attributes}

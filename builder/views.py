@@ -116,7 +116,7 @@ class ColumnCount:
     """How a column's answers are shared out, said above it."""
 
     label: str
-    """The most common answer other than 'not stated' (or 'Not stated')."""
+    """The most common answer, 'not stated' included."""
     count: int
     """How many forces give it."""
     total: int
@@ -141,10 +141,9 @@ def matrix_table(site: Site) -> tuple[list[MatrixRow], list[ColumnCount]]:
     counts = []
     for i in range(len(site.records.attributes)):
         tally: dict[str, int] = {}
-        for _, cells in rows:
-            if cells[i].value.id != "not-stated":
-                tally[cells[i].value.label] = tally.get(cells[i].value.label, 0) + 1
-        top = max(tally.items(), key=lambda kv: kv[1], default=("Not stated", len(rows)))
+        for _, cells in rows:  # "not stated" counts too: it is often the commonest answer
+            tally[cells[i].value.label] = tally.get(cells[i].value.label, 0) + 1
+        top = max(tally.items(), key=lambda kv: kv[1], default=("Not stated", 0))
         counts.append(ColumnCount(top[0], top[1], len(rows)))
     return ordered, counts
 
