@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from . import models as m
 from .convert import Located, problem
 from .errors import Problem
+from .numbers import numbers, qualifier_before
 from .quotes import normalise, verbatim_fields
 
 Speaker = tuple[str, str]
@@ -298,6 +299,18 @@ def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
                                         for v in heard)) + f", {f.short_name}'s own",
                     "remove it"))
     problems += _orders(kinds["events"], failed)
+    problems += _figures(kinds["figures"])
+    for st, doc, path in kinds["statements"]:  # a person's words go in their body's file
+        owner = owners.get(doc.path)
+        person = names.people.get(st.speaker or "")
+        # (only between known bodies: a body that failed to load is reported on its own)
+        if (person is not None and owner is not None and person.organisation != owner
+                and person.organisation in names.bodies):
+            problems.append(problem(
+                doc, (*path, "speaker"), f"{person.name} speaks for "
+                f"'{person.organisation}', not for this file's '{owner}'",
+                f"move the statement to the file of '{person.organisation}', or correct the "
+                "speaker"))
     accounts = account(kinds["sources"], kinds, texts)
     located = {s.id: (doc, path) for s, doc, path in kinds["sources"]}
     for a in accounts if complete else ():
@@ -308,6 +321,27 @@ def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
                 f"sentence neither cited nor left out: {a.file}:{line}: \"{sentence}\"",
                 "cite it from a record, or add it to left_out with the reason"))
     return problems, accounts
+
+
+def _figures(figures: Located) -> Iterator[Problem]:
+    """A figure's value is a number its evidence gives, and qualified as the evidence does."""
+    for f, doc, path in figures:
+        found = list(numbers(f.evidence))
+        here = [at for value, at, _ in found if value == f.value]
+        if not here:
+            given = ", ".join(dict.fromkeys(f"'{words}'" for _, _, words in found)) or "none"
+            shown = f"{f.value:g}"
+            yield problem(doc, (*path, "value"), f"{shown} is not a number the evidence "
+                          f"gives (it gives: {given})", "make 'value' the article's number, "
+                          "or cite the words that give it")
+            continue
+        said = {qualifier_before(f.evidence, at) for at in here} - {None}
+        if said and f.qualifier not in said:
+            words = sorted(said)[0]
+            yield problem(doc, (*path, "qualifier") if f.qualifier != "exact" else path,
+                          f"the evidence qualifies {f.value:g} as '{words}', but the "
+                          f"figure's qualifier is '{f.qualifier}'",
+                          f"set 'qualifier: {words}'")
 
 
 def _orders(events: Located, failed: Collection[str]) -> Iterator[Problem]:

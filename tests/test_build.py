@@ -260,7 +260,8 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
     forked_site = make_site(tmp_path / "b", files=broken)
     assert problems(forked_site) == serial
     assert [p.split(": ", 1)[0] for p in serial] == [  # every kind, with lines, in order
-        "content/forces/badref.yaml:9:13", "content/forces/notutf8.yaml:2:7",
+        "content/forces/badref.yaml:9:13", "content/forces/badref.yaml:13:14",  # Jane Doe's
+        "content/forces/notutf8.yaml:2:7",  # words, copied into another force's file
         "content/forces/syntax.yaml:3:1", "content/forces/typo.yaml:1:1",
         "content/forces/typo.yaml:3:1"]
 

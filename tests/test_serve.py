@@ -347,7 +347,7 @@ sources: [met-temperer]
 NEW_PERSON = """  - id: test-person
     name: Test Person
     role: Tester
-    organisation: jtac
+    organisation: hampshire
     source: met-temperer
     evidence: one day into Operation Temperer
 """
@@ -374,7 +374,8 @@ KINDS_OF_EDIT = [
     ("content/forces/hampshire.yaml", "value: announced", "value: none-planned"),  # a position
     ("content/forces/hampshire.yaml", 'Armed officers "will patrol" busy streets',
      'Armed officers "will patrol" the busy streets'),  # a position's detail
-    ("content/forces/hampshire.yaml", "value: 283", "value: 284"),  # a charted figure
+    ("content/forces/hampshire.yaml", "period: the 12 months to March 2018",
+     "period: the twelve months to March 2018"),  # a charted figure
     ("content/forces/hampshire.yaml", "context: On the Christmas patrols",
      "context: About the Christmas patrols"),  # a statement's context: people, citations
     ("content/timeline/2017.yaml", "forces: [metropolitan]",
@@ -383,7 +384,9 @@ KINDS_OF_EDIT = [
      "title: The attack at Westminster"),  # an event's title
     ("content/sources/hampshire-christmas.yaml", "label: Hampshire's armed Christmas patrols",
      "label: Hampshire's Christmas patrols"),  # a source's title: every citing page
-    ("content/people.yaml", "organisation: hampshire-pcc", "organisation: hampshire"),
+    # (a person's body is not edited alone: their statements must then move files too)
+    ("content/people.yaml", "role: Police and Crime Commissioner",
+     "role: Hampshire's Police and Crime Commissioner"),
     ("content/people.yaml", "name: Michael Lane", "name: Mike Lane"),  # shown beside quotes
     ("content/alliances/emopps.yaml", "short_name: EMOpPS", "short_name: EMOPS"),
     ("content/people.yaml", "", NEW_PERSON),  # appended: someone sourced to another article
@@ -484,7 +487,9 @@ MISTAKES = [
     ("content/forces/hampshire.yaml", "quote: precautionary measure",
      "quote: precautionary measures taken"),  # a quote
     ("content/forces/dorset.yaml", "short_name: Dorset", "short_nam: Dorset"),  # the schema
-    ("content/people.yaml", "  - id: dave-shields", "  - id: michael-lane"),  # a duplicate
+    # A duplicate (the first entry takes the second's id, so that undoing the edit, which
+    # replaces the first occurrence, restores the file).
+    ("content/people.yaml", "  - id: michael-lane", "  - id: dave-shields"),
     ("content/alliances/emopps.yaml", "members: [leicestershire, ",
      "members: ["),  # a membership one side lists
     ("content/forces/metropolitan.yaml", "(/organisations/jtac/)",

@@ -43,6 +43,9 @@ def test_the_fixture_is_consistent(voices: Path) -> None:
 def test_a_statement_given_to_someone_else_names_the_real_speaker(voices: Path) -> None:
     _edit(voices, FORCE, "speaker: jane-doe", "speaker: john-roe")
     assert _errors(voices) == [
+        f"{FORCE}:13:14: statements[0].speaker: John Roe speaks for 'testshire-council', not "
+        "for this file's 'testshire'; move the statement to the file of 'testshire-council', "
+        "or correct the speaker",
         f"{FORCE}:14:12: statements[0].quote: quote is Jane Doe's words in the article, not "
         "John Roe's; set 'speaker' to 'jane-doe', or quote John Roe's own words"]
 
@@ -178,3 +181,30 @@ def test_sentences_split_at_full_stops_and_keep_their_line() -> None:
     text = normalise_article('He said: "One. Two."\n\nThree\nFour? Five')
     assert [(line, text[a:b]) for line, a, b in sentences(text)] == [
         (1, 'He said: "One.'), (1, 'Two."'), (3, "Three"), (4, "Four?"), (4, "Five")]
+
+
+def test_a_figure_value_the_evidence_does_not_give_is_refused(voices: Path) -> None:
+    _edit(voices, FORCE, "value: 12", "value: 13")
+    assert _errors(voices) == [
+        f"{FORCE}:18:12: figures[0].value: 13 is not a number the evidence gives (it gives: "
+        "'12', '2017'); make 'value' the article's number, or cite the words that give it"]
+
+
+def test_a_figure_qualified_otherwise_than_its_evidence_is_refused(voices: Path) -> None:
+    _edit(voices, "archive/article.txt", "conducted 12", "conducted more than 12")
+    _edit(voices, "content/timeline/2017.yaml", "evidence: The force conducted 12",
+          "evidence: The force conducted more than 12")
+    _edit(voices, FORCE, "evidence: conducted 12", "evidence: conducted more than 12")
+    assert _errors(voices) == [
+        f"{FORCE}:17:5: figures[0]: the evidence qualifies 12 as 'more-than', but the "
+        "figure's qualifier is 'exact'; set 'qualifier: more-than'"]
+
+
+def test_a_statement_belongs_in_its_speakers_file(voices: Path) -> None:
+    org = "content/organisations/testshire-council.yaml"
+    _edit(voices, org, "speaker: john-roe\n    quote: Shoppers will feel safe.",
+          "speaker: jane-doe\n    quote: This is a precautionary measure")
+    assert _errors(voices)[0] == (
+        f"{org}:8:14: statements[0].speaker: Jane Doe speaks for 'testshire', not for this "
+        "file's 'testshire-council'; move the statement to the file of 'testshire', or "
+        "correct the speaker")
