@@ -27,7 +27,7 @@ from .document import digest as text_digest
 from .errors import ContentError, SiteError
 from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
-from .load import Cache, Loaded, load_site
+from .load import Cache, Loaded, is_scratch, load_site
 from .render import MarkdownFilter, MarkdownMemo, Output, compile_all, fingerprint, make_env, render
 from .site import Site, make_site, path_for
 from .validate import Memo, Records, validate
@@ -78,7 +78,7 @@ def _input_files(root: str) -> list[tuple[str, str, os.stat_result]]:
             except OSError:
                 continue
             for entry in entries:
-                if entry.name.startswith("."):
+                if is_scratch(entry.name):
                     continue
                 try:
                     if entry.is_dir():  # not a link to one: os.walk would not follow it

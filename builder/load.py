@@ -46,6 +46,12 @@ YAML_FILES = ("people.yaml", "attributes.yaml", "conflicts.yaml", "glossary.yaml
               "updates.yaml")
 IGNORED = {"README.md", "schemas"}
 
+
+def is_scratch(name: str) -> bool:
+    """Hidden files and editors' backup and lock files (.swp, name~, #name#): never content."""
+    return name.startswith(".") or name.endswith("~") or (
+        name.startswith("#") and name.endswith("#"))
+
 Stamp = tuple[int, int]
 """A file's (mtime in ns, size): unchanged, and the file is not read again."""
 Cache = dict[str, tuple[Stamp, str, Document]]
@@ -78,7 +84,7 @@ def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = No
         return Loaded(config, records, pages, problems, reading)
     for entry in sorted(content.iterdir()):
         name = entry.name
-        if name in IGNORED or name.startswith("."):
+        if name in IGNORED or is_scratch(name):
             continue
         if entry.is_dir() and name in YAML_DIRS:
             files = sorted(entry.glob("*.y*ml"))
@@ -105,7 +111,7 @@ def _shown(root: Path, path: Path) -> str:
 
 def _warn_strays(root: Path, folder: Path, taken: set[str], problems: list[Problem]) -> None:
     for entry in sorted(folder.iterdir()):
-        if entry.name not in taken and not entry.name.startswith("."):
+        if entry.name not in taken and not is_scratch(entry.name):
             problems.append(Problem(_shown(root, entry), None, None, "", "unexpected file here",
                                     "records are .yaml files and pages are .md files"))
 

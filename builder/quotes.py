@@ -124,7 +124,8 @@ def archive_warning(setting: str | None, root: Path) -> list[str]:
     archive = (root / setting).resolve() if setting else None
     if archive is None or not archive.is_dir():
         where = f"'{setting}' not found" if setting else "not configured"
-        return [f"warning: sources archive {where}; quotes were not checked"]
+        return [f"warning: sources archive {where}; quotes, attribution and sentence "
+                "accounting were not checked"]
     return []
 
 

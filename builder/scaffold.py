@@ -43,7 +43,7 @@ KINDS = {
     "person": Kind(m.Person, "people.yaml", "people"),
     "event": Kind(m.Event, "timeline/{year}.yaml", "events", ("date",)),
     "statement": Kind(m.Statement, "{body}", "statements", ("speaker", "speaker_label")),
-    "figure": Kind(m.Figure, "{body}", "figures", ("qualifier",)),
+    "figure": Kind(m.Figure, "{body}", "figures"),  # qualifier: 'exact' unless changed
 }
 
 NAMESPACES = {

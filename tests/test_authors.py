@@ -189,3 +189,11 @@ def test_a_stray_file_defines_no_ids(tmp_path: Path) -> None:
         "content/forces.yaml: not a known content file or folder; content/ holds sources/, "
         "forces/, organisations/, alliances/, timeline/, people.yaml, attributes.yaml, "
         "conflicts.yaml, glossary.yaml, updates.yaml, pages/"]
+
+
+def test_editor_backup_files_are_not_content(tmp_path: Path) -> None:
+    """An editor's backup (name~) or lock file (#name#) beside a record is ignored."""
+    text = (MINIMAL / "content/forces/testshire.yaml").read_text()
+    files = {"content/forces/testshire.yaml~": text, "content/forces/#testshire.yaml#": text}
+    result = run_cli(make_site(tmp_path, files=files), "check")
+    assert result.returncode == 0 and result.stderr == "", result.stderr

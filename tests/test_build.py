@@ -93,12 +93,12 @@ def test_missing_archive_warns_once_and_strict_fails(site: Path) -> None:
     result = run_cli(site, "check")
     assert result.returncode == 0
     assert result.stderr == ("warning: sources archive 'no-such-folder' not found; "
-                             "quotes were not checked\n")
+                             "quotes, attribution and sentence accounting were not checked\n")
     strict = run_cli(site, "check", "--strict")
     assert strict.returncode == 1
     assert strict.stderr.splitlines()[0] == (
-        "site.yaml: sources_archive: sources archive 'no-such-folder' not found; quotes were "
-        "not checked; --strict makes this an error")
+        "site.yaml: sources_archive: sources archive 'no-such-folder' not found; quotes, "
+        "attribution and sentence accounting were not checked; --strict makes this an error")
 
 
 KILL_MID_WRITE = textwrap.dedent("""
