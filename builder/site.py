@@ -252,15 +252,27 @@ def date_order(event: m.Event) -> tuple[str, str]:
     return f"{year}-{month}-{day}", event.id
 
 
+UNDATED_ORDER = ("force-announcement", "operation", "policy", "consultation", "report",
+                 "threat-level", "security-measure", "attack")
+"""Kinds of undated events in the order the chronology lists them: the patrols first."""
+
+
 def chronological(events: list[m.Event]) -> list[m.Event]:
-    """`events` by date_order, except that an event the article says came after another is
-    listed after it (validation refuses a date that contradicts such an order, and cycles)."""
+    """`events` by date_order (undated ones by kind, patrols first), except that an event the
+    article says came after another is listed after it (validation refuses a date that
+    contradicts such an order, and cycles)."""
     by_id = {e.id: e for e in events}
     keys: dict[str, tuple[str, int, str]] = {}
 
+    def own(e: m.Event) -> str:
+        if e.date is not None:
+            return date_order(e)[0]
+        kind = UNDATED_ORDER.index(e.kind) if e.kind in UNDATED_ORDER else len(UNDATED_ORDER)
+        return f"{date_order(e)[0]}-{kind:02d}"
+
     def key(e: m.Event) -> tuple[str, int, str]:
         if e.id not in keys:
-            keys[e.id] = (date_order(e)[0], 0, e.id)  # also a guard against cycles
+            keys[e.id] = (own(e), 0, e.id)  # also a guard against cycles
             day, depth = keys[e.id][0], 0
             for o in e.follows:
                 if o.after in by_id:
