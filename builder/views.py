@@ -382,8 +382,12 @@ class Planner:
 
     def _figures(self) -> Output:
         site = self.site
+        attacks = {fid for e in site.records.events if e.kind == "attack" for fid in e.figures}
+        items = [o.item for o in site.figures.values()]
         return _page(self.base, "figures/index.html", "figures.html", "figures/",
                      title="Figures", figures=site.figures, conflicts=site.records.conflicts,
+                     patrol_figures=[f for f in items if f.id not in attacks],
+                     attack_figures=[f for f in items if f.id in attacks],
                      series=site.series, conflicts_by_figure=site.conflicts_by_figure,
                      charts=list(self.chart_map.values()), download=self.data["figures"])
 
