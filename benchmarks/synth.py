@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,17 +37,29 @@ def q(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+RECORD_LINK = re.compile(r"\[([^\]]*)\]\(/(?:sources|forces|organisations|alliances|people|"
+                         r"chronology|glossary)/[^)]*\)")
+"""A Markdown link to one of the real site's records (the synthetic site has other ids)."""
+
+
 @dataclass
 class Article:
     """One synthetic news article: its sentences, in order."""
 
     sid: str
     sentences: list[str] = field(default_factory=list)
+    passages: list[str] = field(default_factory=list)
+    """YAML lines of the source's `passages`: who speaks each quoted sentence."""
 
     def say(self, text: str) -> str:
         """Add a sentence to the article and return it (for use as a verbatim excerpt)."""
         self.sentences.append(text)
         return text
+
+    def quote(self, text: str, speaker: str) -> str:
+        """Add a sentence spoken by `speaker` ('person: id' or 'body: id'); return it."""
+        self.passages += [f"  - start: {q(text)}", f"    end: {q(text)}", f"    {speaker}"]
+        return self.say(text)
 
 
 class Generator:
@@ -94,8 +107,10 @@ class Generator:
             "base_url: http://127.0.0.1:8000/\npublished: \"2026-11-21\"\n"
             "sources_archive: archive\n", encoding="utf-8")
         shutil.copy(ROOT / "content" / "attributes.yaml", content / "attributes.yaml")
-        for page in (ROOT / "content" / "pages").glob("*.md"):
-            shutil.copy(page, content / "pages" / page.name)
+        for page in (ROOT / "content" / "pages").glob("*.md"):  # the real prose, its links
+            text = page.read_text(encoding="utf-8")  # to real records made plain text
+            (content / "pages" / page.name).write_text(RECORD_LINK.sub(r"\1", text),
+                                                        encoding="utf-8")
         for folder in ("templates", "assets"):
             shutil.copytree(ROOT / folder, root / folder)
         figures: list[str] = []
@@ -144,14 +159,18 @@ class Generator:
                 lines.append(f"    evidence: {q(ev)}")
         person = self.person_of(i)
         speaker = f"speaker: {person}" if person else f"speaker_label: {q(f'A {short} spokesman')}"
+        who, body = f"person: {person}" if person else f"body: {fid}", f"body: {fid}"
+        safe = art.quote(f"We want {short} residents to feel safe: {self.phrase()}.", who)
+        threat = art.quote(f"There is no specific threat to {short}: {self.phrase(7)}.", body)
+        talk = art.quote(f"Officers will be happy to talk to people: {self.phrase(6)}.", body)
         lines += [
             "statements:", f"  - id: {fid}-reassurance", f"    {speaker}",
-            f"    quote: {q(art.say(f'We want {short} residents to feel safe: {self.phrase()}.'))}",
+            f"    quote: {q(safe)}",
             f"    source: {art.sid}", f"    context: {q('On why the patrols were added.')}",
             f"  - id: {fid}-no-threat", f"    speaker_label: {q(f'A {short} spokeswoman')}",
             "    quote:",
-            f"      - {q(art.say(f'There is no specific threat to {short}: {self.phrase(7)}.'))}",
-            f"      - {q(art.say(f'Officers will be happy to talk to people: {self.phrase(6)}.'))}",
+            f"      - {q(threat)}",
+            f"      - {q(talk)}",
             f"    source: {art.sid}",
             "figures:",
         ]
@@ -183,7 +202,8 @@ class Generator:
     def write_orgs(self, content: Path) -> None:
         for k in range(self.orgs):
             oid, art = f"org-{k:05d}", self.articles[k % self.sources]
-            quote = art.say(f"The council backs the patrols in district {k}: {self.phrase(8)}.")
+            quote = art.quote(f"The council backs the patrols in district {k}: {self.phrase(8)}.",
+                              f"body: {oid}")
             (content / "organisations" / f"{oid}.yaml").write_text("\n".join([
                 f"id: {oid}", f"name: {q(f'District Council {k}')}", "kind: council",
                 f"summary: {q(f'A council that *supported* the patrols; {self.phrase(8)}.')}",
@@ -242,10 +262,12 @@ class Generator:
                 encoding="utf-8")
             (content / "sources" / f"{art.sid}.yaml").write_text("\n".join([
                 f"id: {art.sid}", f"file: {art.sid}.txt", f"label: {q(f'Article {k}')}",
+                f"headline: {q(f'Armed patrols article {k}')}",
                 "date:", f"  value: \"{2000 + k % 25}\"", "  inferred: true",
                 f"  reasoning: {q('The text gives no date; its events place it.')}",
                 f"subject: {q(f'Armed patrols in {FORCES_PER_SOURCE} forces; {self.phrase()}.')}",
-                "takeaways:", f"  - {q('Forces added visibly armed patrols.')}"]) + "\n",
+                "takeaways:", f"  - {q('Forces added visibly armed patrols.')}",
+                *(["passages:", *art.passages] if art.passages else [])]) + "\n",
                 encoding="utf-8")
 
 

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .contentlinks import file_text
@@ -26,7 +27,8 @@ _TRANSLATE = str.maketrans({
 _SPACE = re.compile(r"\s+")
 
 
-def normalise(text: str) -> str:
+@lru_cache(maxsize=1 << 16)  # the same excerpts are normalised by several checks, and again
+def normalise(text: str) -> str:  # on every rebuild of the dev server
     """Fold typographic quotes and dashes to ASCII and runs of white space to one space."""
     return _SPACE.sub(" ", text.translate(_TRANSLATE)).strip()
 

@@ -107,8 +107,12 @@ class Site:
 
     def events_of(self, force: str) -> list[m.Event]:
         """Events concerning `force`, dated ones in order, then undated (see `_lookup`)."""
-        return self._lookup("events_by_force", force, lambda: [
-            e for e in [*self.events, *self.undated] if force in e.forces])
+        def scan() -> list[m.Event]:
+            mine = [e for e in self.records.events if force in e.forces]
+            return (chronological([e for e in mine if e.date is not None])
+                    + chronological([e for e in mine if e.date is None]))
+
+        return self._lookup("events_by_force", force, scan)
 
     @cached_property
     def names(self) -> Names:

@@ -12,8 +12,10 @@ by some record or be `left_out` with a reason. Works on normalised article texts
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import models as m
 from .convert import Located, problem
@@ -84,7 +86,7 @@ def voices(source: m.Source, text: str, span_list: list[Span], excerpt: str
     end = start + len(needle)
     found: set[Speaker | None] = set()
     covered = 0
-    for s in sorted(span_list, key=lambda s: s.start):
+    for s in span_list:
         if s.start < end and start < s.end:
             found.add(s.speaker)
             covered += min(end, s.end) - max(start, s.start)
@@ -141,8 +143,17 @@ class SourceAccount:
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]]*\s+(?=["'(\[]?[A-Z0-9£])""")
 
 
-def sentences(text: str) -> Iterator[tuple[int, int, int]]:
+def sentences(text: str) -> tuple[tuple[int, int, int], ...]:
     """(line, start, end) of each sentence of a normalised article."""
+    return _sentences(text)
+
+
+@lru_cache(maxsize=1 << 12)  # an article is split once, not on every rebuild
+def _sentences(text: str) -> tuple[tuple[int, int, int], ...]:
+    return tuple(_split(text))
+
+
+def _split(text: str) -> Iterator[tuple[int, int, int]]:
     offset = 0
     for number, line in enumerate(text.split("\n"), 1):
         start = 0
@@ -154,21 +165,42 @@ def sentences(text: str) -> Iterator[tuple[int, int, int]]:
         offset += len(line) + 1
 
 
-def _ranges(text: str, words: str) -> Iterator[tuple[int, int]]:
+@lru_cache(maxsize=1 << 16)  # texts cache their hash: a hit costs no scan of the article
+def _ranges(text: str, words: str) -> tuple[tuple[int, int], ...]:
     needle = normalise(words)
+    found = []
     start = text.find(needle) if needle else -1
     while start >= 0:
-        yield start, start + len(needle)
+        found.append((start, start + len(needle)))
         start = text.find(needle, start + 1)
+    return tuple(found)
 
 
 _WORD = re.compile(r"\w")
 
 
-def _covers(text: str, start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
-    """True if a range shares a word character with text[start:end]."""
-    return any(_WORD.search(text, max(a, start), min(b, end)) for a, b in ranges
-               if a < end and start < b)
+def _covers(text: str, start: int, end: int, merged: list[tuple[int, int]],
+            starts: list[int]) -> bool:
+    """True if a range of `merged` (sorted, disjoint, `starts` their starts) shares a word
+    character with text[start:end]."""
+    i = bisect_right(starts, end - 1) - 1
+    while i >= 0 and merged[i][1] > start:
+        a, b = merged[i]
+        if _WORD.search(text, max(a, start), min(b, end)):
+            return True
+        i -= 1
+    return False
+
+
+def _merge(ranges: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[int]]:
+    """Ranges sorted and merged where they overlap, and their starts (for bisect)."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged, [a for a, _ in merged]
 
 
 def account(sources: Located, kinds: Mapping[str, Located], texts: Mapping[str, str]
@@ -195,10 +227,11 @@ def account(sources: Located, kinds: Mapping[str, Located], texts: Mapping[str, 
             continue
         counts = [0, 0]
         missing = []
+        by_cite, by_gone = _merge(cited.get(s.id, [])), _merge(gone.get(s.id, []))
         for line, start, end in sentences(text):
-            if _covers(text, start, end, cited.get(s.id, [])):
+            if _covers(text, start, end, *by_cite):
                 counts[0] += 1
-            elif _covers(text, start, end, gone.get(s.id, [])):
+            elif _covers(text, start, end, *by_gone):
                 counts[1] += 1
             else:
                 missing.append((line, text[start:end]))
