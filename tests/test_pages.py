@@ -316,8 +316,11 @@ def test_force_pages_lead_with_what_the_force_did(out: Path) -> None:
     assert "Said for Leicestershire by its shared unit" in main
     assert "<dt>Statements</dt>" not in main and "<dt>Short name</dt>" not in main
     for item in re.findall(r'<div id="position-[a-z-]+">(.*?)</div>', main, re.S):
-        if 'class="not-stated"' in item:
-            assert "Source:" not in item
+        assert 'class="not-stated"' not in item  # silences are gathered on one line
+    surrey = (out / "forces/surrey/index.html").read_text()
+    silent = re.search(r'<p class="not-stated-list">(.*?)</p>', surrey, re.S).group(1)  # type: ignore[union-attr]
+    assert '<span id="position-officer-numbers">officer numbers <a class="self-link"' in silent
+    assert "Source:" not in silent
     derby = (out / "forces/derbyshire/index.html").read_text()
     assert '<details class="context-figures">' in derby
     table = derby[derby.index('<h2 id="figures">'):derby.index('<details class="context')]
