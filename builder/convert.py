@@ -142,11 +142,15 @@ def _reword(text: str, expected: Any, got: Any) -> tuple[str, str]:
     if _strip(expected) is float and isinstance(got, str):
         return number_hint(got)
     hint = _type_hint(expected) or ("fill it in" if got is None else "")
-    text = text.replace("`float`", "a number").replace("`int`", "a whole number")
-    text = text.replace("`bool`", "true or false")
-    text = text.replace("`array`", "a list").replace("`object`", "a mapping")
-    text = text.replace("`str`", "text").replace("`null`", "nothing")
+    text = _TYPES.sub(lambda m: " or ".join(_WORDS.get(t, t) for t in m.group(1).split(" | ")),
+                      text)  # msgspec's `str | array` read as "text or a list"
     return text.replace("Expected", "expected"), hint
+
+
+_TYPES = re.compile(r"`([a-z]+(?: \| [a-z]+)*)`")
+_WORDS = {"float": "a number", "int": "a whole number", "bool": "true or false",
+          "array": "a list", "object": "a mapping", "str": "text", "null": "nothing"}
+"""msgspec's type names in the words authors read."""
 
 
 _QUALIFIED = re.compile(r"(?i)^(?:(?P<about>about|around|approximately|roughly|some|nearly)"

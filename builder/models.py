@@ -193,7 +193,8 @@ class Organisation(Record, kw_only=True):
     name: Annotated[str, doc("Full name as the article gives it.", min_length=1)]
     kind: Annotated[str, doc("What sort of body: 'council', 'national police body', ...")]
     summary: Markdown
-    sources: Annotated[list[Id], doc("Source ids that mention it.")]
+    sources: Annotated[list[Id], doc("Source ids that mention it (one at least).",
+                                         min_length=1)]
     statements: list[Statement] = []
     figures: list[Figure] = []
 

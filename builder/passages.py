@@ -134,13 +134,15 @@ def _quote(text: str) -> str:
 
 def accounting_table(accounts: list[SourceAccount]) -> Iterator[str]:
     """One line per article: sentences cited, left out and unaccounted, then each
-    unaccounted sentence."""
+    unaccounted sentence under its source's id, with its line in the article."""
     yield f"{'source':<28} {'sentences':>9} {'cited':>6} {'left out':>9} {'unaccounted':>12}"
     for a in accounts:
         share = 100 * (a.cited + a.left_out) / a.total if a.total else 100.0
         yield (f"{a.source:<28} {a.total:>9} {a.cited:>6} {a.left_out:>9} "
                f"{len(a.unaccounted):>12}  {share:.0f} % accounted for")
     for a in accounts:
+        if a.unaccounted:
+            yield f"{a.source} ({a.file}), unaccounted:"
         for line, sentence in a.unaccounted:
-            yield f"  {a.file}:{line}: {sentence}"
+            yield f"  line {line}: {sentence}"
 

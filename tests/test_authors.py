@@ -197,3 +197,12 @@ def test_editor_backup_files_are_not_content(tmp_path: Path) -> None:
     files = {"content/forces/testshire.yaml~": text, "content/forces/#testshire.yaml#": text}
     result = run_cli(make_site(tmp_path, files=files), "check")
     assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_type_names_read_as_words(tmp_path: Path) -> None:
+    """msgspec's `str | array` is never shown: a missing quote reads as text or a list."""
+    files = force_with('quote: "This is a precautionary measure - to reassure the public."',
+                       "quote:")
+    [message] = [e for e in errors(tmp_path, files) if "statements[0].quote:" in e]
+    assert message == (f"{FORCE}:14:11: statements[0].quote: expected text or a list, got "
+                       "nothing; fill it in")

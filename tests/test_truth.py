@@ -107,8 +107,9 @@ def test_a_sentence_no_record_cites_is_printed_with_its_article_and_line(voices:
         "source                       sentences  cited  left out  unaccounted",
         "article                              5      4         0            1  80 % accounted "
         "for",
-        "  article.txt:7: The force conducted 12 armed operations in 2017, months after the "
-        "council installed bollards."]
+        "article (article.txt), unaccounted:",
+        "  line 7: The force conducted 12 armed operations in 2017, months after the council "
+        "installed bollards."]
 
 
 def test_accounting_report_at_100_per_cent(voices: Path) -> None:
