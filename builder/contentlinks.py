@@ -82,7 +82,9 @@ def _at(place: Place, link: str, why: str, base_path: str, files: Iterable[str],
     if no_id:
         page = _address(no_id.group("page"))
         message = f"broken link '{written}': no element with id '{no_id.group('id')}' on {page}"
-        near = _near(no_id.group("id"), ids_of(no_id.group("page")))
+        ids = sorted(ids_of(no_id.group("page")))
+        wanted = no_id.group("id")  # a close spelling, else an id that contains it
+        near = _near(wanted, ids) or next((i for i in ids if wanted in i), None)
         hint = f"did you mean '{page}#{near}'?" if near else f"link to an id on {page}"
     else:
         message = f"broken link '{written}': {why}"

@@ -206,3 +206,10 @@ def test_type_names_read_as_words(tmp_path: Path) -> None:
     [message] = [e for e in errors(tmp_path, files) if "statements[0].quote:" in e]
     assert message == (f"{FORCE}:14:11: statements[0].quote: expected text or a list, got "
                        "nothing; fill it in")
+
+
+def test_a_fragment_missing_its_prefix_gets_the_id_that_contains_it(tmp_path: Path) -> None:
+    files = force_with("summary: A force", "summary: See [the column](/matrix/#festive). A force")
+    [message] = errors(tmp_path, files)
+    assert message.endswith("broken link '/matrix/#festive': no element with id 'festive' on "
+                            "/matrix/; did you mean '/matrix/#attribute-festive-patrols'?"), message
