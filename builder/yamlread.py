@@ -251,6 +251,25 @@ def read_yaml(text: str, shown: str, first_line: int = 1, marks: bool = True
         raise parser from None
 
 
+def _odd_indent(lines: list[str], at: int) -> tuple[int, int, int] | None:
+    """(line index, indent, a neighbour's indent) of the line at or just before `at` whose
+    indentation no other line of the file uses, if there is one."""
+    def indent(text: str) -> int | None:
+        stripped = text.lstrip(" ")
+        return None if not stripped or stripped.startswith("#") else len(text) - len(stripped)
+
+    widths = [indent(text) for text in lines]
+    for i in range(min(at, len(lines) - 1), max(-1, at - 3), -1):
+        width = widths[i]
+        if width is not None and width > 0 and widths.count(width) == 1:
+            # Its siblings most likely follow it; the line above may be its parent.
+            usual = next((w for w in widths[i + 1:] if w is not None), None)
+            if usual is None:
+                usual = next((w for w in widths[i - 1::-1] if w is not None), 0) if i else 0
+            return i, width, usual
+    return None
+
+
 _PARSER_PREFIXES = ("YAML syntax error", "YAML error")
 
 
@@ -272,6 +291,12 @@ def _read(loader: Any, text: str, shown: str, first_line: int, marks: bool
         if mark and mark.line < len(lines) and lines[mark.line][mark.column:][:1] == "\t":
             # The parser's words ("cannot start any token") do not say what the author did.
             what, hint = "a tab character", "indent with spaces; YAML does not allow tabs"
+        elif mark and (odd := _odd_indent(lines, mark.line)) is not None:
+            # Likewise "did not find expected key" for a line one space out of step.
+            at, width, usual = odd
+            line, col = at + first_line, width + 1
+            what = f"this line is indented {width} spaces, unlike any other line of the file"
+            hint = f"indent it like the lines around it (perhaps {usual} spaces)"
         raise YamlError(Problem(shown, line, col, "", f"YAML syntax error: {what}",
                                 hint)) from None
     except yaml.YAMLError as exc:

@@ -59,8 +59,8 @@ def test_a_file_that_cannot_be_read_gives_one_error_and_one_note(tmp_path: Path)
     files = force_with("    source: article\n    evidence: Armed",
                        "   source: article\n    evidence: Armed") | CITES_FIGURE
     assert errors(tmp_path, files) == [
-        f"{FORCE}:9:4: YAML syntax error: did not find expected key; check the indentation, "
-        "colons and quotes here",
+        f"{FORCE}:9:4: YAML syntax error: this line is indented 3 spaces, unlike any other "
+        "line of the file; indent it like the lines around it (perhaps 4 spaces)",
         f"{FORCE}: references to the ids this file may define (testshire, "
         "testshire-precaution, testshire-operations) are not checked until it reads; "
         "fix its error above"]
@@ -213,3 +213,12 @@ def test_a_fragment_missing_its_prefix_gets_the_id_that_contains_it(tmp_path: Pa
     [message] = errors(tmp_path, files)
     assert message.endswith("broken link '/matrix/#festive': no element with id 'festive' on "
                             "/matrix/; did you mean '/matrix/#attribute-festive-patrols'?"), message
+
+
+def test_a_line_one_space_out_is_named_in_plain_words(tmp_path: Path) -> None:
+    """Three spaces where the file uses two and four: the line itself, not the parser's
+    'did not find expected key' at the line after."""
+    files = force_with("    value: new", "   value: new")
+    assert errors(tmp_path, files)[0] == (
+        f"{FORCE}:8:4: YAML syntax error: this line is indented 3 spaces, unlike any other "
+        "line of the file; indent it like the lines around it (perhaps 4 spaces)")
