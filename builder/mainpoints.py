@@ -35,9 +35,9 @@ def _names(cells: list[tuple[m.Force, Cell]]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _answers(site: Site, attribute: str) -> list[tuple[m.Force, Cell]]:
-    return [(f, c) for f, cells in matrix_rows(site) for c in cells
-            if c.attribute.id == attribute]
+def _answers(rows: list[tuple[m.Force, list[Cell]]], attribute: str
+             ) -> list[tuple[m.Force, Cell]]:
+    return [(f, c) for f, cells in rows for c in cells if c.attribute.id == attribute]
 
 
 def _sources(site: Site, answers: list[tuple[m.Force, Cell]]) -> list[str]:
@@ -60,14 +60,15 @@ def main_points(site: Site) -> list[Point]:
     """What the comparison shows, in three to five points (fewer if the attributes they
     summarise are absent)."""
     ids = {a.id for a in site.records.attributes}
+    rows = matrix_rows(site)
     points = []
     if "armed-patrols" in ids:
-        answers = _answers(site, "armed-patrols")
+        answers = _answers(rows, "armed-patrols")
         parts = [f"{value.label.lower()}: {_names(group)}" for value, group in _by_value(answers)]
         points.append(Point("Extra armed patrols — " + "; ".join(parts) + ".", "armed-patrols",
                             _sources(site, answers)))
     if "specific-threat" in ids:
-        answers = _answers(site, "specific-threat")
+        answers = _answers(rows, "specific-threat")
         said = [(f, c) for f, c in answers if c.value.id != NOT_STATED]
         # Forces of one shared unit answer with one statement: count statements too.
         statements = {(c.position.source, c.position.evidence) for _, c in said}
@@ -79,7 +80,7 @@ def main_points(site: Site) -> list[Point]:
                 f"other {len(answers) - len(said)} the articles do not say.", "specific-threat",
                 _sources(site, answers)))
     if "trigger" in ids:
-        answers = _answers(site, "trigger")
+        answers = _answers(rows, "trigger")
         parts = [f"{value.label.lower()}: {_names(group)}"
                  for value, group in _by_value(answers)
                  if value.id not in (NOT_STATED, "no-change")]
@@ -87,7 +88,7 @@ def main_points(site: Site) -> list[Point]:
             points.append(Point("What prompted it differs — " + "; ".join(parts) + ".",
                                 "trigger", _sources(site, answers)))
     if "arming-frontline" in ids:
-        answers = _answers(site, "arming-frontline")
+        answers = _answers(rows, "arming-frontline")
         said = [(value, group) for value, group in _by_value(answers) if value.id != NOT_STATED]
         if said:
             parts = [f"{_names(group)}: {value.label.lower()}" for value, group in said]

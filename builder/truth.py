@@ -247,9 +247,43 @@ def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
     or to match its article): otherwise they follow from the problems already reported.
     Ids in `failed` belong to records that failed to load: naming them is not a mistake."""
     problems: list[Problem] = []
+    span_lists = _passages(kinds["sources"], texts, names, failed, problems)
+    sources = {s.id: s for s, _, _ in kinds["sources"]}
+    heard = Voices(sources, texts, span_lists)
+    problems += _statements(kinds, heard, names)
+    problems += _positions(kinds["forces"], heard, names)
+    problems += _orders(kinds["events"], failed)
+    problems += _figures(kinds["figures"])
+    accounts = account(kinds["sources"], kinds, texts)
+    problems += _unaccounted(kinds["sources"], accounts) if complete else []
+    return problems, accounts
+
+
+@dataclass(frozen=True)
+class Voices:
+    """Whose words an excerpt of a source is, from the passages found in its text."""
+
+    sources: Mapping[str, m.Source]
+    texts: Mapping[str, str]
+    spans: Mapping[str, list[Span]]
+    """Found passages by source id: only sources whose text could be read."""
+
+    def speaker(self, source: str, excerpt: str) -> tuple[bool, Speaker | None] | None:
+        """See speaker_of."""
+        return speaker_of(self.sources[source], self.texts[source], self.spans[source],
+                          excerpt)
+
+    def all(self, source: str, excerpt: str) -> set[Speaker | None]:
+        """See voices; empty when the excerpt is not found."""
+        return voices(self.sources[source], self.texts[source], self.spans[source],
+                      excerpt) or set()
+
+
+def _passages(sources: Located, texts: Mapping[str, str], names: Names,
+              failed: Collection[str], problems: list[Problem]) -> dict[str, list[Span]]:
+    """Each readable source's passages found in its text; problems of the others added."""
     span_lists: dict[str, list[Span]] = {}
-    for s, doc, path in kinds["sources"]:
-        text = texts.get(s.id)
+    for s, doc, path in sources:
         for i, p in enumerate(s.passages):
             here = (*path, "passages", i)
             if bool(p.person) == bool(p.body):
@@ -261,6 +295,7 @@ def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
             elif p.body and p.body not in names.bodies and p.body not in failed:
                 problems.append(problem(doc, (*here, "body"), f"unknown body '{p.body}'",
                                         "use a force, organisation or alliance id"))
+        text = texts.get(s.id)
         if text is None:
             continue
         span_lists[s.id] = []
@@ -268,92 +303,93 @@ def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
             if isinstance(found, Span):
                 span_lists[s.id].append(found)
             else:
-                where = (*path, "passages", i, found)
                 what = "not found in the article" if found == "start" else (
                     "not found after the passage's start")
-                problems.append(problem(doc, where, f"passage {found} {what}",
+                problems.append(problem(doc, (*path, "passages", i, found),
+                                        f"passage {found} {what}",
                                         "copy the words exactly from the article"))
-    sources = {s.id: s for s, _, _ in kinds["sources"]}
+    return span_lists
+
+
+def _statements(kinds: Mapping[str, Located], heard: Voices, names: Names
+                ) -> Iterator[Problem]:
+    """A statement lies in its speaker's passage, and a named person's statement sits in the
+    file of the body they speak for."""
     owners = {doc.path: b.id for kind in ("forces", "organisations", "alliances")
               for b, doc, _ in kinds[kind]}
-
-    def voice(source: str, excerpt: str) -> tuple[bool, Speaker | None] | None:
-        if source not in span_lists:
-            return (False, None)  # no text, or unknown source: reported elsewhere
-        return speaker_of(sources[source], texts[source], span_lists[source], excerpt)
-
     for st, doc, path in kinds["statements"]:
-        if st.speaker and st.speaker not in names.people:
-            continue  # an unknown speaker is reported with the references
-        expected: Speaker = ("person", st.speaker) if st.speaker else (
-            "body", owners.get(doc.path, ""))
-        for i, para in enumerate([st.quote] if isinstance(st.quote, str) else st.quote):
-            where = (*path, "quote") if isinstance(st.quote, str) else (*path, "quote", i)
-            found = voice(st.source, para)
-            if found is None or found[1] == expected or st.source not in span_lists:
-                continue  # not found in one voice: the verbatim check (or none) speaks
-            actual = found[1]
-            problems.append(problem(
-                doc, where, f"quote is {names.who(actual)}'s words in the article, not "
-                f"{names.who(expected)}'s" if found[0] else f"quote is the article's "
-                f"narration, not {names.who(expected)}'s words",
-                (f"set 'speaker' to '{actual[1]}', or quote {names.who(expected)}'s own words"
-                 if found[0] and actual and actual[0] == "person" else
-                 f"quote words the article gives to {names.who(expected)}, or correct the "
-                 f"passages of sources/{st.source}.yaml")))
-    for f, doc, path in kinds["forces"]:
-        own = {f.id, *f.alliances}
-        for key, pos in f.positions.items():
-            if not pos.evidence or pos.source not in span_lists:
-                continue
-            here = (*path, "positions", key)
-            heard = voices(sources[pos.source], texts[pos.source], span_lists[pos.source],
-                           pos.evidence) or set()
-            others = sorted(v for v in heard if v is not None and names.body_of(v) not in own)
-            if len(others) > 1:
-                problems.append(problem(
-                    doc, (*here, "evidence"), "evidence runs across the words of " +
-                    " and ".join(names.who(v) for v in others),
-                    "cite one speaker's words"))
-            elif others and not pos.said_by:
-                problems.append(problem(
-                    doc, (*here, "evidence"),
-                    f"evidence is {names.who(others[0])}'s words, not {f.short_name}'s own",
-                    f"add 'said_by: {others[0][1]}' to show whose words they are, or cite "
-                    f"{f.short_name}'s own words or the article's narration"))
-            elif others and pos.said_by not in (others[0][1], names.body_of(others[0])):
-                problems.append(problem(
-                    doc, (*here, "said_by"), f"said_by is '{pos.said_by}', but the evidence "
-                    f"is {names.who(others[0])}'s words", f"set it to '{others[0][1]}'"))
-            elif not others and pos.said_by and heard:
-                problems.append(problem(
-                    doc, (*here, "said_by"), "said_by is not needed: the evidence is " +
-                    " and ".join(sorted(names.who(v) + ("" if v is None else "'s words")
-                                        for v in heard)) + f", {f.short_name}'s own",
-                    "remove it"))
-    problems += _orders(kinds["events"], failed)
-    problems += _figures(kinds["figures"])
-    for st, doc, path in kinds["statements"]:  # a person's words go in their body's file
         owner = owners.get(doc.path)
         person = names.people.get(st.speaker or "")
+        if st.speaker and person is None:
+            continue  # an unknown speaker is reported with the references
         # (only between known bodies: a body that failed to load is reported on its own)
         if (person is not None and owner is not None and person.organisation != owner
                 and person.organisation in names.bodies):
-            problems.append(problem(
-                doc, (*path, "speaker"), f"{person.name} speaks for "
-                f"'{person.organisation}', not for this file's '{owner}'",
-                f"move the statement to the file of '{person.organisation}', or correct the "
-                "speaker"))
-    accounts = account(kinds["sources"], kinds, texts)
-    located = {s.id: (doc, path) for s, doc, path in kinds["sources"]}
-    for a in accounts if complete else ():
-        doc, path = located[a.source]
+            yield problem(doc, (*path, "speaker"), f"{person.name} speaks for "
+                          f"'{person.organisation}', not for this file's '{owner}'",
+                          f"move the statement to the file of '{person.organisation}', or "
+                          "correct the speaker")
+        if st.source not in heard.spans:
+            continue  # no text, or unknown source: reported elsewhere
+        expected: Speaker = ("person", st.speaker) if st.speaker else ("body", owner or "")
+        for i, para in enumerate([st.quote] if isinstance(st.quote, str) else st.quote):
+            where = (*path, "quote") if isinstance(st.quote, str) else (*path, "quote", i)
+            found = heard.speaker(st.source, para)
+            if found is None or found[1] == expected:
+                continue  # not found in one voice: the verbatim check speaks
+            quoted, actual = found
+            yield problem(
+                doc, where, f"quote is {names.who(actual)}'s words in the article, not "
+                f"{names.who(expected)}'s" if quoted else f"quote is the article's "
+                f"narration, not {names.who(expected)}'s words",
+                f"set 'speaker' to '{actual[1]}', or quote {names.who(expected)}'s own words"
+                if quoted and actual and actual[0] == "person" else
+                f"quote words the article gives to {names.who(expected)}, or correct the "
+                f"passages of sources/{st.source}.yaml")
+
+
+def _positions(forces: Located, heard: Voices, names: Names) -> Iterator[Problem]:
+    """A position's evidence is the force's own words or the narration, or says whose."""
+    for f, doc, path in forces:
+        own = {f.id, *f.alliances}
+        for key, pos in f.positions.items():
+            if not pos.evidence or pos.source not in heard.spans:
+                continue
+            here = (*path, "positions", key)
+            said = heard.all(pos.source, pos.evidence)
+            others = sorted(v for v in said if v is not None and names.body_of(v) not in own)
+            if len(others) > 1:
+                yield problem(doc, (*here, "evidence"), "evidence runs across the words of " +
+                              " and ".join(names.who(v) for v in others),
+                              "cite one speaker's words")
+            elif others and not pos.said_by:
+                yield problem(
+                    doc, (*here, "evidence"),
+                    f"evidence is {names.who(others[0])}'s words, not {f.short_name}'s own",
+                    f"add 'said_by: {others[0][1]}' to show whose words they are, or cite "
+                    f"{f.short_name}'s own words or the article's narration")
+            elif others and pos.said_by not in (others[0][1], names.body_of(others[0])):
+                yield problem(doc, (*here, "said_by"), f"said_by is '{pos.said_by}', but the "
+                              f"evidence is {names.who(others[0])}'s words",
+                              f"set it to '{others[0][1]}'")
+            elif not others and pos.said_by and said:
+                yield problem(
+                    doc, (*here, "said_by"), "said_by is not needed: the evidence is " +
+                    " and ".join(sorted(names.who(v) + ("" if v is None else "'s words")
+                                        for v in said)) + f", {f.short_name}'s own",
+                    "remove it")
+
+
+def _unaccounted(sources: Located, accounts: list[SourceAccount]) -> Iterator[Problem]:
+    """Each sentence neither cited nor left out, at its source's `left_out` (or `file`)."""
+    located = {s.id: (s, doc, path) for s, doc, path in sources}
+    for a in accounts:
+        s, doc, path = located[a.source]
         for line, sentence in a.unaccounted:
-            problems.append(problem(
-                doc, (*path, "left_out") if sources[a.source].left_out else (*path, "file"),
-                f"sentence neither cited nor left out: {a.file}:{line}: \"{sentence}\"",
-                "cite it from a record, or add it to left_out with the reason"))
-    return problems, accounts
+            yield problem(doc, (*path, "left_out") if s.left_out else (*path, "file"),
+                          f"sentence neither cited nor left out: {a.file}:{line}: "
+                          f"\"{sentence}\"",
+                          "cite it from a record, or add it to left_out with the reason")
 
 
 def _figures(figures: Located) -> Iterator[Problem]:
