@@ -1,11 +1,15 @@
-"""The pipeline: load -> validate -> model -> render -> write, one call per stage."""
+"""The pipeline, one for every entry point: load -> validate -> site -> plan -> render ->
+check links -> write (`run`); `build`, `check` and the dev server (incremental.py) call it."""
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import jinja2
 
@@ -14,26 +18,30 @@ from . import links
 from . import render as render_module
 from .cache import cache_path
 from .contentlinks import attribute
-from .errors import ContentError, Problem
+from .document import Document, parse_file, read_text
+from .document import digest as text_digest
+from .errors import ContentError, LoadError, Problem
 from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
-from .load import Loaded, load_site
+from .load import Loaded, ParseMemo, load_site
 from .models import markdown_fields
+from .reads import Key, Recorder, Registry, TrackedRecords
 from .render import (
+    PARALLEL_MIN_PAGES,
     MarkdownFilter,
     MarkdownMemo,
     Output,
-    Pieces,
     compile_all,
     fingerprint,
     make_env,
     refuse_clashes,
-    render_made,
+    render_each,
+    render_page,
 )
 from .site import Site, make_site, path_for
-from .validate import Records, examine, validate
+from .validate import Memo, Records, examine, validate
 from .views import Planned, Planner
-from .write import Stage, staged
+from .write import staged
 
 
 @dataclass(frozen=True)
@@ -55,19 +63,24 @@ class Report:
 def check(root: Path, strict: bool = False) -> Report:
     """Every check a build makes, the rendered pages' links included; write nothing."""
     start = time.perf_counter()
-    records, _ = _load_records(root, strict)
-    site = make_site(records, None)
-    memo_file = cache_path(root, "markdown", Path(render_module.__file__))
-    memo = disk.load(memo_file)
-    known = len(memo)
-    plan = prepare(site, root, memo)
-    publish(site, plan, Discard())  # raises on a broken link, like a build
-    if len(memo) != known:
-        disk.save(memo_file, memo)
+    done = run(root, Warm.cold(root), Discard(), strict=strict)
     ms = (time.perf_counter() - start) * 1000
+    records = done.records
     count = len(records.forces) + len(records.sources) + len(records.events)
     return Report(f"ok: {counts(records)} checked in {ms:.0f} ms", records.warnings,
                   pages=count)
+
+
+def build(root: Path, out: Path | None = None, base_url: str | None = None,
+          strict: bool = False) -> Report:
+    """Build the site into `out` (default root/output), replacing it only when complete."""
+    t0 = time.perf_counter()
+    with staged(out or root / "output") as stage:
+        done = run(root, Warm.cold(root), stage, base_url, strict)
+    total = time.perf_counter() - t0
+    timings = {**done.timings, "write": total - sum(done.timings.values())}
+    return Report(f"built {done.pages} pages, {done.files} files ({done.bytes / 1024:.0f} KB) "
+                  f"in {total * 1000:.0f} ms", done.records.warnings, timings, done.pages)
 
 
 def counts(records: Records) -> str:
@@ -81,49 +94,12 @@ def counts(records: Records) -> str:
 
 
 class Discard:
-    """A Stage that writes nothing: `check` renders every page (its links are checked as
-    they are scanned) and keeps none of it."""
+    """A writer that writes nothing: `check` renders every page (checking its links) and
+    keeps none of it."""
 
-    bytes = 0
-
-    def add(self, name: str, data: bytes) -> None:
+    def add(self, name: str, data: bytes) -> bool:
         """Keep nothing."""
-
-    def add_text(self, name: str, pieces: Iterator[str],
-                 seen: Callable[[str], None] | None = None) -> int:
-        """Pass each piece to `seen`; keep nothing; return the bytes the file would have."""
-        size = 0
-        for text in pieces:
-            text = str(text)
-            if seen is not None:
-                seen(text)
-            size += len(text.encode())
-        return size
-
-
-def build(root: Path, out: Path | None = None, base_url: str | None = None,
-          strict: bool = False) -> Report:
-    """Build the site into `out` (default root/output), replacing it only when complete."""
-    t0 = time.perf_counter()
-    records, reading = _load_records(root, strict)
-    t1 = time.perf_counter()
-    tl = t0 + reading  # files are read as validation asks for them: report the two apart
-    site = make_site(records, base_url)
-    memo_file = cache_path(root, "markdown", Path(render_module.__file__))
-    memo = disk.load(memo_file)
-    known = len(memo)
-    plan = prepare(site, root, memo)
-    tp = time.perf_counter()
-    with staged(out or root / "output") as stage:
-        pages, size = publish(site, plan, stage)
-        t2 = time.perf_counter()
-    t3 = time.perf_counter()
-    if len(memo) != known:
-        disk.save(memo_file, memo)
-    timings = {"load": tl - t0, "validate": t1 - tl, "prepare": tp - t1, "render": t2 - tp,
-               "write": t3 - t2}
-    return Report(f"built {pages} pages, {len(plan.files)} files ({size / 1024:.0f} KB) "
-                  f"in {(t3 - t0) * 1000:.0f} ms", records.warnings, timings, pages)
+        return False
 
 
 def inspect(root: Path) -> tuple[Records, list[Problem]]:
@@ -135,95 +111,345 @@ def inspect(root: Path) -> tuple[Records, list[Problem]]:
 CACHE_DIR = ".build-cache"
 """Folder under the site root for caches that only make builds faster (git-ignored)."""
 
+Snapshot = dict[str, tuple[int, int, str]]
+"""Input path (relative, '/'-separated) -> (mtime_ns, size, content digest)."""
 
-def _load_records(root: Path, strict: bool) -> tuple[Records, float]:
-    """Load and validate; return the records and the seconds spent reading files.
 
-    Each file is read lazily as validation converts it (in forked workers for a big site), so
-    the raw data of a big site is never all in memory; unchanged texts' data comes from the
-    parse cache on disk (one entry per text, written as texts are parsed, entries no longer
-    used swept afterwards). (The dev server keeps its own cache: incremental.Rebuilder.)
-    """
-    # Named after the reader's source, not its module: importing it imports the YAML library.
-    stored = disk.Entries(cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))
-                          .with_suffix(""))
-    used: set[str] = set()
-    loaded = load_site(root, stored=stored, lazy=True, used=used)
-    records = _records(root, strict, loaded)
-    stored.sweep(used)  # entries of texts edited or deleted since
-    return records, loaded.reading.seconds
+class Writer(Protocol):
+    """Where a build puts its files: a stage swapped in whole (write.staged), the dev server's
+    files replaced one by one when their bytes change (write.Live), or nowhere (Discard).
+    Render workers call `add` too, so it must work from a forked process."""
+
+    def add(self, name: str, data: bytes) -> bool:
+        """Put one file; return True if it was written (not already there, byte for byte)."""
+
+
+@dataclass
+class Warm:
+    """What a build starts from: nothing for a one-off build; for the dev server, what its
+    last build kept (the template environment, memos of parsed files, validation and
+    Markdown, and what the last good build read and wrote)."""
+
+    root: Path
+    """The site's root folder."""
+    env: jinja2.Environment
+    """The template environment (Jinja recompiles only edited templates)."""
+    recorder: Recorder | None = None
+    """Notes what each output reads; None for a one-off build, which records nothing."""
+    markdown: MarkdownMemo = field(default_factory=dict)
+    """Rendered Markdown by (scope, text)."""
+    parsed: ParseMemo = field(default_factory=dict)
+    """Parsed files by path (the dev server's)."""
+    validation: Memo | None = None
+    """Validation's memo (the dev server's)."""
+    snapshot: Snapshot | None = None
+    """The inputs as the dev server last scanned them; None: read everything."""
+    good: Snapshot = field(default_factory=dict)
+    """The inputs of the last good build."""
+    loaded: tuple[Snapshot, Loaded] | None = None
+    """The last load without problems, with the inputs it read."""
+    records: Records | None = None
+    """The last good build's records; None before the first."""
+    registry: Registry = field(default_factory=Registry)
+    """What each output of the last good build read."""
+    assets: dict[str, str] = field(default_factory=dict)
+    """Asset name -> fingerprinted path, at the last good build."""
+    written: dict[str, str] = field(default_factory=dict)
+    """Output path -> digest of its bytes, as the last good build left them."""
+    links: dict[str, links.PageLinks] = field(default_factory=dict)
+    """HTML page -> its ids and links, as of the last good build."""
+    judged: dict[object, links.Verdict] = field(default_factory=dict)
+    """Links already judged against the outputs `judged_for`."""
+    judged_for: frozenset[str] = frozenset()
+
+    @classmethod
+    def cold(cls, root: Path) -> Warm:
+        """A one-off build's start: compiled templates cached on disk, nothing recorded."""
+        return cls(root, make_env(root / "templates", root / CACHE_DIR / "jinja"))
+
+    @classmethod
+    def live(cls, root: Path) -> Warm:
+        """The dev server's start: everything kept in memory, every read recorded."""
+        return cls(root, make_env(root / "templates"), Recorder(), validation=Memo())
 
 
 @dataclass(frozen=True)
-class Plan:
-    """What a build will write, before any of it is made."""
+class Built:
+    """What one run of the pipeline made."""
 
-    env: jinja2.Environment
-    """The template environment, every template compiled."""
-    planner: Planner
-    """Makes each planned output (a page's context, a download's bytes) when asked."""
-    planned: list[Planned]
-    """The pages and downloads, in plan order."""
-    raw: list[Output]
-    """Files already made: fingerprinted assets and the host files (sitemap, robots...)."""
-    files: frozenset[str]
-    """Every path of the site, for the link check."""
+    records: Records
+    """The validated records."""
+    pages: int
+    """HTML pages the site has."""
+    rendered: int
+    """HTML pages made this time."""
+    files: int
+    """Files the site has."""
+    bytes: int
+    """Bytes of the files made this time."""
+    written: int
+    """Files written (bytes changed) or removed this time."""
+    removed: list[str]
+    """Outputs of the last good build the site no longer has."""
+    timings: dict[str, float]
+    """Seconds per stage (see Report.timings)."""
 
 
-def prepare(site: Site, root: Path, memo: MarkdownMemo | None = None) -> Plan:
-    """The template environment and the plan of every output. `memo` holds Markdown already
-    rendered (see render.MarkdownFilter); what it lacks is rendered now, in parallel."""
-    templates = root / "templates"
-    env = make_env(templates, root / CACHE_DIR / "jinja")
-    markdown = env.filters["markdown"] = MarkdownFilter(
-        site.base_path, memo, abbreviations(site.records.glossary))
-    entries = site.base_path + path_for("glossary")
-    env.mark_terms = Marker(site.records.glossary, entries)  # type: ignore[attr-defined]
-    compile_all(env, templates)
-    markdown.prerender(_markdown_texts(site))
+def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
+        strict: bool = False) -> Built:
+    """The pipeline, for every entry point: load -> validate -> site -> plan -> render ->
+    check links -> write. Only the outputs that read something an edit changed are made
+    again (all of them on a cold start); `warm` is updated only when the build succeeds."""
+    t0 = time.perf_counter()
+    records, reading = _load_records(root, warm, strict)
+    t1 = time.perf_counter()
+    tl = t0 + reading  # files are read as validation asks for them: report the two apart
+    recorder = warm.recorder
+    site = _site(records, base_url, recorder)
+    memo_file = cache_path(root, "markdown", Path(render_module.__file__))
+    memo = warm.markdown if recorder is not None else disk.load(memo_file)
+    known = len(memo)
+    _prepare_env(warm.env, site, memo, recorder)
+    compile_all(warm.env, root / "templates")
+    warm.env.filters["markdown"].prerender(_markdown_texts(site))
     assets = fingerprint(root / "assets")
     planner = Planner(site, {name: path for name, (path, _) in assets.items()})
     planned = planner.outputs()
     refuse_clashes(planned)  # type: ignore[arg-type]
     raw = [Output(path, data=data) for path, data in assets.values()]
     raw += hosting_outputs(site, [Output(p.path, p.template) for p in planned] + raw)
-    files = frozenset([p.path for p in planned] + [o.path for o in raw])
-    return Plan(env, planner, planned, raw, files)
+    refuse_clashes([*planned, *raw])  # type: ignore[list-item]
+    todo = _stale(warm, records, planned, planner.assets)
+    tp = time.perf_counter()
+    every = frozenset([p.path for p in planned] + [o.path for o in raw])
+    made = _render(todo, planner, warm, writer, every, site)
+    written = sum(1 for o in raw if writer.add(o.path, o.data or b""))
+    removed = sorted(warm.written.keys() - every)
+    pages = _check_links(site, warm, {p: r.links for p, r in made.items() if r.links},
+                         every, removed)
+    t2 = time.perf_counter()
+    if recorder is None and len(memo) != known:
+        disk.save(memo_file, memo)
+    _keep(warm, records, made, raw, removed, pages, planner.assets)
+    written += sum(1 for r in made.values() if r.written)
+    return Built(records, sum(1 for p in planned if _is_page(p)),
+                 sum(1 for p in todo if _is_page(p)), len(every),
+                 sum(r.size for r in made.values()) + sum(len(o.data or b"") for o in raw),
+                 written + len(removed), removed,
+                 {"load": tl - t0, "validate": t1 - tl, "prepare": tp - t1, "render": t2 - tp})
 
 
-def publish(site: Site, plan: Plan, stage: Stage | Discard) -> tuple[int, int]:
-    """Write every output into the stage, then check every internal link; return the number
-    of HTML pages and of bytes. A broken link raises: the stage is never swapped in.
+def _site(records: Records, base_url: str | None, recorder: Recorder | None) -> Site:
+    """The site model; in the dev server over tracked records, what making it read (the base
+    URL) is a shared value every output depends on."""
+    if recorder is None:
+        return make_site(records, base_url)
+    with recorder.collecting() as reads:
+        site = make_site(TrackedRecords(records, recorder), base_url)  # type: ignore[arg-type]
+    recorder.shared[SITE] = frozenset(reads)
+    return site
 
-    Pages and downloads are made where they are written (in the render workers, for a big
-    site), and pages are written (and scanned for links) as their pieces come: the parent
-    never holds their contexts, and no process holds a whole page."""
-    where = links.Site(plan.files, site.base_path, site.base_url)
-    size = 0
-    for raw in plan.raw:
-        stage.add(raw.path, raw.data)  # type: ignore[arg-type]
-        size += len(raw.data or b"")
-    plan.planner.share()  # what many outputs use: worked out once, before any fork
 
-    def handle(out: Output, pieces: Pieces | None) -> tuple[int, links.Packed | None]:
-        if pieces is None:
-            stage.add(out.path, out.data)  # type: ignore[arg-type]
-            return len(out.data or b""), None
-        if not out.path.endswith(".html"):
-            return stage.add_text(out.path, pieces), None
-        scanner = links.Scanner()
-        written = stage.add_text(out.path, pieces, scanner.feed)
-        return written, links.pack(links.inspect_page(out.path, scanner, where))
+SITE = "site"
+"""The shared value every output reads: the site's base URL and what the Markdown filter and
+the glossary marker were made from (see `_site`, `_prepare_env`)."""
 
-    found = render_made(plan.planned, plan.planner.output, plan.env, handle)
-    packed = {path: page for path, (_, page) in found.items() if page}
-    problems = links.finish(packed)
+
+def _prepare_env(env: jinja2.Environment, site: Site, memo: MarkdownMemo,
+                 recorder: Recorder | None) -> None:
+    """Give the environment this build's Markdown filter, glossary marker and recorder."""
+    with recorder.collecting() if recorder is not None else nullcontext(set()) as reads:
+        glossary = list(site.records.glossary)
+        terms = abbreviations(glossary)
+        entries = site.base_path + path_for("glossary")
+        marker = Marker(glossary, entries)
+    if recorder is not None:
+        recorder.shared[SITE] = recorder.shared[SITE] | reads
+    current = env.filters.get("markdown")
+    if not (isinstance(current, MarkdownFilter) and current.base_path == site.base_path
+            and current.abbreviations == terms and current.memo is memo):
+        # One filter while the glossary stays: its Markdown converter costs ~40 ms to build.
+        env.filters["markdown"] = MarkdownFilter(site.base_path, memo, terms)
+    env.mark_terms = marker  # type: ignore[attr-defined]
+    env.recorder = recorder  # type: ignore[attr-defined]
+
+
+def _load_records(root: Path, warm: Warm, strict: bool) -> tuple[Records, float]:
+    """Load and validate; return the records and the seconds spent reading files.
+
+    A one-off build reads each file lazily as validation converts it (in forked workers for
+    a big site), so the raw data of a big site is never all in memory; unchanged texts' data
+    comes from the parse cache on disk (entries no longer used swept afterwards). The dev
+    server reads again only the files its scan found edited.
+    """
+    if warm.snapshot is not None:
+        loaded = _load_edited(root, warm, warm.snapshot)
+        return _records(root, strict, loaded, warm.validation), loaded.reading.seconds
+    # Named after the reader's source, not its module: importing it imports the YAML library.
+    stored = disk.Entries(cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))
+                          .with_suffix(""))
+    used: set[str] = set()
+    loaded = load_site(root, stored=stored, lazy=True, used=used)
+    records = _records(root, strict, loaded, warm.validation)
+    stored.sweep(used)  # entries of texts edited or deleted since
+    return records, loaded.reading.seconds
+
+
+def _load_edited(root: Path, warm: Warm, snapshot: Snapshot) -> Loaded:
+    """Everything loaded: the last load with only the edited files read again, or (when
+    files came or went, or the last load found problems) a fresh load."""
+    if warm.loaded is not None:
+        before, loaded = warm.loaded
+        if before.keys() == snapshot.keys():  # no file came or went
+            edited = {n for n, v in snapshot.items() if before[n][2] != v[2]}
+            try:
+                loaded = _reload(root, loaded, edited)
+            except LoadError:
+                pass  # load_site below reports it
+            else:
+                warm.loaded = (snapshot, loaded)
+                return loaded
+    loaded = load_site(root, warm.parsed)
+    warm.loaded = None if loaded.problems else (snapshot, loaded)
+    return loaded
+
+
+def _reload(root: Path, loaded: Loaded, edited: set[str]) -> Loaded:
+    """`loaded` with the documents of `edited` files read again, as load_site reads them."""
+    if not edited:
+        return loaded
+
+    def read(doc: Document) -> Document:
+        if doc.path not in edited:
+            return doc
+        text = read_text(root / doc.path, doc.path)
+        return parse_file(text, text_digest(text), root / doc.path, doc.path,
+                          doc.path.endswith(".md"))
+
+    config = read(loaded.config) if loaded.config is not None else None
+    records = {key: [read(d) for d in docs] for key, docs in loaded.records.items()}
+    return replace(loaded, config=config, records=records,
+                   pages=[read(d) for d in loaded.pages])
+
+
+def _stale(warm: Warm, records: Records, planned: list[Planned],
+           assets: dict[str, str]) -> list[Planned]:
+    """The outputs to make: all on a cold start; else those new since the last good build
+    and those that read something whose value changed."""
+    if warm.records is None or warm.recorder is None:
+        return planned
+    templates = warm.env.loader
+
+    def changed(key: Key) -> bool:
+        if key[0] == "asset":
+            return warm.assets.get(key[1]) != assets.get(key[1])
+        assert templates is not None
+        return _template_changed(warm, key[1])
+
+    keys = warm.registry.changed(warm.records, records, changed)
+    stale = warm.registry.stale(keys)
+    return [p for p in planned if p.path in stale or p.path not in warm.registry.reads]
+
+
+def _template_changed(warm: Warm, name: str) -> bool:
+    """True if the template file `name` changed since the last good build."""
+    path = f"templates/{name}"
+    now = warm.snapshot.get(path) if warm.snapshot is not None else None
+    before = warm.good.get(path)
+    return now is None or before is None or now[2] != before[2]
+
+
+@dataclass(frozen=True)
+class Made:
+    """One output made by `_render`: what the parent keeps of it."""
+
+    size: int
+    """Its bytes."""
+    written: bool
+    """True if its bytes changed and were written."""
+    digest: str
+    """Digest of its bytes."""
+    links: links.PageLinks | None
+    """For a page, its ids and links."""
+    reads: frozenset[Key]
+    """What making it read (empty in a one-off build)."""
+
+
+def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
+            every: frozenset[str], site: Site) -> dict[str, Made]:
+    """Make each output (its context or bytes, then its page), write it, and scan its links,
+    in forked workers for a big site; return what the parent keeps of each."""
+    if every != warm.judged_for:  # judged against other files: judge again
+        warm.judged, warm.judged_for = {}, every
+    where = links.Targets(every, site.base_path, site.base_url, warm.judged)
+    recorder = warm.recorder
+    if len(todo) >= PARALLEL_MIN_PAGES:  # what many outputs use: worked out once, before
+        planner.share()                   # the workers fork (each would work it out again)
+    base = frozenset({("shared", SITE)})
+
+    def make(p: Planned) -> tuple[str, Made]:
+        with recorder.collecting() if recorder is not None else nullcontext(set()) as reads:
+            out = planner.output(p)
+            data = out.data if out.data is not None else render_page(warm.env, out)
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        written = writer.add(out.path, data) if warm.written.get(out.path) != digest else False
+        found = links.inspect_page(out.path, data, where) if _is_page(p) else None
+        return out.path, Made(len(data), written, digest, found,
+                              frozenset(reads) | base if recorder is not None else base)
+
+    done, shared = render_each(todo, make, warm.env, recorder)
+    if recorder is not None:
+        recorder.shared.update(shared)
+    return done
+
+
+def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],
+                 every: frozenset[str], removed: list[str]) -> dict[str, links.PageLinks]:
+    """The link check: pages made now were scanned as they were made; pages whose links
+    pointed at a removed file are read again; fragments are checked wherever they point at a
+    page made now. A broken link fails the build. Return every page's links."""
+    gone = set(removed)
+    for page, old in warm.links.items():
+        if page not in found and page not in gone:
+            now = old.without(gone)
+            if now is not old:
+                found[page] = now
+    pages = {p: v for p, v in warm.links.items() if p not in gone} | found
+    moved = {p for p, v in found.items() if p not in warm.links or v.ids != warm.links[p].ids}
+    again = set(found) | ({p for p, v in pages.items()  # fragments pointing at new ids
+                           if any(t in moved for _, t, _ in v.fragment_list())} if moved else set())
+    problems = links.finish(pages, again)
     if problems:
+        markdown = site_filters(warm.env)
         raise ContentError(attribute(
-            problems, site.records.places, plan.env.filters["markdown"], site.base_path,
-            plan.files, lambda page: packed[page].ids.split("\0") if page in packed else ()))
-    size += sum(n for n, _ in found.values())
-    return sum(1 for p in plan.planned if p.template and p.path.endswith(".html")), size
+            problems, site.records.places, markdown, site.base_path, every,
+            lambda page: pages[page].id_list() if page in pages else ()))
+    return pages
+
+
+def site_filters(env: jinja2.Environment) -> MarkdownFilter:
+    """The environment's Markdown filter."""
+    return env.filters["markdown"]  # type: ignore[no-any-return]
+
+
+def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: list[Output],
+          removed: list[str], pages: dict[str, links.PageLinks], assets: dict[str, str]) -> None:
+    """After a good build: what the next one starts from."""
+    if warm.recorder is None:
+        return
+    for path, result in made.items():
+        warm.registry.record(path, result.reads)
+        warm.written[path] = result.digest
+    for o in raw:
+        warm.written[o.path] = hashlib.blake2b(o.data or b"", digest_size=16).hexdigest()
+    for path in removed:
+        warm.registry.forget(path)
+        warm.written.pop(path, None)
+    warm.registry.share(warm.recorder.shared)
+    warm.links = pages
+    warm.records = records
+    warm.assets = dict(assets)
+    warm.good = dict(warm.snapshot or {})
 
 
 def _markdown_texts(site: Site) -> Iterator[str]:
@@ -243,10 +469,14 @@ def _markdown_texts(site: Site) -> Iterator[str]:
         yield term.definition
 
 
-def _records(root: Path, strict: bool, loaded: Loaded) -> Records:
-    records = validate(loaded, root)
+def _records(root: Path, strict: bool, loaded: Loaded, memo: Memo | None) -> Records:
+    records = validate(loaded, root, memo)
     if strict and records.warnings:
         raise ContentError([Problem("site.yaml", None, None, "sources_archive",
                                     w.removeprefix("warning: "), "--strict makes this an error")
                             for w in records.warnings])
     return records
+
+
+def _is_page(output: Planned) -> bool:
+    return output.template is not None and output.path.endswith(".html")

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .convert import field_path, locate
-from .document import Document, LoadError, digest, read_text
-from .errors import Path_, Problem
-from .links import Scanner
+from .document import Document, digest, read_text
+from .errors import LoadError, Path_, Problem
+from .links import scan
 from .refs import CLOSE
 
 _BROKEN = re.compile(r"^broken link ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): (?P<why>.*)$")
@@ -63,9 +63,7 @@ def attribute(problems: list[Problem], places: Iterable[Place], render: Callable
     found: set[str] = set()
     out: list[Problem] = []
     for place in places:
-        scanner = Scanner()
-        scanner.feed(str(render(place.text)))
-        for link in scanner.links:
+        for link in scan(str(render(place.text)))[1]:
             if link in broken:
                 found.add(link)
                 out.append(_at(place, link, broken[link], base_path, files, ids_of))

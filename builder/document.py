@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import Marks, Problem, YamlError
+from .errors import LoadError, Marks, Problem, YamlError
 
 MAX_BYTES = 1_000_000
 """Largest content file accepted; the real ones are a few KB."""
@@ -77,14 +77,6 @@ class Document:
     def key_marks(self) -> Marks:
         """(line, column) of each mapping key, by the path of the value it introduces."""
         return self._positions[1]
-
-
-class LoadError(Exception):
-    """A file could not be read or parsed; carries the problem."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 def read_text(path: Path, shown: str) -> str:

@@ -67,3 +67,15 @@ class YamlError(Exception):
 
 class OutputError(SiteError):
     """The output directory could not be written; the previous site is left as it was."""
+
+
+class LoadError(Exception):
+    """A file could not be read or parsed; carries the problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+class TemplateError(SiteError):
+    """A template failed to compile or render; names the template and line."""

@@ -12,13 +12,13 @@ fragments against the ids of their pages.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from html import unescape
 from posixpath import join, normpath
 from urllib.parse import unquote, urlsplit
 
-from .errors import ContentError, Problem
+from .errors import Problem
 
 # A tag with an id or a link (a tag with neither needs no closer look: most of a page's tags).
 _TAG = re.compile(r"<[a-zA-Z][^>]*?\s(?:id|href|src|xlink:href)\s*=[^>]*>")
@@ -26,18 +26,40 @@ _ATTR = re.compile(r"""\s(id|href|src|xlink:href)\s*=\s*(?:"([^"]*)"|'([^']*)')"
 _OUTSIDE = "\0outside"
 
 
-@dataclass
+@dataclass(frozen=True)
 class PageLinks:
-    """What one page defines and what of its links is left to check against other pages."""
+    """What one page defines and what of its links is left to check against other pages, in
+    a few strings rather than sets and tuples of many small ones (a build keeps every page's:
+    at 10,000 forces sets took 140 MB). Ids and links never hold a NUL, the separator."""
 
-    ids: set[str] = field(default_factory=set)
-    """The page's element ids."""
-    broken: list[str] = field(default_factory=list)
+    broken: tuple[str, ...]
     """Problems found from this page alone: 'link': reason."""
-    fragments: list[tuple[str, str, str]] = field(default_factory=list)
-    """(link, target file, fragment) of each distinct link with a fragment."""
-    targets: set[str] = field(default_factory=set)
-    """Every file the page links to (to find the pages a removed file breaks)."""
+    ids: str
+    """The page's element ids, each between NULs."""
+    fragments: str
+    """Link, target file and fragment of each distinct link with a fragment, NUL-separated."""
+    targets: str
+    """Link and target file of each distinct internal link, NUL-separated (to find the links
+    a removed file breaks)."""
+
+    def fragment_list(self) -> list[tuple[str, str, str]]:
+        """(link, target, fragment) of each link with a fragment."""
+        parts = self.fragments.split("\0") if self.fragments else []
+        return list(zip(parts[0::3], parts[1::3], parts[2::3], strict=True))
+
+    def id_list(self) -> list[str]:
+        """The page's ids."""
+        return [i for i in self.ids.split("\0") if i]
+
+    def without(self, gone: Collection[str]) -> PageLinks:
+        """This page's links judged again after the files `gone` were removed."""
+        parts = self.targets.split("\0") if self.targets else []
+        lost = [link for link, target in zip(parts[0::2], parts[1::2], strict=True)
+                if target in gone]
+        if not lost:
+            return self
+        return replace(self, broken=self.broken + tuple(
+            f"broken link {link!r}: no such page or file" for link in lost))
 
 
 Verdict = tuple[str | None, str, str]
@@ -45,7 +67,7 @@ Verdict = tuple[str | None, str, str]
 
 
 @dataclass(frozen=True)
-class Site:
+class Targets:
     """What a link is resolved against."""
 
     files: Collection[str]
@@ -60,56 +82,32 @@ class Site:
     dev server keeps it across rebuilds while the files stay the same."""
 
 
-class Scanner:
-    """Ids and distinct links of a page, fed as text in pieces (so a big page need never be
-    whole in memory), scanning tags with regular expressions.
-
-    Sound for what we render, and many times faster than an HTML parser: Jinja and nh3 escape
-    every '<' and '>' in text and attribute values, so a '<' always opens a real tag, and
-    attribute values are always quoted. A tag cut between two pieces is found all the same:
-    the text from the first '<' after the last '>' waits for the next piece.
-    """
-
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-        """Element ids seen so far."""
-        self.links: dict[str, None] = {}
-        """Distinct href/src values seen so far, in order."""
-        self._carry = ""
-
-    def feed(self, text: str) -> None:
-        """Scan the next piece of the page."""
-        text = str(text)  # a template's pieces can be Markup, whose + would escape the carry
-        if self._carry:
-            text = self._carry + text
-        # Any tag starting before the first '<' after the last '>' also ends before it.
-        cut = text.find("<", text.rfind(">") + 1)
-        if cut != -1:
-            text, self._carry = text[:cut], text[cut:]
-        else:
-            self._carry = ""
-        for tag in _TAG.finditer(text):
-            for name, double, single in _ATTR.findall(tag.group()):
-                value = unescape(double or single)
-                if name == "id":
-                    self.ids.add(value)
-                else:
-                    self.links[value] = None
+def scan(text: str) -> tuple[set[str], dict[str, None]]:
+    """A page's ids and distinct href/src values, in order, scanning tags with regular
+    expressions: sound for what we render, and many times faster than an HTML parser, since
+    Jinja and nh3 escape every '<' and '>' in text and attribute values (a '<' always opens a
+    real tag) and attribute values are always quoted."""
+    ids: set[str] = set()
+    found: dict[str, None] = {}
+    for tag in _TAG.finditer(text):
+        for name, double, single in _ATTR.findall(tag.group()):
+            value = unescape(double or single)
+            if name == "id":
+                ids.add(value)
+            else:
+                found[value] = None
+    return ids, found
 
 
-def inspect_page(page: str, data: bytes | Scanner, site: Site) -> PageLinks:
-    """Check what can be checked of one page's links on their own (`data`: the page's bytes,
-    or a Scanner it was fed to)."""
-    if isinstance(data, Scanner):
-        scanned = data
-    else:
-        scanned = Scanner()
-        scanned.feed(data.decode("utf-8", errors="replace"))
-    ids, links = scanned.ids, scanned.links
-    found = PageLinks(ids)
+def inspect_page(page: str, data: bytes, site: Targets) -> PageLinks:
+    """Check what can be checked of one page's links on their own."""
+    ids, found = scan(data.decode("utf-8", errors="replace"))
+    broken: list[str] = []
+    fragments: list[str] = []
+    targets: list[str] = []
     judged = site.judged
     folder = page.rpartition("/")[0]
-    for link in links:
+    for link in found:
         # A relative link means the same from every page of a folder, unless it has no path
         # ('#top'): then it points at the page itself.
         key: object = link if link.startswith(("/", "http:", "https:")) else (
@@ -121,16 +119,17 @@ def inspect_page(page: str, data: bytes | Scanner, site: Site) -> PageLinks:
             verdict = judged[key] = (target, problem, fragment)
         target, problem, fragment = verdict
         if problem:
-            found.broken.append(problem)
+            broken.append(problem)
         if target is None:
             continue
-        found.targets.add(target)
+        targets += (link, target)
         if fragment and target.endswith(".html"):
-            found.fragments.append((link, target, fragment))
-    return found
+            fragments += (link, target, fragment)
+    return PageLinks(tuple(broken), "\0" + "\0".join(sorted(ids)) + "\0",
+                     "\0".join(fragments), "\0".join(targets))
 
 
-def _judge(page: str, link: str, site: Site) -> tuple[str | None, str]:
+def _judge(page: str, link: str, site: Targets) -> tuple[str | None, str]:
     """(target file, '') for a working internal link, (None, '') for an external one,
     (None, problem) for a broken one."""
     rel = _target(page, link, site.base_path, site.base_url)
@@ -145,33 +144,13 @@ def _judge(page: str, link: str, site: Site) -> tuple[str | None, str]:
     return target, ""
 
 
-@dataclass(frozen=True)
-class Packed:
-    """A page's PageLinks as a one-off build keeps them for `finish`: three strings instead of
-    sets and tuples of many small ones (the parent gathers every page's; at 10,000 forces the
-    unpacked form took 140 MB). Ids and links never hold a NUL, the separator."""
-
-    broken: tuple[str, ...]
-    """As PageLinks.broken."""
-    ids: str
-    """The page's ids, each between NULs."""
-    fragments: str
-    """link, target and fragment of each PageLinks.fragments entry, NUL-separated."""
-
-
-def pack(found: PageLinks) -> Packed:
-    """The Packed form of `found` (its targets are dropped: only the dev server uses them)."""
-    return Packed(tuple(found.broken), "\0" + "\0".join(sorted(found.ids)) + "\0",
-                  "\0".join(part for entry in found.fragments for part in entry))
-
-
 BIG_IDS = 1 << 16
 """Packed ids longer than this are looked up in a set (made once per check), shorter ones by
 searching the string (the chronology of a big site has 50,000 ids and is linked 50,000 times;
 a force page has twenty)."""
 
 
-def finish(pages: Mapping[str, PageLinks | Packed], only: Collection[str] | None = None
+def finish(pages: Mapping[str, PageLinks], only: Collection[str] | None = None
            ) -> list[Problem]:
     """Every broken link of the site (or of the pages `only`), by page: the pages' own
     findings plus fragments."""
@@ -179,8 +158,6 @@ def finish(pages: Mapping[str, PageLinks | Packed], only: Collection[str] | None
 
     def has(target: str, fragment: str) -> bool:
         found = pages[target]
-        if isinstance(found, PageLinks):
-            return fragment in found.ids
         if len(found.ids) <= BIG_IDS:
             return f"\0{fragment}\0" in found.ids
         if target not in big:
@@ -191,29 +168,13 @@ def finish(pages: Mapping[str, PageLinks | Packed], only: Collection[str] | None
     for page in sorted(pages if only is None else only):
         found = pages[page]
         reasons = list(found.broken)
-        for link, target, fragment in _fragments(found):
+        for link, target, fragment in found.fragment_list():
             if target in pages and not has(target, fragment):
                 reasons.append(f"broken link {link!r}: no element with id {fragment!r} on "
                                f"{target}")
         problems += [Problem(f"output/{page}", None, None, "", reason,
                              "fix the template or the Markdown link") for reason in reasons]
     return problems
-
-
-def _fragments(found: PageLinks | Packed) -> Iterable[tuple[str, str, str]]:
-    if isinstance(found, PageLinks):
-        return found.fragments
-    parts = found.fragments.split("\0") if found.fragments else []
-    return zip(parts[0::3], parts[1::3], parts[2::3], strict=True)
-
-
-def check_links(files: dict[str, bytes], base_path: str, base_url: str) -> None:
-    """Raise ContentError listing every broken internal link or fragment, by page."""
-    site = Site(files, base_path, base_url)
-    pages = {p: inspect_page(p, d, site) for p, d in files.items() if p.endswith(".html")}
-    problems = finish(pages)
-    if problems:
-        raise ContentError(problems)
 
 
 def _target(page: str, link: str, base_path: str, base_url: str) -> str | None:

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .document import Document, LoadError, Stored, digest, parse_file, read_text
-from .errors import Problem
+from .document import Document, Stored, digest, parse_file, read_text
+from .errors import LoadError, Problem
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,12 @@ def is_scratch(name: str) -> bool:
 
 Stamp = tuple[int, int]
 """A file's (mtime in ns, size): unchanged, and the file is not read again."""
-Cache = dict[str, tuple[Stamp, str, Document]]
+ParseMemo = dict[str, tuple[Stamp, str, Document]]
 """Parse cache: shown path -> (stamp, content digest, parsed document); owned by the caller
 (the dev server keeps one across rebuilds)."""
 
 
-def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = None, *,
+def load_site(root: Path, cache: ParseMemo | None = None, stored: Stored | None = None, *,
               lazy: bool = False, used: set[str] | None = None) -> Loaded:
     """Read site.yaml and every content file under root/content.
 
@@ -72,7 +72,7 @@ def load_site(root: Path, cache: Cache | None = None, stored: Stored | None = No
     """
     cache = {} if cache is None else cache
     reading = Reading()
-    read = _Reader(cache, stored, used, lazy, reading)
+    read = _FileReader(cache, stored, used, lazy, reading)
     problems: list[Problem] = []
     config = read.one(root / "site.yaml", "site.yaml", problems, markdown=False)
     content = root / "content"
@@ -121,7 +121,7 @@ class Files:
     to the load's list), and `read_apart` reads one in a forked worker, whose problems and
     parse-cache entries must travel back to the parent instead."""
 
-    def __init__(self, root: Path, paths: list[Path], reader: _Reader,
+    def __init__(self, root: Path, paths: list[Path], reader: _FileReader,
                  problems: list[Problem]) -> None:
         self.root = root
         self.paths = paths
@@ -141,7 +141,7 @@ class Files:
     def read_apart(self, index: int) -> Apart:
         """Read file `index` touching no shared state; the parent then calls `take`."""
         used: set[str] = set()
-        reader = _Reader(self._reader.cache, self._reader.stored, used, True, Reading())
+        reader = _FileReader(self._reader.cache, self._reader.stored, used, True, Reading())
         problems: list[Problem] = []
         path = self.paths[index]
         doc = reader.one(path, _shown(self.root, path), problems)
@@ -169,10 +169,10 @@ class Apart:
     """Digest of the text read (see load_site's `used`)."""
 
 
-class _Reader:
+class _FileReader:
     """Reads files into Documents through the caches, eagerly or lazily."""
 
-    def __init__(self, cache: Cache, stored: Stored | None, used: set[str] | None,
+    def __init__(self, cache: ParseMemo, stored: Stored | None, used: set[str] | None,
                  lazy: bool, reading: Reading) -> None:
         self.cache = cache
         self.stored = stored

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from .contentlinks import file_text
 from .convert import Located, field_path, locate, problem
-from .document import Document, LoadError, read_text
-from .errors import Path_, Problem
+from .document import Document, read_text
+from .errors import LoadError, Path_, Problem
 
 _TRANSLATE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",

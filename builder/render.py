@@ -1,7 +1,8 @@
-"""Render stage: templates plus view contexts into bytes, all in memory, nothing written.
+"""Render stage: the template environment, the Markdown filter, and each page's bytes.
 
 Every template is compiled before any page renders, so a broken template fails the build
-before a byte reaches the output folder.
+before a byte reaches the output folder. Pages are made one by one, or for a big site in
+forked workers (`render_each`, the one place work is spread over processes).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any, TypeVar
 import jinja2
 from markupsafe import Markup
 
-from .errors import ContentError, Problem, SiteError
+from .errors import ContentError, Problem, TemplateError
 from .parallel import forked_chunks, workers_for
-from .site import Site
+from .reads import Key, Recorder
 
 #: Tags Markdown may produce that we keep; everything else (raw HTML) is stripped.
 ALLOWED_TAGS = {
@@ -61,12 +62,6 @@ class Output:
     """What the template sees (built by a view function)."""
     data: bytes | None = None
     """Raw bytes, for data downloads and assets."""
-    deps: frozenset[str] = frozenset()
-    """Input files a raw output is made from, when known (the dev server's assets)."""
-
-
-class TemplateError(SiteError):
-    """A template failed to compile or render; names the template and line."""
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -78,7 +73,22 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def make_env(templates: Path, cache: Path | None = None) -> jinja2.Environment:
+class Environment(jinja2.Environment):
+    """Jinja's environment, noting each template a page loads (extends, include and import
+    load theirs through `get_template` too) when the dev server records what pages read."""
+
+    recorder: Recorder | None = None
+    """Set per build: None in a one-off build."""
+
+    def get_template(self, name: Any, parent: str | None = None,
+                     globals: Mapping[str, Any] | None = None) -> jinja2.Template:
+        """The template `name`, its use noted as `("template", name)`."""
+        if self.recorder is not None and isinstance(name, str):
+            self.recorder.note(("template", name))
+        return super().get_template(name, parent, globals)
+
+
+def make_env(templates: Path, cache: Path | None = None) -> Environment:
     """The Jinja environment: autoescape on, undefined names are errors; `cache` is a folder
     for compiled templates (created if missing; None compiles in memory only)."""
     bytecode = None
@@ -88,7 +98,7 @@ def make_env(templates: Path, cache: Path | None = None) -> jinja2.Environment:
             bytecode = _BytecodeCache(str(cache))
         except OSError:
             bytecode = None
-    env = jinja2.Environment(
+    env = Environment(
         bytecode_cache=bytecode,
         loader=jinja2.FileSystemLoader(templates),
         autoescape=True,
@@ -106,7 +116,7 @@ def make_env(templates: Path, cache: Path | None = None) -> jinja2.Environment:
 def compile_all(env: jinja2.Environment, templates: Path) -> None:
     """Compile every template up front so syntax errors stop the build before writing."""
     problems = []
-    for path in sorted(templates.rglob("*.html")) + sorted(templates.rglob("*.xml")):
+    for path in sorted(p for p in templates.rglob("*") if p.suffix in (".html", ".xml")):
         name = path.relative_to(templates).as_posix()
         try:
             env.get_template(name)
@@ -230,68 +240,41 @@ def fingerprint(assets: Path) -> dict[str, tuple[str, bytes]]:
     return out
 
 
-def render(site: Site, outputs: list[Output], env: jinja2.Environment) -> dict[str, bytes]:
-    """Render every output to bytes in memory (the dev server compares them with the last
-    build's); two outputs on one path is an error."""
-    pages = render_each(outputs, env, _keep)
-    return {out.path: out.data if out.data is not None else pages[out.path] for out in outputs}
+def render_page(env: jinja2.Environment, out: Output) -> bytes:
+    """A templated output's bytes."""
+    return "".join(_pieces(env, out)).encode()
 
 
-def _keep(out: Output, pieces: Iterator[str]) -> bytes:
-    return "".join(pieces).encode()
+def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
+                env: jinja2.Environment, recorder: Recorder | None
+                ) -> tuple[dict[str, T], dict[str, frozenset[Key]]]:
+    """`make` each item (it makes, writes and scans one output and returns its path and a
+    summary); return the summaries by path, and the keys read by shared values made in
+    workers (see reads.shared: the parent needs them to know when they change).
 
-
-Pieces = Iterator[str]
-"""A page's text in the pieces its template produces them (see `render_each`)."""
-
-
-def render_each(outputs: list[Output], env: jinja2.Environment,
-                handle: Callable[[Output, Pieces], T]) -> dict[str, T]:
-    """Render every templated output and pass its text, as an iterator of pieces, to
-    `handle`; return what `handle` returned, by output path. Raw-data outputs are left to the
-    caller. (See `render_made`.)"""
-    refuse_clashes(outputs)
-    todo = [out for out in outputs if out.data is None]
-    return render_made(todo, _same, env, handle)  # type: ignore[arg-type]
-
-
-def _same(out: Output) -> Output:
-    return out
-
-
-def render_made(items: Sequence[P], make: Callable[[P], Output], env: jinja2.Environment,
-                handle: Callable[[Output, Pieces | None], T]) -> dict[str, T]:
-    """For each item, make its output (`make` builds a page's context, or a download's bytes)
-    and pass it to `handle` with its text as an iterator of pieces (None for raw data);
-    return what `handle` returned, by output path. A handle that writes the pieces as they
-    come never holds a whole page: the chronology of a big site is tens of megabytes.
-
-    From PARALLEL_MIN_PAGES items, outputs are made and rendered in forked worker processes
-    and `handle` runs there too: a handle that writes the output and returns a small summary
-    keeps contexts and bytes out of the parent. An output's bytes never depend on which
-    process made it.
+    From PARALLEL_MIN_PAGES items, in forked worker processes: only the summaries travel
+    back, never contexts or bytes. An output's bytes never depend on which process made it.
     """
     workers = workers_for(len(items), PARALLEL_MIN_PAGES)
     markdown = env.filters.get("markdown")
 
-    def work(chunk: Sequence[P]) -> tuple[list[tuple[str, T]], list[tuple[tuple[str, str], str]]]:
-        done = []
-        for item in chunk:
-            out = make(item)
-            done.append((out.path, handle(out, None if out.data is not None
-                                          else _pieces(env, out))))
+    def work(chunk: Sequence[P]) -> tuple[list[tuple[str, T]], list[tuple[tuple[str, str], str]],
+                                          dict[str, frozenset[Key]]]:
+        done = [make(item) for item in chunk]
         fresh = markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
-        return done, fresh
+        return done, fresh, dict(recorder.shared) if recorder is not None else {}
 
     if workers == 1:
-        return dict(work(items)[0])
+        return dict(work(items)[0]), {}
     results: dict[str, T] = {}
+    shared: dict[str, frozenset[Key]] = {}
     # Small chunks, in plan order: the big list pages come first and spread out.
-    for done, fresh in forked_chunks(work, items, workers, CHUNK):
+    for done, fresh, names in forked_chunks(work, items, workers, CHUNK):
         results.update(done)
+        shared.update(names)
         if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
             markdown.memo.update(fresh)
-    return results
+    return results, shared
 
 
 def refuse_clashes(outputs: Sequence[Output]) -> None:
@@ -307,7 +290,7 @@ def refuse_clashes(outputs: Sequence[Output]) -> None:
         claimed[out.path] = out.template or "data"
 
 
-def _pieces(env: jinja2.Environment, out: Output) -> Pieces:
+def _pieces(env: jinja2.Environment, out: Output) -> Iterator[str]:
     """The output's text in pieces, as its template produces them; any failure inside the
     template (helpers included) is a TemplateError naming the template's line, no traceback."""
     assert out.template is not None

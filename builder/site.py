@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import models as m
+from .reads import Recorder, recorder_of, shared
 from .text import figure_value
 from .truth import Names, Span, found_spans, voices
 from .validate import Page, Records
@@ -62,17 +63,22 @@ class Site:
     """Path part of base_url ('/' or '/repo/'), prefixed to every internal link."""
 
     @property
+    def recorder(self) -> Recorder | None:
+        """Where the dev server notes what each output reads (None in a one-off build)."""
+        return recorder_of(self.records)
+
+    @property
     def pages(self) -> dict[str, Page]:
         """The Markdown pages by slug."""
         return self.records.pages
 
-    @cached_property
+    @shared
     def statements(self) -> dict[str, Owned]:
         """Every statement by id, with its owner."""
         return {s.id: Owned(s, body.id, kind) for kind, body in self._bodies()
                 for s in body.statements}
 
-    @cached_property
+    @shared
     def figures(self) -> dict[str, Owned]:
         """Every figure by id, with its owner."""
         return {f.id: Owned(f, body.id, kind) for kind, body in self._bodies()
@@ -85,18 +91,18 @@ class Site:
             for body in bodies.values():
                 yield kind, body
 
-    @cached_property
+    @shared
     def events(self) -> list[m.Event]:
         """Dated events in the chronology's order: by date (see date_order), each after the
         events its article says it followed."""
         return chronological([e for e in self.records.events if e.date is not None])
 
-    @cached_property
+    @shared
     def undated(self) -> list[m.Event]:
         """Events the articles do not date, each after those it follows, then by title."""
         return chronological([e for e in self.records.events if e.date is None])
 
-    @cached_property
+    @shared
     def events_by_force(self) -> dict[str, list[m.Event]]:
         """Events concerning each force: dated ones in order, then undated ones."""
         by_force: dict[str, list[m.Event]] = defaultdict(list)
@@ -114,13 +120,13 @@ class Site:
 
         return self._lookup("events_by_force", force, scan)
 
-    @cached_property
+    @shared
     def names(self) -> Names:
         """How speakers are named."""
         r = self.records
         return Names(r.people, {**r.forces, **r.organisations, **r.alliances})
 
-    @cached_property
+    @shared
     def _spans(self) -> dict[str, list[Span]]:
         r = self.records
         return {sid: found_spans(r.sources[sid], text) for sid, text in r.articles.items()
@@ -175,7 +181,7 @@ class Site:
     def _scans(self) -> dict[str, int]:
         return defaultdict(int)  # lookups answered by scanning, by index (the class is frozen)
 
-    @cached_property
+    @shared
     def people_by_body(self) -> dict[str, list[m.Person]]:
         """People by the id of the force, organisation or alliance they speak for."""
         by_body: dict[str, list[m.Person]] = defaultdict(list)
@@ -183,7 +189,7 @@ class Site:
             by_body[p.organisation].append(p)
         return dict(by_body)
 
-    @cached_property
+    @shared
     def conflicts_by_figure(self) -> dict[str, list[m.Conflict]]:
         """Conflicts each figure takes part in."""
         conflicts: dict[str, list[m.Conflict]] = defaultdict(list)
@@ -203,7 +209,7 @@ class Site:
         return f"One article, {count} " + ("figures" if not conflict.wordings else "wordings"
                                            if not conflict.figures else "versions")
 
-    @cached_property
+    @shared
     def series(self) -> dict[str, list[Owned]]:
         """Figures grouped by their `series`, in file order."""
         series: dict[str, list[Owned]] = defaultdict(list)
@@ -212,7 +218,7 @@ class Site:
                 series[o.item.series].append(o)
         return dict(series)
 
-    @cached_property
+    @shared
     def citations(self) -> dict[str, list[Citation]]:
         """Claims citing each source id."""
         return _citations(self.records, self.statements, self.figures)

@@ -7,7 +7,7 @@ Charts (chartviews.py) and data downloads are built from the same records the pa
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property, partial
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup
@@ -24,6 +24,7 @@ from .chartviews import (
     timeline_chart,
     timeline_takeaway,
 )
+from .reads import Recorder, recorder_of, shared
 from .render import Output
 from .site import PAGE_KIND, Site, chronological, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
@@ -173,7 +174,11 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
     def url(kind: str, ident: str = "", anchor: str = "") -> str:
         return base + path_for(kind, ident, anchor)
 
+    recorder = site.recorder
+
     def asset(name: str) -> str:
+        if recorder is not None:
+            recorder.note(("asset", name))
         return base + assets[name]
 
     links: dict[str, Markup] = {}
@@ -183,7 +188,7 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         # A source's citation link, made once: a force page shows a dozen, and a template
         # macro call per citation was a third of the page's rendering. Its number is the
         # source's in the list printed at the end of every page (base.html).
-        link = links.get(source_id)
+        link = links.get(source_id) if recorder is None else None  # else: read (and noted)
         if link is None:
             link = links[source_id] = Markup(
                 '<a class="cite" href="{}" data-source="{}">{}</a>').format(
@@ -244,6 +249,11 @@ class Planner:
         self.assets = assets
         self._tables: dict[str, dl.Table] = {}
 
+    @property
+    def recorder(self) -> Recorder | None:
+        """Where the dev server notes what each output reads (None in a one-off build)."""
+        return recorder_of(self.site.records)
+
     def outputs(self, charted: list[str] | None = None) -> list[Planned]:
         """Every page and data file, in plan order; `charted` (the series that have a chart)
         is worked out from the figures unless given."""
@@ -293,9 +303,13 @@ class Planner:
     def output(self, planned: Planned) -> Output:
         """The output itself: a page with its context, or a download with its bytes."""
         if planned.kind == "data":
-            table = self._tables.pop(planned.key, None)  # the second format: let it go after
+            # The second format reuses the first's table, then lets it go; not when reads are
+            # recorded: each output must read the records itself.
+            table = self._tables.pop(planned.key, None) if self.recorder is None else None
             if table is None:
-                table = self._tables[planned.key] = dl.table(self.site, planned.key)
+                table = dl.table(self.site, planned.key)
+                if self.recorder is None:
+                    self._tables[planned.key] = table
             data = dl.to_csv(table) if planned.path.endswith(".csv") else dl.to_json(table)
             return Output(planned.path, data=data)
         if planned.kind == "chart-data":
@@ -311,22 +325,22 @@ class Planner:
         return replace(out, context={**out.context, "updated": date,
                                      "updated_text": human_date(m.DateInfo(value=date))})
 
-    @cached_property
+    @shared
     def latest(self) -> dict[str, str]:
         """Record id -> date of the latest update touching it."""
         return up.latest_by_record(self.site.records.updates)
 
-    @cached_property
+    @shared
     def base(self) -> dict[str, Any]:
         """What every template sees."""
         return common(self.site, self.assets)
 
-    @cached_property
+    @shared
     def chart_map(self) -> dict[str, Chart]:
         """Every chart, by series."""
         return build_charts(self.site)
 
-    @cached_property
+    @shared
     def data(self) -> dict[str, dict[str, Any]]:
         """How templates link each site-wide download."""
         return {name: dl.describe_rows(name, dl.row_count(self.site, name)) for name in dl.TITLES}

@@ -12,9 +12,8 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import islice
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError
@@ -44,7 +43,7 @@ class Stage:
         """Bytes written so far (by this process)."""
         self._made: set[PurePosixPath] = {PurePosixPath(".")}
 
-    def add(self, name: str, data: bytes) -> None:
+    def add(self, name: str, data: bytes) -> bool:
         """Write one file of the site (forked render workers call this too)."""
         rel = safe_relpath(name)
         if rel.parent not in self._made:
@@ -52,39 +51,7 @@ class Stage:
             self._made.add(rel.parent)
         (self.folder / rel).write_bytes(data)
         self.bytes += len(data)
-
-    def add_text(self, name: str, pieces: Iterable[str],
-                 seen: Callable[[str], None] | None = None) -> int:
-        """Write one file from pieces of text as they come, UTF-8 encoded, in batches of BATCH
-        pieces, each also passed to `seen` (e.g. a link scanner); return the bytes written. A
-        big page is never whole in memory."""
-        rel = safe_relpath(name)
-        if rel.parent not in self._made:
-            (self.folder / rel.parent).mkdir(parents=True, exist_ok=True)
-            self._made.add(rel.parent)
-        size = 0
-        with open(self.folder / rel, "wb") as handle:
-            for text in _batches(pieces):
-                if seen is not None:
-                    seen(text)
-                data = text.encode()
-                handle.write(data)
-                size += len(data)
-        self.bytes += size
-        return size
-
-
-BATCH = 2048
-"""Pieces of a page gathered before they are written (a template's pieces are a few dozen
-characters: a batch is tens of KB). See Stage.add_text."""
-
-
-def _batches(pieces: Iterable[str]) -> Iterator[str]:
-    """The pieces joined BATCH at a time (taken and joined by C code: a Python loop over every
-    piece cost a tenth of a page's rendering)."""
-    pieces = iter(pieces)
-    while batch := list(islice(pieces, BATCH)):
-        yield "".join(batch)
+        return True
 
 
 @contextmanager
@@ -117,30 +84,38 @@ def staged(out: Path) -> Iterator[Stage]:
             raise
 
 
-def write_site(files: Mapping[str, bytes], out: Path) -> int:
-    """Write `files` (relative path -> bytes) as the new content of `out`; return bytes written."""
-    for name in files:
-        safe_relpath(name)  # refuse before creating anything
-    with staged(out) as stage:
-        _write_tree(files, stage)
-    return stage.bytes
+class Live(Stage):
+    """The dev server's writer: files whose bytes changed are written into a folder beside
+    the output folder as they are made, then each moved into place (`commit`) once the build
+    has passed every check, so a failed rebuild leaves the site being served as it was."""
 
+    def __init__(self, out: Path) -> None:
+        self.out = out.absolute()
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {self.out.parent}: {exc.strerror}") from None
+        super().__init__(Path(_mkdtemp(self.out)))
 
-def update_files(files: Mapping[str, bytes], removed: list[str], out: Path) -> int:
-    """Replace single files in place, each atomically (used by the dev server's rebuilds)."""
-    total = 0
-    for name, data in files.items():
-        target = out / safe_relpath(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        total += len(data)
-    for name in removed:
-        (out / safe_relpath(name)).unlink(missing_ok=True)
-    return total
+    def commit(self, removed: Iterable[str]) -> None:
+        """Move every file written into place, each atomically; delete `removed` files."""
+        try:
+            for path in sorted(p for p in self.folder.rglob("*") if not p.is_dir()):
+                rel = path.relative_to(self.folder)
+                target = self.out / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(path, 0o644)
+                os.replace(path, target)
+            for name in removed:
+                (self.out / safe_relpath(name)).unlink(missing_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.out}: {exc.strerror or exc}") from None
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Throw away what was written (the build failed)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _mkdtemp(out: Path) -> str:
@@ -149,11 +124,6 @@ def _mkdtemp(out: Path) -> str:
     except OSError as exc:
         raise OutputError(f"cannot write beside {out}: {exc.strerror}; "
                           "the previous site is unchanged") from None
-
-
-def _write_tree(files: Mapping[str, bytes], stage: Stage) -> None:
-    for name in sorted(files):
-        stage.add(name, files[name])
 
 
 def _refuse_foreign(out: Path) -> None:

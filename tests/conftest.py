@@ -48,3 +48,22 @@ def run_cli(root: Path, *args: str, timeout: float = 60) -> subprocess.Completed
 def site(tmp_path: Path) -> Path:
     """A fresh copy of the minimal fixture site."""
     return make_site(tmp_path)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make work spread over forked processes even on a machine with one CPU, and list
+    each forked phase (by the module that forked), so a test can assert it really forked."""
+    import builder.parallel
+    import builder.perfile
+    import builder.render
+
+    monkeypatch.setattr(builder.parallel.os, "sched_getaffinity", lambda pid: {0, 1},
+                        raising=False)
+    calls: list[str] = []
+    for module in (builder.render, builder.perfile):
+        def counted(*args: object, _name: str = module.__name__, **kwargs: object) -> object:
+            calls.append(_name)
+            return builder.parallel.forked_chunks(*args, **kwargs)  # type: ignore[arg-type]
+        monkeypatch.setattr(module, "forked_chunks", counted)
+    return calls

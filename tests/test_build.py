@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, make_site, run_cli
 
 from builder.errors import OutputError
-from builder.write import MARKER, safe_relpath, write_site
+from builder.write import MARKER, safe_relpath, staged
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -130,6 +130,13 @@ def test_build_killed_mid_write_leaves_previous_output(site: Path) -> None:
     assert not list(site.glob(".output.tmp-*"))
 
 
+def write_site(files: dict[str, bytes], out: Path) -> None:
+    """Write `files` as a build does: into a stage swapped in whole."""
+    with staged(out) as stage:
+        for name in sorted(files):
+            stage.add(name, files[name])
+
+
 def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
     mine = tmp_path / "precious"
     mine.mkdir()
@@ -181,7 +188,7 @@ def test_broken_link_fails_before_the_swap(site: Path) -> None:
     assert not list(site.glob(".output.tmp-*"))
 
 
-def test_forked_rendering_writes_the_same_bytes(tmp_path: Path,
+def test_forked_rendering_writes_the_same_bytes(tmp_path: Path, forks: list[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import builder.render
     from builder.build import build
@@ -191,13 +198,15 @@ def test_forked_rendering_writes_the_same_bytes(tmp_path: Path,
     monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)  # fork even for this site
     monkeypatch.setattr(builder.render, "CHUNK", 3)
     monkeypatch.setattr(builder.render, "TEXT_CHUNK", 2)
+    monkeypatch.setattr(builder.render, "TEXTS_PER_PAGE", 1)
     (site / ".build-cache").rename(tmp_path / "old-cache")  # and render Markdown afresh
     build(site, out=tmp_path / "forked")
+    assert forks == ["builder.render", "builder.render"]  # Markdown, then the pages
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
 
 
 def test_markdown_prerendered_in_forked_workers_equals_rendering_on_demand(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import builder.render
     from builder.render import MarkdownFilter
 
@@ -208,6 +217,7 @@ def test_markdown_prerendered_in_forked_workers_equals_rendering_on_demand(
     monkeypatch.setattr(builder.render, "TEXT_CHUNK", 3)
     forked = MarkdownFilter("/base/", {("/base/", texts[0]): expected[texts[0]]})
     assert forked.prerender([*texts, *texts]) == 39  # each new text once
+    assert forks == ["builder.render"]
     assert {t: str(forked(t)) for t in texts} == expected
     assert forked.take_fresh() == []  # render workers forked later must not hand them back
     assert len(forked.memo) == 40
@@ -232,7 +242,7 @@ def test_a_build_from_warm_caches_imports_neither_yaml_nor_markdown(site: Path) 
 
 
 def test_forked_reading_reports_and_builds_exactly_as_one_process(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Big sites read, parse and convert files in forked workers: the problems (with their
     lines), the parse cache and the output must be those of a build in one process."""
     import builder.perfile
@@ -259,6 +269,7 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
     monkeypatch.setattr(builder.perfile, "FILE_CHUNK", 2)
     forked_site = make_site(tmp_path / "b", files=broken)
     assert problems(forked_site) == serial
+    assert forks == ["builder.perfile"]
     assert [p.split(": ", 1)[0] for p in serial] == [  # every kind, with lines, in order
         "content/forces/badref.yaml:9:13", "content/forces/badref.yaml:13:14",  # Jane Doe's
         "content/forces/notutf8.yaml:2:7",  # words, copied into another force's file
@@ -299,11 +310,11 @@ def test_parse_cache_keeps_one_entry_per_text_in_use(site: Path) -> None:
     assert tree(site / "output")  # built despite the corrupt entries
 
 
-def test_packed_page_links_report_what_page_links_report(monkeypatch: pytest.MonkeyPatch
-                                                         ) -> None:
-    """A one-off build keeps each page's links packed into strings (memory at scale): the
-    final check must report exactly the same broken links, in the same order, for small
-    pages (searched as text) and big ones (looked up in a set)."""
+def test_page_links_report_the_same_searched_as_text_or_as_a_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page's links are kept packed into strings (memory at scale): the final check
+    must report exactly the same broken links, in the same order, for small pages (ids
+    searched as text) and big ones (looked up in a set)."""
     from builder import links
 
     golden = ROOT / "tests" / "golden" / "minimal"
@@ -312,12 +323,10 @@ def test_packed_page_links_report_what_page_links_report(monkeypatch: pytest.Mon
     files["forces/testshire/index.html"] += (
         b'<a href="/chronology/#no-such-event">x</a><a href="#nowhere">y</a>'
         b'<a href="/sources/article/#">z</a><a href="/no/such/page/">w</a>')
-    where = links.Site(frozenset(files), "/", "https://example.org/")
+    where = links.Targets(frozenset(files), "/", "https://example.org/")
     pages = {p: links.inspect_page(p, d, where) for p, d in files.items()
              if p.endswith(".html")}
     expected = [str(p) for p in links.finish(pages)]
     assert len(expected) == 3  # the two missing ids and the missing page
-    packed = {p: links.pack(found) for p, found in pages.items()}
-    assert [str(p) for p in links.finish(packed)] == expected
     monkeypatch.setattr(links, "BIG_IDS", 0)  # every page's ids looked up in a set
-    assert [str(p) for p in links.finish(packed)] == expected
+    assert [str(p) for p in links.finish(pages)] == expected

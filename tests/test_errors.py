@@ -182,13 +182,13 @@ def test_positions_read_again_from_the_file_only_while_it_is_unchanged(tmp_path:
     assert edited.marks == {}
 
 
-def test_template_error_mid_page_in_a_render_worker(tmp_path: Path,
+def test_template_error_mid_page_in_a_render_worker(tmp_path: Path, forks: list[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages stream to disk from forked workers: a template failing halfway down a page
-    still gives template:line, and the half-written page never reaches the output."""
+    """Pages are made in forked workers: a template failing halfway down a page still
+    gives template:line, and nothing reaches the output."""
     import builder.render
     from builder.build import build
-    from builder.render import TemplateError
+    from builder.errors import TemplateError
 
     root = make_site(tmp_path)
     force = root / "templates" / "force.html"
@@ -202,5 +202,6 @@ def test_template_error_mid_page_in_a_render_worker(tmp_path: Path,
     assert str(caught.value) == (
         f"templates/force.html:{line}: 'no_such_thing' is undefined "
         "(rendering forces/testshire/index.html); fix the template here")
+    assert "builder.render" in forks
     assert not (root / "output").exists()
     assert not list(root.glob(".output.tmp-*"))

@@ -1,0 +1,386 @@
+"""What each output read while it was made, recorded by the machine, not listed by hand.
+
+The dev server renders an output's view and template over *tracked* records: every
+attribute of a record read (by view code, or by a template through Jinja's `getattr` and
+`getitem`), every look-up by id and every walk over a collection is noted as a key. After an
+edit, a key has changed when its value differs between the last good build's records and the
+new ones; an output is made again exactly when one of the keys it read has changed.
+
+Keys:
+- `("rec", kind, id, attr)`: attribute `attr` of record `id` of the collection `kind`
+  (`"@value"` for a plain value such as an article's text); `("rec", "config", "", attr)`.
+- `("keys", kind)`: which records a collection holds, in order.
+- `("has", kind, id)`: whether it holds `id`.
+- `("shared", name)`: a value worked out once per build for many outputs (see `shared`);
+  it has changed when any key it read has.
+- `("template", name)`, `("asset", name)`: a template file, an asset's fingerprinted name.
+
+A one-off build reads the plain records: it records nothing and pays nothing for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, is_dataclass
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+Key = tuple[str, ...]
+"""One thing an output read (see the module's docstring)."""
+T = TypeVar("T")
+MISSING = object()
+"""The value of a key whose record or attribute does not exist."""
+
+
+class Recorder:
+    """Collects the keys read while an output (or a shared value) is being made."""
+
+    def __init__(self) -> None:
+        self._open: list[set[Key]] = []
+        self.shared: dict[str, frozenset[Key]] = {}
+        """Keys read to work out each shared value of the current build (see `shared`)."""
+
+    def note(self, key: Key) -> None:
+        """Note `key` as read by whatever is being made now (nothing: read by no output)."""
+        if self._open:
+            self._open[-1].add(key)
+
+    def note_all(self, keys: frozenset[Key]) -> None:
+        """Note every key of `keys`."""
+        if self._open:
+            self._open[-1].update(keys)
+
+    @contextmanager
+    def collecting(self) -> Iterator[set[Key]]:
+        """Collect what the block reads into a new set (reads of enclosing blocks stay theirs)."""
+        reads: set[Key] = set()
+        self._open.append(reads)
+        try:
+            yield reads
+        finally:
+            self._open.pop()
+
+
+class Tracked:
+    """A record as an output reads it: each attribute read is noted; what it returns is the
+    plain value (a nested value is compared whole, so its parts need no tracking)."""
+
+    __slots__ = ("_ident", "_kind", "_record", "_recorder")
+
+    def __init__(self, record: Any, kind: str, ident: str, recorder: Recorder) -> None:
+        object.__setattr__(self, "_record", record)
+        object.__setattr__(self, "_kind", kind)
+        object.__setattr__(self, "_ident", ident)
+        object.__setattr__(self, "_recorder", recorder)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._record, name)
+        if not name.startswith("__"):
+            self._recorder.note(("rec", self._kind, self._ident, name))
+        return value
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # isinstance() sees the record's class
+        return type(self._record)
+
+    def __eq__(self, other: object) -> bool:
+        self._recorder.note(("rec", self._kind, self._ident, "@value"))
+        return self._record == unwrap(other)
+
+    def __hash__(self) -> int:
+        return hash((self._kind, self._ident))
+
+    def __repr__(self) -> str:
+        return f"Tracked({self._record!r})"
+
+
+def unwrap(value: Any) -> Any:
+    """The plain record behind a tracked one (anything else as it is)."""
+    return value._record if type(value) is Tracked else value
+
+
+def _is_record(value: object) -> bool:
+    return isinstance(value, msgspec.Struct) or is_dataclass(value)
+
+
+class TrackedMap(Mapping[str, Any]):
+    """A collection of records by id (forces, sources, pages...) whose reads are noted."""
+
+    def __init__(self, kind: str, items: Mapping[str, Any], recorder: Recorder) -> None:
+        self._kind, self._items, self._recorder = kind, items, recorder
+
+    def _wrap(self, ident: str, value: Any) -> Any:
+        if _is_record(value):
+            return Tracked(value, self._kind, ident, self._recorder)
+        self._recorder.note(("rec", self._kind, ident, "@value"))
+        return value
+
+    def __getitem__(self, ident: str) -> Any:
+        value = self._items.get(ident, MISSING)
+        if value is MISSING:
+            self._recorder.note(("has", self._kind, ident))
+            raise KeyError(ident)
+        return self._wrap(ident, value)
+
+    def __contains__(self, ident: object) -> bool:
+        self._recorder.note(("has", self._kind, str(ident)))
+        return ident in self._items
+
+    def get(self, ident: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The record `ident`, or `default` (noting whether there is one)."""
+        self._recorder.note(("has", self._kind, ident))
+        value = self._items.get(ident, MISSING)
+        return default if value is MISSING else self._wrap(ident, value)
+
+    def __iter__(self) -> Iterator[str]:
+        self._recorder.note(("keys", self._kind))
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        self._recorder.note(("keys", self._kind))
+        return len(self._items)
+
+    def values(self) -> Iterator[Any]:  # type: ignore[override]
+        self._recorder.note(("keys", self._kind))
+        return (self._wrap(k, v) for k, v in self._items.items())
+
+    def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._recorder.note(("keys", self._kind))
+        return ((k, self._wrap(k, v)) for k, v in self._items.items())
+
+
+class TrackedList(Generic[T]):
+    """A list of records with ids (events, attributes, conflicts...) whose reads are noted."""
+
+    def __init__(self, kind: str, items: list[T], recorder: Recorder) -> None:
+        self._kind, self._items, self._recorder = kind, items, recorder
+
+    def _wrap(self, value: Any) -> Any:
+        return Tracked(value, self._kind, value.id, self._recorder)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._recorder.note(("keys", self._kind))
+        return (self._wrap(v) for v in self._items)
+
+    def __len__(self) -> int:
+        self._recorder.note(("keys", self._kind))
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        self._recorder.note(("keys", self._kind))
+        return bool(self._items)
+
+    def __getitem__(self, index: int) -> Any:
+        self._recorder.note(("keys", self._kind))
+        return self._wrap(self._items[index])
+
+
+@dataclass(frozen=True)
+class TrackedRecords:
+    """The validated records as outputs read them in the dev server: each read noted."""
+
+    plain: Any
+    """The records themselves (validate.Records)."""
+    recorder: Recorder
+    """Where reads are noted."""
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.plain, name)
+        if name == "config":
+            return Tracked(value, "config", "", self.recorder)
+        if isinstance(value, dict):
+            tracked: Any = TrackedMap(name, value, self.recorder)
+        elif isinstance(value, list) and name in LISTS:
+            tracked = TrackedList(name, value, self.recorder)
+        else:
+            return value  # what no output shows (origins, warnings...)
+        object.__setattr__(self, name, tracked)  # made once per build
+        return tracked
+
+
+LISTS = ("events", "attributes", "conflicts", "glossary", "updates")
+"""Collections of records that are lists (each record has an `id`), not mappings by id."""
+
+
+def recorder_of(records: Any) -> Recorder | None:
+    """The recorder noting reads of `records`, if they are tracked."""
+    return records.recorder if isinstance(records, TrackedRecords) else None
+
+
+class shared(Generic[T]):
+    """Like `functools.cached_property`, for a value many outputs use (an index of the site,
+    the charts): worked out once per build. Over tracked records, the keys read to work it
+    out are kept apart (Recorder.shared) and each output using it notes `("shared", name)`
+    instead: one entry per output, not the thousands of keys an index reads."""
+
+    def __init__(self, method: Callable[[Any], T]) -> None:
+        self.method = method
+        self.attr = method.__name__
+        self.__doc__ = method.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = f"{owner.__name__}.{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        recorder = instance.recorder
+        memo = instance.__dict__
+        if self.attr not in memo:
+            if recorder is None:
+                memo[self.attr] = self.method(instance)
+            else:
+                with recorder.collecting() as reads:
+                    memo[self.attr] = self.method(instance)
+                recorder.shared[self.name] = frozenset(reads)
+        if recorder is not None:
+            recorder.note(("shared", self.name))
+        return memo[self.attr]  # type: ignore[no-any-return]
+
+    def __set__(self, instance: Any, value: T) -> None:
+        # Defined so that this is a data descriptor: every read comes through __get__ (and
+        # is noted), even once the value sits in the instance's __dict__.
+        raise AttributeError(f"{self.name} is worked out, not set")
+
+
+@dataclass
+class Registry:
+    """What every output of the last good build read: the dev server's dependency graph."""
+
+    reads: dict[str, frozenset[Key]] = field(default_factory=dict)
+    """Output path -> the keys its making read."""
+    readers: dict[Key, set[str]] = field(default_factory=dict)
+    """Key -> the outputs that read it."""
+    owners: dict[tuple[str, str], set[Key]] = field(default_factory=dict)
+    """(kind, id) -> the keys read of that record (its attributes, whether it exists)."""
+    shared: dict[str, frozenset[Key]] = field(default_factory=dict)
+    """Shared value's name -> the keys read to work it out."""
+
+    def record(self, path: str, keys: frozenset[Key]) -> None:
+        """Replace what `path` read."""
+        self.forget(path)
+        self.reads[path] = keys
+        for key in keys:
+            readers = self.readers.get(key)
+            if readers is None:
+                readers = self.readers[key] = set()
+                if key[0] in ("rec", "has"):
+                    self.owners.setdefault((key[1], key[2]), set()).add(key)
+            readers.add(path)
+
+    def forget(self, path: str) -> None:
+        """Drop an output (removed, or about to be recorded again)."""
+        for key in self.reads.pop(path, ()):
+            readers = self.readers.get(key)
+            if readers is not None:
+                readers.discard(path)
+                if not readers:
+                    del self.readers[key]
+                    owned = self.owners.get((key[1], key[2])) if len(key) > 2 else None
+                    if owned is not None:
+                        owned.discard(key)
+                        if not owned:
+                            del self.owners[(key[1], key[2])]
+
+    def share(self, shared: Mapping[str, frozenset[Key]]) -> None:
+        """Keep what each shared value read (those worked out again replace the old)."""
+        if any(self.shared.get(name) is not keys for name, keys in shared.items()):
+            self.shared.update(shared)
+            self._shared_owners = None
+
+    _shared_owners: dict[tuple[str, str], set[Key]] | None = None
+
+    def _owners_of_shared(self) -> dict[tuple[str, str], set[Key]]:
+        """(kind, id) -> the keys of that record some shared value read (and `keys` reads
+        under (kind, '@keys'))."""
+        if self._shared_owners is None:
+            owners: dict[tuple[str, str], set[Key]] = {}
+            for keys in self.shared.values():
+                for key in keys:
+                    if key[0] in ("rec", "has"):
+                        owners.setdefault((key[1], key[2]), set()).add(key)
+                    elif key[0] == "keys":
+                        owners.setdefault((key[1], "@keys"), set()).add(key)
+            self._shared_owners = owners
+        return self._shared_owners
+
+    def changed(self, old: Any, new: Any, inputs: Callable[[Key], bool]) -> set[Key]:
+        """The keys read by some output or shared value whose value differs between records
+        `old` and `new` (for keys that are not about records, whose value `inputs` says
+        changed), with the shared values that read one of them."""
+        values = _Values(old, new)
+        shared_owners = self._owners_of_shared()
+        kinds = {kind for kind, _ in self.owners} | {kind for kind, _ in shared_owners} | {
+            key[1] for key in self.readers if key[0] == "keys"}
+        changed: set[Key] = set()
+        for kind in kinds:
+            for ident in values.edited(kind):
+                for owned in (self.owners.get((kind, ident), ()),
+                              shared_owners.get((kind, ident), ())):
+                    changed |= {key for key in owned if values.changed(key)}
+            if (("keys", kind) in self.readers or (kind, "@keys") in shared_owners) and \
+                    values.reordered(kind):
+                changed.add(("keys", kind))
+        changed |= {key for key in self.readers if key[0] in ("template", "asset")
+                    and inputs(key)}
+        while True:  # a shared value may read another: until no more change
+            more = {("shared", name) for name, keys in self.shared.items()
+                    if ("shared", name) not in changed and not keys.isdisjoint(changed)}
+            if not more:
+                return changed
+            changed |= more
+
+    def stale(self, changed: set[Key]) -> set[str]:
+        """The outputs that read one of `changed`."""
+        return {path for key in changed for path in self.readers.get(key, ())}
+
+
+class _Values:
+    """Looks keys up in two sets of records, remembering collections turned into id maps."""
+
+    def __init__(self, old: Any, new: Any) -> None:
+        self.sides = (old, new)
+        self._maps: dict[tuple[int, str], Mapping[str, Any]] = {}
+
+    def _collection(self, side: int, kind: str) -> Mapping[str, Any]:
+        found = self._maps.get((side, kind))
+        if found is None:
+            records = self.sides[side]
+            if kind == "config":
+                found = {"": records.config}
+            else:
+                value = getattr(records, kind)
+                found = value if isinstance(value, dict) else {r.id: r for r in value}
+            self._maps[(side, kind)] = found
+        return found
+
+    def edited(self, kind: str) -> list[str]:
+        """Ids of `kind` whose record is not the very same object on both sides (files not
+        edited keep their records)."""
+        before, after = self._collection(0, kind), self._collection(1, kind)
+        if before is after:
+            return []
+        gone = [i for i in before if i not in after]
+        return [i for i, r in after.items() if before.get(i, MISSING) is not r] + gone
+
+    def reordered(self, kind: str) -> bool:
+        """True if the collection's ids, in order, differ."""
+        if kind == "config":
+            return False
+        return list(self._collection(0, kind)) != list(self._collection(1, kind))
+
+    def changed(self, key: Key) -> bool:
+        """True if a `rec` or `has` key's value differs."""
+        before, after = self._collection(0, key[1]), self._collection(1, key[1])
+        if key[0] == "has":
+            return (key[2] in before) != (key[2] in after)
+        a, b = before.get(key[2], MISSING), after.get(key[2], MISSING)
+        if a is b:
+            return False
+        if a is MISSING or b is MISSING:
+            return True
+        if key[3] == "@value":
+            return bool(a != b)
+        return bool(getattr(a, key[3], MISSING) != getattr(b, key[3], MISSING))
