@@ -25,7 +25,7 @@ from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
 from .load import Loaded, ParseMemo, load_site
 from .models import markdown_fields
-from .reads import Key, Recorder, Registry, TrackedRecords
+from .reads import Key, Recorder, Registry, TrackedRecords, carry
 from .render import (
     PARALLEL_MIN_PAGES,
     MarkdownFilter,
@@ -152,6 +152,10 @@ class Warm:
     """The last good build's records; None before the first."""
     registry: Registry = field(default_factory=Registry)
     """What each output of the last good build read."""
+    site: Site | None = None
+    """The last good build's site, whose shared values unchanged inputs carry over."""
+    planner: Planner | None = None
+    """The last good build's planner, likewise."""
     assets: dict[str, str] = field(default_factory=dict)
     """Asset name -> fingerprinted path, at the last good build."""
     written: dict[str, str] = field(default_factory=dict)
@@ -205,21 +209,30 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
     recorder = warm.recorder
-    site = _site(records, base_url, recorder)
+    plain = make_site(records, base_url)  # plans, host files, Markdown: nothing recorded
+    assets = fingerprint(root / "assets")
+    changed = _changed(warm, records, assets)
+    site = _site(records, base_url, recorder) if recorder is not None else plain
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = warm.markdown if recorder is not None else disk.load(memo_file)
     known = len(memo)
     _prepare_env(warm.env, site, memo, recorder)
     compile_all(warm.env, root / "templates")
-    warm.env.filters["markdown"].prerender(_markdown_texts(site))
-    assets = fingerprint(root / "assets")
-    planner = Planner(site, {name: path for name, (path, _) in assets.items()})
-    planned = planner.outputs()
+    warm.env.filters["markdown"].prerender(_markdown_texts(plain))
+    names = {name: path for name, (path, _) in assets.items()}
+    planner = Planner(site, names)
+    planned = Planner(plain, names).outputs()
     refuse_clashes(planned)  # type: ignore[arg-type]
     raw = [Output(path, data=data) for path, data in assets.values()]
-    raw += hosting_outputs(site, [Output(p.path, p.template) for p in planned] + raw)
+    raw += hosting_outputs(plain, [Output(p.path, p.template) for p in planned] + raw)
     refuse_clashes([*planned, *raw])  # type: ignore[list-item]
-    todo = _stale(warm, records, planned, planner.assets)
+    if changed is None:
+        todo = planned
+    else:  # carry over what nothing changed, make what read a change
+        carry(warm.site, site, changed)
+        carry(warm.planner, planner, changed)
+        stale = warm.registry.stale(changed)
+        todo = [p for p in planned if p.path in stale or p.path not in warm.registry.reads]
     tp = time.perf_counter()
     every = frozenset([p.path for p in planned] + [o.path for o in raw])
     made = _render(todo, planner, warm, writer, every, site)
@@ -230,7 +243,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     t2 = time.perf_counter()
     if recorder is None and len(memo) != known:
         disk.save(memo_file, memo)
-    _keep(warm, records, made, raw, removed, pages, planner.assets)
+    _keep(warm, records, made, raw, removed, pages, planner)
     written += sum(1 for r in made.values() if r.written)
     return Built(records, sum(1 for p in planned if _is_page(p)),
                  sum(1 for p in todo if _is_page(p)), len(every),
@@ -239,13 +252,12 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
                  {"load": tl - t0, "validate": t1 - tl, "prepare": tp - t1, "render": t2 - tp})
 
 
-def _site(records: Records, base_url: str | None, recorder: Recorder | None) -> Site:
-    """The site model; in the dev server over tracked records, what making it read (the base
-    URL) is a shared value every output depends on."""
-    if recorder is None:
-        return make_site(records, base_url)
+def _site(records: Records, base_url: str | None, recorder: Recorder) -> Site:
+    """The site model over tracked records (the dev server's); what making it read (the
+    base URL) is a shared value every output depends on."""
+    recorder.use(records)
     with recorder.collecting() as reads:
-        site = make_site(TrackedRecords(records, recorder), base_url)  # type: ignore[arg-type]
+        site = make_site(TrackedRecords(recorder), base_url)  # type: ignore[arg-type]
     recorder.shared[SITE] = frozenset(reads)
     return site
 
@@ -332,23 +344,20 @@ def _reload(root: Path, loaded: Loaded, edited: set[str]) -> Loaded:
                    pages=[read(d) for d in loaded.pages])
 
 
-def _stale(warm: Warm, records: Records, planned: list[Planned],
-           assets: dict[str, str]) -> list[Planned]:
-    """The outputs to make: all on a cold start; else those new since the last good build
-    and those that read something whose value changed."""
+def _changed(warm: Warm, records: Records, assets: dict[str, tuple[str, bytes]]
+             ) -> set[Key] | None:
+    """What changed since the last good build, as keys outputs read; None when every output
+    is to be made (a one-off build, or the dev server's first)."""
     if warm.records is None or warm.recorder is None:
-        return planned
-    templates = warm.env.loader
+        return None
+    names = {name: path for name, (path, _) in assets.items()}
 
     def changed(key: Key) -> bool:
         if key[0] == "asset":
-            return warm.assets.get(key[1]) != assets.get(key[1])
-        assert templates is not None
+            return warm.assets.get(key[1]) != names.get(key[1])
         return _template_changed(warm, key[1])
 
-    keys = warm.registry.changed(warm.records, records, changed)
-    stale = warm.registry.stale(keys)
-    return [p for p in planned if p.path in stale or p.path not in warm.registry.reads]
+    return warm.registry.changed(warm.records, records, changed)
 
 
 def _template_changed(warm: Warm, name: str) -> bool:
@@ -433,7 +442,7 @@ def site_filters(env: jinja2.Environment) -> MarkdownFilter:
 
 
 def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: list[Output],
-          removed: list[str], pages: dict[str, links.PageLinks], assets: dict[str, str]) -> None:
+          removed: list[str], pages: dict[str, links.PageLinks], planner: Planner) -> None:
     """After a good build: what the next one starts from."""
     if warm.recorder is None:
         return
@@ -448,7 +457,8 @@ def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: list[Output]
     warm.registry.share(warm.recorder.shared)
     warm.links = pages
     warm.records = records
-    warm.assets = dict(assets)
+    warm.assets = dict(planner.assets)
+    warm.site, warm.planner = planner.site, planner
     warm.good = dict(warm.snapshot or {})
 
 

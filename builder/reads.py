@@ -35,12 +35,38 @@ MISSING = object()
 
 
 class Recorder:
-    """Collects the keys read while an output (or a shared value) is being made."""
+    """Collects the keys read while an output (or a shared value) is being made, and holds
+    the records tracked objects read from: the current build's, so that a value carried
+    over from the last build (see `carry`) reads today's records, never yesterday's."""
 
     def __init__(self) -> None:
         self._open: list[set[Key]] = []
         self.shared: dict[str, frozenset[Key]] = {}
-        """Keys read to work out each shared value of the current build (see `shared`)."""
+        """Keys read to work out each shared value (see `shared`)."""
+        self.records: Any = None
+        """The current build's plain records (validate.Records)."""
+        self._by_id: dict[str, dict[str, Any]] = {}
+
+    def use(self, records: Any) -> None:
+        """Read from `records` from now on."""
+        self.records = records
+        self._by_id = {}
+
+    def collection(self, kind: str) -> Any:
+        """The current records' collection `kind` (a dict by id, or a list)."""
+        return getattr(self.records, kind)
+
+    def record(self, kind: str, ident: str) -> Any:
+        """The current record `ident` of `kind` (the config for kind 'config')."""
+        if kind == "config":
+            return self.records.config
+        items = getattr(self.records, kind)
+        if isinstance(items, dict):
+            return items[ident]
+        by_id = self._by_id.get(kind)
+        if by_id is None:
+            by_id = self._by_id[kind] = {r.id: r for r in items}
+        return by_id[ident]
 
     def note(self, key: Key) -> None:
         """Note `key` as read by whatever is being made now (nothing: read by no output)."""
@@ -64,16 +90,20 @@ class Recorder:
 
 
 class Tracked:
-    """A record as an output reads it: each attribute read is noted; what it returns is the
-    plain value (a nested value is compared whole, so its parts need no tracking)."""
+    """A record as an output reads it, by address: each attribute read is noted and comes
+    from the current build's record; what it returns is the plain value (a nested value is
+    compared whole, so its parts need no tracking)."""
 
-    __slots__ = ("_ident", "_kind", "_record", "_recorder")
+    __slots__ = ("_ident", "_kind", "_recorder")
 
-    def __init__(self, record: Any, kind: str, ident: str, recorder: Recorder) -> None:
-        object.__setattr__(self, "_record", record)
+    def __init__(self, kind: str, ident: str, recorder: Recorder) -> None:
         object.__setattr__(self, "_kind", kind)
         object.__setattr__(self, "_ident", ident)
         object.__setattr__(self, "_recorder", recorder)
+
+    @property
+    def _record(self) -> Any:
+        return self._recorder.record(self._kind, self._ident)
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._record, name)
@@ -87,13 +117,13 @@ class Tracked:
 
     def __eq__(self, other: object) -> bool:
         self._recorder.note(("rec", self._kind, self._ident, "@value"))
-        return self._record == unwrap(other)
+        return bool(self._record == unwrap(other))
 
     def __hash__(self) -> int:
         return hash((self._kind, self._ident))
 
     def __repr__(self) -> str:
-        return f"Tracked({self._record!r})"
+        return f"Tracked({self._kind}/{self._ident})"
 
 
 def unwrap(value: Any) -> Any:
@@ -108,12 +138,16 @@ def _is_record(value: object) -> bool:
 class TrackedMap(Mapping[str, Any]):
     """A collection of records by id (forces, sources, pages...) whose reads are noted."""
 
-    def __init__(self, kind: str, items: Mapping[str, Any], recorder: Recorder) -> None:
-        self._kind, self._items, self._recorder = kind, items, recorder
+    def __init__(self, kind: str, recorder: Recorder) -> None:
+        self._kind, self._recorder = kind, recorder
+
+    @property
+    def _items(self) -> dict[str, Any]:
+        return self._recorder.collection(self._kind)  # type: ignore[no-any-return]
 
     def _wrap(self, ident: str, value: Any) -> Any:
         if _is_record(value):
-            return Tracked(value, self._kind, ident, self._recorder)
+            return Tracked(self._kind, ident, self._recorder)
         self._recorder.note(("rec", self._kind, ident, "@value"))
         return value
 
@@ -151,14 +185,18 @@ class TrackedMap(Mapping[str, Any]):
         return ((k, self._wrap(k, v)) for k, v in self._items.items())
 
 
-class TrackedList(Generic[T]):
+class TrackedList:
     """A list of records with ids (events, attributes, conflicts...) whose reads are noted."""
 
-    def __init__(self, kind: str, items: list[T], recorder: Recorder) -> None:
-        self._kind, self._items, self._recorder = kind, items, recorder
+    def __init__(self, kind: str, recorder: Recorder) -> None:
+        self._kind, self._recorder = kind, recorder
+
+    @property
+    def _items(self) -> list[Any]:
+        return self._recorder.collection(self._kind)  # type: ignore[no-any-return]
 
     def _wrap(self, value: Any) -> Any:
-        return Tracked(value, self._kind, value.id, self._recorder)
+        return Tracked(self._kind, value.id, self._recorder)
 
     def __iter__(self) -> Iterator[Any]:
         self._recorder.note(("keys", self._kind))
@@ -179,24 +217,23 @@ class TrackedList(Generic[T]):
 
 @dataclass(frozen=True)
 class TrackedRecords:
-    """The validated records as outputs read them in the dev server: each read noted."""
+    """The validated records as outputs read them in the dev server: each read noted, and
+    always from the recorder's current records."""
 
-    plain: Any
-    """The records themselves (validate.Records)."""
     recorder: Recorder
-    """Where reads are noted."""
+    """Where reads are noted, and the records read."""
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self.plain, name)
+        value = getattr(self.recorder.records, name)
         if name == "config":
-            return Tracked(value, "config", "", self.recorder)
+            return Tracked("config", "", self.recorder)
         if isinstance(value, dict):
-            tracked: Any = TrackedMap(name, value, self.recorder)
+            tracked: Any = TrackedMap(name, self.recorder)
         elif isinstance(value, list) and name in LISTS:
-            tracked = TrackedList(name, value, self.recorder)
+            tracked = TrackedList(name, self.recorder)
         else:
             return value  # what no output shows (origins, warnings...)
-        object.__setattr__(self, name, tracked)  # made once per build
+        object.__setattr__(self, name, tracked)  # made once
         return tracked
 
 
@@ -211,9 +248,10 @@ def recorder_of(records: Any) -> Recorder | None:
 
 class shared(Generic[T]):
     """Like `functools.cached_property`, for a value many outputs use (an index of the site,
-    the charts): worked out once per build. Over tracked records, the keys read to work it
-    out are kept apart (Recorder.shared) and each output using it notes `("shared", name)`
-    instead: one entry per output, not the thousands of keys an index reads."""
+    the charts): worked out once per build, or carried over from the last build while what it
+    read is unchanged (`carry`). Over tracked records, the keys read to work it out are kept
+    apart (Recorder.shared) and each output using it notes `("shared", name)` instead: one
+    entry per output, not the thousands of keys an index reads."""
 
     def __init__(self, method: Callable[[Any], T]) -> None:
         self.method = method
@@ -239,10 +277,31 @@ class shared(Generic[T]):
             recorder.note(("shared", self.name))
         return memo[self.attr]  # type: ignore[no-any-return]
 
+    carried = True
+    """Whether `carry` may hand the value to the next build."""
+
     def __set__(self, instance: Any, value: T) -> None:
         # Defined so that this is a data descriptor: every read comes through __get__ (and
         # is noted), even once the value sits in the instance's __dict__.
         raise AttributeError(f"{self.name} is worked out, not set")
+
+
+class per_build(shared[T]):
+    """A shared value worked out again by every build: it holds what cannot be carried
+    over, such as functions bound to this build's site."""
+
+    carried = False
+
+
+def carry(old: Any, new: Any, changed: set[Key]) -> None:
+    """Give `new` (a Site or Planner of this build) the shared values `old` (the last good
+    build's) worked out, where nothing they read has changed: memos keyed by what they read."""
+    if old is None:
+        return
+    for value in vars(type(new)).values():
+        if isinstance(value, shared) and value.carried and value.attr in old.__dict__ and (
+                ("shared", value.name) not in changed):
+            new.__dict__[value.attr] = old.__dict__[value.attr]
 
 
 @dataclass
@@ -286,9 +345,9 @@ class Registry:
 
     def share(self, shared: Mapping[str, frozenset[Key]]) -> None:
         """Keep what each shared value read (those worked out again replace the old)."""
-        if any(self.shared.get(name) is not keys for name, keys in shared.items()):
-            self.shared.update(shared)
+        if any(self.shared.get(name) != keys for name, keys in shared.items()):
             self._shared_owners = None
+        self.shared.update(shared)
 
     _shared_owners: dict[tuple[str, str], set[Key]] | None = None
 

@@ -257,12 +257,16 @@ def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
     """
     workers = workers_for(len(items), PARALLEL_MIN_PAGES)
     markdown = env.filters.get("markdown")
+    before = dict(recorder.shared) if recorder is not None else {}
 
     def work(chunk: Sequence[P]) -> tuple[list[tuple[str, T]], list[tuple[tuple[str, str], str]],
                                           dict[str, frozenset[Key]]]:
         done = [make(item) for item in chunk]
         fresh = markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
-        return done, fresh, dict(recorder.shared) if recorder is not None else {}
+        # Shared values worked out in this worker (the parent has those made before the fork).
+        made = {k: v for k, v in recorder.shared.items() if before.get(k) is not v} \
+            if recorder is not None else {}
+        return done, fresh, made
 
     if workers == 1:
         return dict(work(items)[0]), {}

@@ -111,6 +111,11 @@ class Site:
                 by_force[f].append(e)
         return dict(by_force)
 
+    @shared
+    def figure_events(self) -> dict[str, m.Event]:
+        """The event each figure is about, by figure id (figures no event names are absent)."""
+        return {fid: e for e in self.records.events for fid in e.figures}
+
     def events_of(self, force: str) -> list[m.Event]:
         """Events concerning `force`, dated ones in order, then undated (see `_lookup`)."""
         def scan() -> list[m.Event]:

@@ -24,7 +24,7 @@ from .chartviews import (
     timeline_chart,
     timeline_takeaway,
 )
-from .reads import Recorder, recorder_of, shared
+from .reads import Recorder, per_build, recorder_of, shared
 from .render import Output
 from .site import PAGE_KIND, Site, chronological, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
@@ -330,7 +330,7 @@ class Planner:
         """Record id -> date of the latest update touching it."""
         return up.latest_by_record(self.site.records.updates)
 
-    @shared
+    @per_build
     def base(self) -> dict[str, Any]:
         """What every template sees."""
         return common(self.site, self.assets)
@@ -456,7 +456,7 @@ class Planner:
             (s, a) for a in alliances for s in a.statements]
         # Figures of events that do not concern the force (national casualty counts an article
         # about it reports) are context: the chronology and figures pages show them.
-        about = {fid: e for e in r.events for fid in e.figures}
+        about = site.figure_events
         own = [f for f in force.figures if f.id not in about or ident in about[f.id].forces]
         cells = [c for _, row in matrix_rows_of(site, [force]) for c in row
                  if c.attribute.id in GLANCE]
