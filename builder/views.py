@@ -318,8 +318,8 @@ class Planner:
 
     @cached_property
     def base(self) -> dict[str, Any]:
-        """What every template sees."""
-        return common(self.site, self.assets)
+        """What every template sees, the site-wide downloads included (the footer links them)."""
+        return {**common(self.site, self.assets), "site_downloads": self.data}
 
     @cached_property
     def chart_map(self) -> dict[str, Chart]:
@@ -393,8 +393,7 @@ class Planner:
 
     def _sources(self) -> Output:
         return _page(self.base, "sources/index.html", "sources.html", "sources/",
-                     title="Sources", citations=self.site.citations,
-                     downloads=list(self.data.values()))
+                     title="Sources", citations=self.site.citations)
 
     def _glossary(self) -> Output:
         return _page(self.base, "glossary/index.html", "glossary.html", "glossary/",
