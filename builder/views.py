@@ -388,7 +388,7 @@ class Planner:
                      title="Figures", figures=site.figures, conflicts=site.records.conflicts,
                      patrol_figures=[f for f in items if f.id not in attacks],
                      attack_figures=[f for f in items if f.id in attacks],
-                     series=site.series, conflicts_by_figure=site.conflicts_by_figure,
+                     conflicts_by_figure=site.conflicts_by_figure,
                      charts=list(self.chart_map.values()), download=self.data["figures"])
 
     def _sources(self) -> Output:
