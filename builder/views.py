@@ -332,8 +332,8 @@ class Planner:
 
     @per_build
     def base(self) -> dict[str, Any]:
-        """What every template sees."""
-        return common(self.site, self.assets)
+        """What every template sees, the site-wide downloads included (the footer links them)."""
+        return {**common(self.site, self.assets), "site_downloads": self.data}
 
     @shared
     def chart_map(self) -> dict[str, Chart]:
@@ -402,13 +402,12 @@ class Planner:
                      title="Figures", figures=site.figures, conflicts=site.records.conflicts,
                      patrol_figures=[f for f in items if f.id not in attacks],
                      attack_figures=[f for f in items if f.id in attacks],
-                     series=site.series, conflicts_by_figure=site.conflicts_by_figure,
+                     conflicts_by_figure=site.conflicts_by_figure,
                      charts=list(self.chart_map.values()), download=self.data["figures"])
 
     def _sources(self) -> Output:
         return _page(self.base, "sources/index.html", "sources.html", "sources/",
-                     title="Sources", citations=self.site.citations,
-                     downloads=list(self.data.values()))
+                     title="Sources", citations=self.site.citations)
 
     def _glossary(self) -> Output:
         return _page(self.base, "glossary/index.html", "glossary.html", "glossary/",
