@@ -309,7 +309,11 @@ def row_count(site: Site, name: str) -> int:
                for bodies in (r.forces, r.organisations, r.alliances) for b in bodies.values())
 
 
+def describe_files(name: str) -> dict[str, Any]:
+    """What a template needs to link the files of the download `name`."""
+    return {"title": TITLES[name], "csv": f"data/{name}.csv", "json": f"data/{name}.json"}
+
+
 def describe_rows(name: str, rows: int) -> dict[str, Any]:
     """What a template needs to link the download `name` of `rows` rows."""
-    return {"title": TITLES[name], "csv": f"data/{name}.csv",
-            "json": f"data/{name}.json", "rows": rows}
+    return {**describe_files(name), "rows": rows}

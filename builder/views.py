@@ -333,7 +333,10 @@ class Planner:
     @per_build
     def base(self) -> dict[str, Any]:
         """What every template sees, the site-wide downloads included (the footer links them)."""
-        return {**common(self.site, self.assets), "site_downloads": self.data}
+        # The footer links the downloads by title only: their row counts (self.data) would
+        # make every page depend on every record they count.
+        return {**common(self.site, self.assets),
+                "site_downloads": {name: dl.describe_files(name) for name in dl.TITLES}}
 
     @shared
     def chart_map(self) -> dict[str, Chart]:
