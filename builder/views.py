@@ -410,7 +410,7 @@ class Planner:
 
     def _sources(self) -> Output:
         return _page(self.base, "sources/index.html", "sources.html", "sources/",
-                     title="Sources", citations=self.site.citations)
+                     title="Sources", citations=self.site.citations, downloads=self.data)
 
     def _glossary(self) -> Output:
         return _page(self.base, "glossary/index.html", "glossary.html", "glossary/",
