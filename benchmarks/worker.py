@@ -3,7 +3,8 @@
 `python -m benchmarks.worker build ROOT OUT` builds and prints a JSON line with the page count
 and per-stage seconds (`build-serial`: the same in one process, for a profiler);
 `python -m benchmarks.worker incremental ROOT OUT EDITS` builds once with the dev server's
-rebuilder, then edits one force file EDITS times and prints each rebuild's ms.
+rebuilder, then edits one force file EDITS times and prints each rebuild's ms and the
+process's peak RSS.
 """
 
 from __future__ import annotations
@@ -49,8 +50,11 @@ def incremental(root: Path, out: Path, edits: int) -> dict[str, object]:
             return {"error": f"rebuild failed: {result and result.problems[:3]}"}
         rendered.append(result.rendered)
     target.write_text(original, encoding="utf-8")
+    import resource  # the dev server's own peak (its render workers are separate processes)
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"first_ms": first.ms if first else None, "ms": times, "rendered": rendered,
-            "file": target.name}
+            "file": target.name, "rss_mb": rss}
 
 
 def main(argv: list[str]) -> int:
