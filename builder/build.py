@@ -54,8 +54,8 @@ class Report:
     """Warnings to print before the summary."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent per stage: load (reading and parsing; with forked readers, converting
-    too), validate, prepare (templates, Markdown, the plan), render (pages made and written
-    as they render, links scanned) and write (the final swap)."""
+    too), validate, prepare (site, templates, Markdown, the plan), render (pages made,
+    written and scanned for links; the link check) and write (the final swap)."""
     pages: int = 0
     """HTML pages produced."""
 
@@ -236,7 +236,8 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     tp = time.perf_counter()
     every = frozenset([p.path for p in planned] + [o.path for o in raw])
     made = _render(todo, planner, warm, writer, every, site)
-    written = sum(1 for o in raw if writer.add(o.path, o.data or b""))
+    written = sum(1 for o in raw if warm.written.get(o.path) != _digest(o.data or b"")
+                  and writer.add(o.path, o.data or b""))
     removed = sorted(warm.written.keys() - every)
     pages = _check_links(site, warm, {p: r.links for p, r in made.items() if r.links},
                          every, removed)
@@ -400,7 +401,7 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
         with recorder.collecting() if recorder is not None else nullcontext(set()) as reads:
             out = planner.output(p)
             data = out.data if out.data is not None else render_page(warm.env, out)
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        digest = _digest(data)
         written = writer.add(out.path, data) if warm.written.get(out.path) != digest else False
         found = links.inspect_page(out.path, data, where) if _is_page(p) else None
         return out.path, Made(len(data), written, digest, found,
@@ -414,8 +415,8 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
 
 def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],
                  every: frozenset[str], removed: list[str]) -> dict[str, links.PageLinks]:
-    """The link check: pages made now were scanned as they were made; pages whose links
-    pointed at a removed file are read again; fragments are checked wherever they point at a
+    """The link check: pages made now were scanned as they were made; links of other pages
+    to a removed file are judged again; fragments are checked wherever they point at a
     page made now. A broken link fails the build. Return every page's links."""
     gone = set(removed)
     for page, old in warm.links.items():
@@ -429,16 +430,15 @@ def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],
                            if any(t in moved for _, t, _ in v.fragment_list())} if moved else set())
     problems = links.finish(pages, again)
     if problems:
-        markdown = site_filters(warm.env)
         raise ContentError(attribute(
-            problems, site.records.places, markdown, site.base_path, every,
+            problems, site.records.places, warm.env.filters["markdown"], site.base_path, every,
             lambda page: pages[page].id_list() if page in pages else ()))
     return pages
 
 
-def site_filters(env: jinja2.Environment) -> MarkdownFilter:
-    """The environment's Markdown filter."""
-    return env.filters["markdown"]  # type: ignore[no-any-return]
+def _digest(data: bytes) -> str:
+    """What tells a file's bytes apart from the last build's."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: list[Output],
@@ -450,7 +450,7 @@ def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: list[Output]
         warm.registry.record(path, result.reads)
         warm.written[path] = result.digest
     for o in raw:
-        warm.written[o.path] = hashlib.blake2b(o.data or b"", digest_size=16).hexdigest()
+        warm.written[o.path] = _digest(o.data or b"")
     for path in removed:
         warm.registry.forget(path)
         warm.written.pop(path, None)
