@@ -145,9 +145,9 @@ def _judge(page: str, link: str, site: Targets) -> tuple[str | None, str]:
 
 
 BIG_IDS = 1 << 16
-"""Ids (as kept in PageLinks) longer than this are looked up in a set (made once per check), shorter ones by
-searching the string (the chronology of a big site has 50,000 ids and is linked 50,000 times;
-a force page has twenty)."""
+"""A page's ids (PageLinks.ids) longer than this are looked up in a set (made once per
+check), shorter ones by searching the string (the chronology of a big site has 50,000 ids
+and is linked 50,000 times; a force page has twenty)."""
 
 
 def finish(pages: Mapping[str, PageLinks], only: Collection[str] | None = None
