@@ -419,7 +419,7 @@ def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],
     to a removed file are judged again; fragments are checked wherever they point at a
     page made now. A broken link fails the build. Return every page's links."""
     gone = set(removed)
-    for page, old in warm.links.items():
+    for page, old in warm.links.items() if gone else ():
         if page not in found and page not in gone:
             now = old.without(gone)
             if now is not old:
