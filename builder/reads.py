@@ -45,11 +45,14 @@ class Recorder:
         """Keys read to work out each shared value (see `shared`)."""
         self.records: Any = None
         """The current build's plain records (validate.Records)."""
+        self.generation = 0
+        """Counts the builds: a tracked record found in this one needs no look-up again."""
         self._by_id: dict[str, dict[str, Any]] = {}
 
     def use(self, records: Any) -> None:
         """Read from `records` from now on."""
         self.records = records
+        self.generation += 1
         self._by_id = {}
 
     def collection(self, kind: str) -> Any:
@@ -94,16 +97,21 @@ class Tracked:
     from the current build's record; what it returns is the plain value (a nested value is
     compared whole, so its parts need no tracking)."""
 
-    __slots__ = ("_ident", "_kind", "_recorder")
+    __slots__ = ("_found", "_generation", "_ident", "_kind", "_recorder")
 
     def __init__(self, kind: str, ident: str, recorder: Recorder) -> None:
         object.__setattr__(self, "_kind", kind)
         object.__setattr__(self, "_ident", ident)
         object.__setattr__(self, "_recorder", recorder)
+        object.__setattr__(self, "_generation", -1)
 
     @property
     def _record(self) -> Any:
-        return self._recorder.record(self._kind, self._ident)
+        recorder = self._recorder
+        if self._generation != recorder.generation:  # first use in this build: look it up
+            object.__setattr__(self, "_found", recorder.record(self._kind, self._ident))
+            object.__setattr__(self, "_generation", recorder.generation)
+        return self._found
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._record, name)
