@@ -73,7 +73,7 @@ def _articles(files: Sequence[FileResult], texts: Mapping[str, str], memo: Memo
         for s, _, _ in f.items["sources"]:
             text = texts.get(s.id)
             passages = tuple(s.passages)
-            found.append(None if text is None else memo.voices.get(
+            found.append(None if text is None else memo.articles.get(
                 (text, passages, s.narrator), article, text, passages, s.narrator))
         out[f] = tuple(found)
     return out

@@ -36,8 +36,9 @@ class Cache(Generic[K, V]):
         self._last, self._now = self._now, {}
 
     def within(self, context: object) -> None:
-        """Say what every entry of this run also reads besides its key (a value compared by
-        equality): entries kept from a run in another context are dropped."""
+        """Say, before this run's first `get`, what every entry also reads besides its key
+        (a value compared by equality): entries kept from a run in another context are
+        dropped."""
         if context != self._context:
             self._last = {}
         self._context = context
@@ -76,14 +77,9 @@ class Key(msgspec.Struct, frozen=True, cache_hash=True):
 class Memo:
     """Validation's caches, kept by the dev server across rebuilds; `Memo()` is empty."""
 
-    def turn(self) -> None:
-        """Start a run (see Cache.turn)."""
-        for f in fields(self):
-            getattr(self, f.name).turn()
-
     files: Cache[Any, Any] = field(default_factory=Cache)
     """Each file's conversion (perfile.FileResult) by (kind, path, text digest, file)."""
-    articles: Cache[bytes, str] = field(default_factory=Cache)
+    texts: Cache[bytes, str] = field(default_factory=Cache)
     """Each article's normalised text by the bytes it is read from."""
     duplicates: Cache[Any, bool] = field(default_factory=Cache)
     """Whether an id is used twice, by every file's claims on ids (outline.Claims)."""
@@ -96,8 +92,9 @@ class Memo:
     """A file's quote problems by the file and the texts of the articles it cites."""
     names: Cache[Any, Any] = field(default_factory=Cache)
     """How speakers are named (truth.Names) by how every file names them (outline.Naming)."""
-    voices: Cache[Any, Any] = field(default_factory=Cache)
-    """An article's passages found in it (truth.Article) by its text, passages and narrator."""
+    articles: Cache[Any, Any] = field(default_factory=Cache)
+    """An article with its passages found in it (truth.Article) by its text, passages and
+    narrator."""
     passages: Cache[Any, Any] = field(default_factory=Cache)
     """A source file's passage problems by the file and its articles, in the context of
     the speakers' names and the ids that failed."""
@@ -108,3 +105,8 @@ class Memo:
     """The timeline's order problems by its files and the ids that failed."""
     accounts: Cache[Any, Any] = field(default_factory=Cache)
     """One article's accounting by its id, file name, text and the excerpts citing it."""
+
+    def turn(self) -> None:
+        """Start a run (see Cache.turn)."""
+        for f in fields(self):
+            getattr(self, f.name).turn()

@@ -77,19 +77,23 @@ quotes.Verbatim.cites), in file order."""
 
 
 def referable(items: Mapping[str, Located], stems: tuple[str, ...]) -> Referable:
-    """What references can see of the records `items` (one file's, by kind)."""
+    """What references can see of the records `items` (one file's, by kind), whose file's
+    name is in `stems` if it gives ids."""
     def ids(kind: str) -> tuple[str, ...]:
         return tuple(r.id for r, _, _ in items.get(kind, ()))
 
+    def links(kind: str, name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((r.id, tuple(getattr(r, name))) for r, _, _ in items.get(kind, ()))
+
     return Referable(
-        ids("sources"), tuple((r.id, tuple(r.alliances)) for r, _, _ in items.get("forces", ())),
-        ids("organisations"),
-        tuple((r.id, tuple(r.members)) for r, _, _ in items.get("alliances", ())),
-        ids("people"), ids("figures"),
-        tuple((r.id, tuple(v.id for v in r.values)) for r, _, _ in items.get("attributes", ())),
-        tuple((UPDATE_KINDS[kind], r.id) for kind, located in items.items()
-              if kind != "updates" for r, _, _ in located),
-        stems)
+        sources=ids("sources"), forces=links("forces", "alliances"),
+        organisations=ids("organisations"), alliances=links("alliances", "members"),
+        people=ids("people"), figures=ids("figures"),
+        attributes=tuple((r.id, tuple(v.id for v in r.values))
+                         for r, _, _ in items.get("attributes", ())),
+        named=tuple((UPDATE_KINDS[kind], r.id) for kind, located in items.items()
+                    if kind != "updates" for r, _, _ in located),
+        stems=stems)
 
 
 def naming(items: Mapping[str, Located]) -> Naming:

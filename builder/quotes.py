@@ -145,11 +145,12 @@ def article_texts(setting: str, root: Path, sources: Located, problems: list[Pro
             problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
                                       f"archive {setting}", "fix the file name"))
             continue
-        # Kept by the bytes that read as exactly this text (UTF-8 without BOM, newlines as
-        # \n): a file holding them again reads the same, and one with a BOM or \r\n never
-        # matches (it is decoded each time, never mistaken).
-        texts[s.id] = (normalise_article(text) if normalised is None else
-                       normalised.get(text.encode(), normalise_article, text))
+        # Kept by the bytes that read back as exactly this text: a file holding them again
+        # reads the same. One read with a byte-order mark or \r\n never matches them: it is
+        # decoded each time, never mistaken. (A text still starting with a mark would lose
+        # it when read back, so it is not kept.)
+        texts[s.id] = (normalise_article(text) if normalised is None or text[:1] == "\ufeff"
+                       else normalised.get(text.encode(), normalise_article, text))
     return texts
 
 

@@ -143,7 +143,7 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     texts: dict[str, str] = {}
     if not warnings:
         texts = article_texts(config.sources_archive or "", root, done.kinds["sources"],
-                              c.problems, memo.articles)
+                              c.problems, memo.texts)
         _check_quotes(done.files, texts, c, memo)
     found, accounts = check_truth(done, texts, memo, complete=not c.problems, failed=failed)
     c.problems.extend(found)

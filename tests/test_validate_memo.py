@@ -62,6 +62,12 @@ EDITS = [
          "\"A sentence no record cites.\""),
     Edit("article edited, same size", ARTICLE, "12 armed operations", "21 armed operations",
          "quote differs from the article"),
+    Edit("article saved with a byte-order mark", ARTICLE, "Armed officers will patrol",
+         "\ufeffArmed officers will patrol"),
+    Edit("article saved with two byte-order marks", ARTICLE, "Armed officers will patrol",
+         "\ufeff\ufeffArmed officers will patrol"),
+    Edit("article saved with Windows line ends", ARTICLE, "Christmas.\n\nChief",
+         "Christmas.\r\n\r\nChief"),
     Edit("person renamed", PEOPLE, "name: John Roe", "name: Jon Roe"),
     Edit("person fails the schema", PEOPLE, "    role: Councillor\n", "    role: [Councillor]\n",
          "people[1].role"),
@@ -109,6 +115,9 @@ TRANSITIONS = [
     # event is excused by.
     ({"order on an unknown event", "an event's id on a record that fails"},
      {"order on an unknown event"}),
+    # The article's bytes are those the last text read would be written as (it kept one of
+    # its two byte-order marks), but they read without the mark.
+    ({"article saved with two byte-order marks"}, {"article saved with a byte-order mark"}),
     # Every record file is the same; only the pages, which an update may name, differ.
     ({"updates written"}, {"updates written", "page deleted"}),
 ]
@@ -214,9 +223,9 @@ def test_a_change_seen_only_through_other_files(voices: tuple[Path, dict[str, st
     by_name = {e.name: i for i, e in enumerate(EDITS)}
     memo = Memo()
     site_of(root, base, frozenset(by_name[n] for n in before))
-    first = same(root, memo)
+    first = same(root, memo), outcome(root, None)[0]
     site_of(root, base, frozenset(by_name[n] for n in after))
-    assert same(root, memo) != first
+    assert (same(root, memo), outcome(root, None)[0]) != first  # the change is visible
 
 
 @settings(max_examples=40, deadline=None,
