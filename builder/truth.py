@@ -62,7 +62,7 @@ def found_spans(source: m.Source, text: str) -> list[Span]:
 @dataclass(frozen=True, eq=False)
 class Article:
     """A source's article as the attribution checks read it. Made once for each text,
-    passages and narrator (see Memo.voices), then compared by identity: cheap in keys."""
+    passages and narrator (see Memo.articles), then compared by identity: cheap in keys."""
 
     text: str
     """The normalised text."""
