@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from . import models as m
-from .truth import SourceAccount
+from .accounting import SourceAccount
 
 _OPEN = ('"', "“")
 _CLOSE = ('"', "”")

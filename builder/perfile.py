@@ -1,5 +1,5 @@
 """Validation of each content file on its own: its typed records, its schema problems, and
-what other files' references can see of it.
+what other checks read of it (its ids, the excerpts it quotes, its Markdown texts).
 
 Files are independent here, so big sites convert them in forked workers (from 400 files),
 and the dev server keeps each file's result while its text is unchanged (validate.Memo).
@@ -8,77 +8,82 @@ and the dev server keeps each file's result while its text is unchanged (validat
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import models as m
+from .contentlinks import Place, places_of
 from .convert import Located, convert, problem
 from .document import Document
 from .errors import Problem
+from .facts import figure_problems
 from .load import Apart, Files, Loaded
+from .memo import Key, Results
+from .outline import BODIES, KINDS, Claims, Excerpts, Naming, Referable, claims, naming, referable
 from .parallel import forked_chunks, workers_for
-from .quotes import Used
+from .quotes import verbatim_fields
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class FileResult:
-    """What one content file contributes, as converted: kept by a Memo while its text stays."""
+    """What one content file contributes, as converted. Never changed once made, so the
+    checks of its records are cached by the object itself (compared by identity: the files
+    cache gives the same object while the file's text is the same)."""
 
     items: dict[str, Located]
     """Its typed records by kind (a body's statements and figures included)."""
     problems: list[Problem]
     """Schema problems."""
-    failed: set[str]
+    failed: frozenset[str]
     """Ids of its records that failed the schema."""
-    exports: tuple[object, ...]
-    """What other files' references can see of it: its ids, alliance memberships and
-    attributes. While no file's exports change, an unchanged file's references hold."""
-    origins: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str]
     """'kind/id' of its records -> its path."""
-    refs: list[Problem] | None = None
-    """Reference problems, as last checked."""
-    quotes: tuple[Used, list[Problem]] | None = None
-    """Quote problems, as last checked, with the article texts they were checked against."""
+    claims: Claims
+    """Its claims on ids, to find duplicates across files."""
+    referable: Referable
+    """What references can see of its records."""
+    naming: Naming
+    """How its records name speakers."""
+    cited: tuple[str, ...]
+    """Ids of the sources its verbatim words cite, sorted."""
+    excerpts: dict[str, Excerpts]
+    """Its verbatim words by the source they cite (what the accounting reads of it)."""
+    places: dict[str, list[Place]]
+    """Its Markdown texts by record kind, for reporting broken links where written."""
+    figures: list[Problem]
+    """Problems of its figures' values and qualifiers (facts.figure_problems)."""
 
-
-BODIES = ("forces", "organisations", "alliances")
-"""Record kinds whose files may hold statements and figures, and whom people speak for."""
 
 PARALLEL_MIN_FILES = 400
 """Read and convert files in forked workers from this many (the real site has ~40)."""
 FILE_CHUNK = 64
 """Files per task handed to a worker."""
 
+FileKey = tuple[str, str, str, "str | None"]
+"""What a file's conversion reads: its kind key, shown path, text digest and file."""
 
-def convert_files(loaded: Loaded, known: dict[tuple[str, str], FileResult] | None
-                  ) -> list[tuple[FileResult, bool]]:
-    """Each file's contribution, with True where it was converted now (not from `known`, the
-    results of an earlier run by (path, content digest), which is updated in place: edited
-    and deleted files are forgotten)."""
+
+def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None
+                  ) -> list[FileResult]:
+    """Each file's contribution, in load order: from `known` (the dev server's) while the
+    file's text is unchanged; in forked workers when there is no `known` and many files."""
     lazy = [(key, files) for key, files in loaded.records.items() if isinstance(files, Files)]
     if known is None and len(lazy) == len(loaded.records):
         jobs = [(key, files, i) for key, files in lazy for i in range(len(files))]
         workers = workers_for(len(jobs), PARALLEL_MIN_FILES)
         if workers > 1:
             start = time.perf_counter()
-            docs = [(d, True) for d in _convert_forked(jobs, workers)]
+            docs = list(_convert_forked(jobs, workers))
             # Reading, parsing and converting overlap in the workers: all count as reading.
             loaded.reading.seconds += time.perf_counter() - start
             return docs
-    out: list[tuple[FileResult, bool]] = []
-    kept: dict[tuple[str, str], FileResult] = {}
-    for key, docs in loaded.records.items():
-        for doc in docs:
-            ident = (doc.path, doc.digest)
-            hit = known.get(ident) if known is not None and doc.digest else None
-            if hit is None:
-                hit = convert_file(key, doc)
-            out.append((hit, ident not in kept and (known is None or ident not in known)))
-            kept[ident] = hit
-    if known is not None:
-        known.clear()
-        known.update(kept)  # forget edited and deleted files
-    return out
+    if known is None:
+        return [convert_file(key, doc) for key, docs in loaded.records.items() for doc in docs]
+    # A document without a digest (made in memory) has nothing to key it by: converted anew.
+    return [known.get((key, doc.path, doc.digest, doc.file and str(doc.file)), convert_file,
+                      key, doc)
+            if doc.digest else convert_file(key, doc)
+            for key, docs in loaded.records.items() for doc in docs]
 
 
 def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int) -> Iterator[FileResult]:
@@ -117,7 +122,7 @@ def convert_file(key: str, doc: Document) -> FileResult:
             c.failed.update(_raw_ids(doc.data))
         else:
             if isinstance(record, (m.Source, m.Force, m.Organisation, m.Alliance)):
-                stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+                stem = _stem(doc.path)
                 if record.id != stem:
                     c.problems.append(problem(doc, ("id",), f"id '{record.id}' does not match "
                                               f"the file name '{stem}'",
@@ -129,15 +134,29 @@ def convert_file(key: str, doc: Document) -> FileResult:
                                            for i, s in enumerate(record.statements)]
                     items["figures"] = [(f, light, ("figures", i))
                                         for i, f in enumerate(record.figures)]
-    ids = tuple((kind, r.id) for kind, located in items.items() for r, _, _ in located
-                if hasattr(r, "id"))
-    links = tuple((r.id, tuple(r.alliances)) for r, _, _ in items.get("forces", ()))
-    links += tuple((r.id, tuple(r.members)) for r, _, _ in items.get("alliances", ()))
-    attributes = tuple(r for r, _, _ in items.get("attributes", ()))
-    exports = (ids, links, attributes, frozenset(c.failed))
+    return _result(doc, items, c)
+
+
+def _result(doc: Document, items: dict[str, Located], c: _Found) -> FileResult:
+    """The file's records with what the checks across files read of them (see outline)."""
     origins = {f"{kind}/{r.id}": doc.path for kind in ORIGIN_KINDS
                for r, _, _ in items.get(kind, ())}
-    return FileResult(items, c.problems, c.failed, exports, origins)
+    quoted: dict[str, list[tuple[str, bool]]] = {}
+    for v in verbatim_fields(items):
+        quoted.setdefault(v.source, []).append((v.text, v.cites))
+    places = {kind: found for kind, located in items.items()
+              if (found := places_of({kind: located}, (), m.markdown_fields))}
+    stems = tuple(dict.fromkeys(_stem(path) for path in origins.values()))
+    return FileResult(
+        items, c.problems, frozenset(c.failed), origins, claims(items),
+        referable(items, stems), naming(items), tuple(sorted(quoted)),
+        {source: Key(tuple(words)) for source, words in quoted.items()}, places,
+        figure_problems(items.get("figures", [])))
+
+
+def _stem(path: str) -> str:
+    """'content/forces/x.yaml' -> 'x'."""
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
 ORIGIN_KINDS = ("sources", "forces", "organisations", "alliances", "people", "events")
@@ -184,6 +203,47 @@ def _raw_ids(data: object) -> set[str]:
     return set()
 
 
+@dataclass(frozen=True)
+class Converted:
+    """Every content file's conversion, and its records by kind."""
+
+    files: list[FileResult]
+    """In load order."""
+    holding: dict[str, list[FileResult]]
+    """The files holding records of each kind (see by_kind)."""
+    kinds: dict[str, Located]
+    """Every record of each kind, in that order."""
+
+
+def converted(files: list[FileResult]) -> Converted:
+    """`files` with their records listed by kind."""
+    holding = by_kind(files)
+    return Converted(files, holding, merged(holding))
+
+
+def by_kind(files: Sequence[FileResult]) -> dict[str, list[FileResult]]:
+    """The files holding records of each kind (all of KINDS), in the order validation lists
+    their records: load order, except that statements and figures come from all forces'
+    files first, then organisations', then alliances'."""
+    out: dict[str, list[FileResult]] = {kind: [] for kind in KINDS}
+    for f in files:
+        for kind in f.items:
+            if kind != "statements" and kind != "figures":
+                out[kind].append(f)
+    for kind in BODIES:
+        out["statements"] += out[kind]
+        out["figures"] += out[kind]
+    return out
+
+
+def merged(files: Mapping[str, list[FileResult]]) -> dict[str, Located]:
+    """Every record of each kind, from `files` (see by_kind), in that order."""
+    out: dict[str, Located] = {}
+    for kind, holding in files.items():
+        out[kind] = records = []
+        for f in holding:
+            records += f.items[kind]
+    return out
 
 
 @dataclass

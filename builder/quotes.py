@@ -6,7 +6,6 @@ asks; anything else (a changed word, a dropped comma) is a mismatch.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from .contentlinks import file_text
 from .convert import Located, field_path, locate, problem
 from .document import Document, read_text
 from .errors import LoadError, Path_, Problem
+from .memo import Results
 
 _TRANSLATE = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -113,14 +113,6 @@ class Verbatim:
     """False for words named only to be left out (they account for a sentence, not cite it)."""
 
 
-Articles = dict[str, tuple[tuple[int, int], str]]
-"""Normalised article texts by file path, with the (mtime_ns, size) they were read at; owned
-by the caller (the dev server keeps one across rebuilds)."""
-Used = dict[str, "str | None"]
-"""The article text (normalised) each source id cited by a document's quotes had when they
-were checked, None for a source without text: while these stay the same, so do the results."""
-
-
 def archive_warning(setting: str | None, root: Path) -> list[str]:
     """The warning to give when the sources archive is absent (quotes are then not checked)."""
     archive = (root / setting).resolve() if setting else None
@@ -132,30 +124,33 @@ def archive_warning(setting: str | None, root: Path) -> list[str]:
 
 
 def article_texts(setting: str, root: Path, sources: Located, problems: list[Problem],
-                  cache: Articles | None = None) -> dict[str, str]:
+                  normalised: Results[bytes, str] | None = None) -> dict[str, str]:
     """Each source's article text, normalised, by source id; a missing file is a problem.
-    Files whose mtime and size are unchanged since `cache` saw them are not read again."""
-    archive = str((root / setting).resolve())
+    With `normalised` (texts by the bytes they are read from), a file whose bytes are
+    known is neither decoded nor normalised again."""
+    archive = (root / setting).resolve()
     texts: dict[str, str] = {}
     for s, doc, path in sources:
-        key = os.path.join(archive, s.file)
+        file = archive / s.file
         try:
-            st = os.stat(key)
-            stamp = (st.st_mtime_ns, st.st_size)
+            known = normalised.find(file.read_bytes()) if normalised is not None else None
         except OSError:
-            stamp = (-1, -1)  # read_text below reports why
-        hit = cache.get(key) if cache is not None else None
-        if hit is not None and hit[0] == stamp:
-            texts[s.id] = hit[1]
+            known = None  # read_text below reports it
+        if known is not None:
+            texts[s.id] = known
             continue
         try:
-            texts[s.id] = normalise_article(read_text(Path(key), f"{setting}/{s.file}"))
+            text = read_text(file, f"{setting}/{s.file}")
         except LoadError:
             problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
                                       f"archive {setting}", "fix the file name"))
             continue
-        if cache is not None:
-            cache[key] = (stamp, texts[s.id])
+        # Kept by the bytes that read back as exactly this text: a file holding them again
+        # reads the same. One read with a byte-order mark or \r\n never matches them: it is
+        # decoded each time, never mistaken. (A text still starting with a mark would lose
+        # it when read back, so it is not kept.)
+        texts[s.id] = (normalise_article(text) if normalised is None or text[:1] == "\ufeff"
+                       else normalised.get(text.encode(), normalise_article, text))
     return texts
 
 
@@ -192,15 +187,12 @@ def verbatim_fields(items: Mapping[str, Located]) -> Iterator[Verbatim]:
             yield Verbatim(w.text, w.source, doc, (*path, "wordings", i, "text"))
 
 
-def check_document(items: Mapping[str, Located], texts: Mapping[str, str]
-                   ) -> tuple[Used, list[Problem]]:
+def check_document(items: Mapping[str, Located], texts: Mapping[str, str]) -> list[Problem]:
     """Check every verbatim field of one document's records (`items` by kind) against its
-    article; return the texts used and a problem for each mismatch, placed at the first
-    differing word."""
-    used: Used = {}
+    article; return a problem for each mismatch, placed at the first differing word."""
     problems: list[Problem] = []
     for v in verbatim_fields(items):
-        text = used[v.source] = texts.get(v.source)
+        text = texts.get(v.source)
         if text is None:
             continue  # an unknown source is already reported
         words = normalise(v.text)
@@ -221,7 +213,7 @@ def check_document(items: Mapping[str, Located], texts: Mapping[str, str]
         problems.append(Problem(v.doc.path, line, col, field_path(v.path),
                                 describe(found, v.source),
                                 "copy the words exactly from the article"))
-    return used, problems
+    return problems
 
 
 def copied_marks(v: Verbatim, words: str, article: str, matched: bool) -> str:
@@ -266,8 +258,3 @@ def word_position(doc: Document, path: Path_, word: int) -> tuple[int | None, in
             before = text[:at]
             return before.count("\n") + 1, at - before.rfind("\n")
     return line, col
-
-
-def still_valid(used: Used, texts: Mapping[str, str]) -> bool:
-    """True if every article a document's quotes were checked against is unchanged."""
-    return all(texts.get(sid) == text for sid, text in used.items())

@@ -1,15 +1,17 @@
 """Reference checks: every id a record names must exist, and facts listed on both sides agree.
 
-The checks run one document at a time against a `World` (every id, alliance membership and
-attribute), so the dev server re-checks only the documents an edit touched while the world
-stays the same (see validate.Memo); a full build runs the same checks on every document.
+The checks run one document at a time against a `World`: every id, alliance membership and
+attribute value, and nothing else of the records, so that an edit leaving them as they were
+leaves the world equal and every other document's problems as they were (the dev server
+keeps them, see validate.Memo); a full build runs the same checks on every document.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import models as m
 from .convert import Located, problem
@@ -23,17 +25,22 @@ you mean' ('temperer-days-in' -> 'manchester-dead-timeline') sends the author th
 
 @dataclass(frozen=True)
 class World:
-    """What references are resolved against."""
+    """What references are resolved against: ids, and the few facts checked on both sides.
+    Compared by value (see validate.Memo), so it holds no whole record."""
 
-    sources: Mapping[str, object]
-    forces: Mapping[str, m.Force]
-    alliances: Mapping[str, m.Alliance]
-    people: Mapping[str, object]
-    bodies: Mapping[str, object]
+    sources: Collection[str]
+    forces: Mapping[str, tuple[str, ...]]
+    """Each force's alliances."""
+    alliances: Mapping[str, tuple[str, ...]]
+    """Each alliance's members."""
+    people: Collection[str]
+    bodies: Collection[str]
     """Forces, organisations and alliances: whom a person may speak for."""
-    figures: Mapping[str, object]
-    attributes: Mapping[str, m.Attribute]
-    failed: set[str]
+    figures: Collection[str]
+    attributes: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each attribute's id and value ids, in file order: a tuple, since a force missing
+    positions is told them in this order (a mapping would compare equal reordered)."""
+    failed: Collection[str]
     """Ids of records that failed the schema: references to them are not reported again."""
     records: frozenset[str] | None = frozenset()
     """Every record's id and every page's name: what an update may say it touched (None:
@@ -41,6 +48,11 @@ class World:
     ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Ids that name records of several kinds, with those kinds: an update cannot say which
     it touched."""
+
+    @cached_property
+    def values(self) -> dict[str, tuple[str, ...]]:
+        """Each attribute's value ids by its id."""
+        return dict(self.attributes)
 
 
 class _Found:
@@ -51,7 +63,7 @@ class _Found:
         self.problems: list[Problem] = []
 
     def ref(self, doc: Document, path: Path_, value: str, namespace: str,
-            choices: Mapping[str, object] | list[str]) -> None:
+            choices: Collection[str]) -> None:
         """Report `value` unless it names an existing record of `namespace`."""
         if value in choices or value in self.world.failed:
             return
@@ -82,7 +94,7 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
         c.ref(doc, (*path, "source"), a.source, "source", w.sources)
         for i, member in enumerate(a.members):
             c.ref(doc, (*path, "members", i), member, "force", w.forces)
-            if member in w.forces and a.id not in w.forces[member].alliances:
+            if member in w.forces and a.id not in w.forces[member]:
                 c.add(doc, (*path, "members", i), f"force '{member}' does not list this alliance",
                       f"add '{a.id}' to its alliances")
     for p, doc, path in items.get("people", ()):
@@ -152,17 +164,17 @@ def _force(f: m.Force, doc: Document, path: Path_, c: _Found) -> None:
     w = c.world
     for i, a in enumerate(f.alliances):
         c.ref(doc, (*path, "alliances", i), a, "alliance", w.alliances)
-        if a in w.alliances and f.id not in w.alliances[a].members:
+        if a in w.alliances and f.id not in w.alliances[a]:
             c.add(doc, (*path, "alliances", i), f"alliance '{a}' does not list this force",
                   f"add '{f.id}' to its members")
     for i, n in enumerate(f.neighbours):
         c.ref(doc, (*path, "neighbours", i), n, "force", w.forces)
     for key, pos in f.positions.items():
         here = (*path, "positions", key)
-        if key not in w.attributes:
-            c.ref(doc, here, key, "attribute", w.attributes)
+        if key not in w.values:
+            c.ref(doc, here, key, "attribute", w.values)
             continue
-        values = [v.id for v in w.attributes[key].values]
+        values = list(w.values[key])
         if pos.value not in values:
             c.ref(doc, (*here, "value"), pos.value, f"value of '{key}'", values)
         c.ref(doc, (*here, "source"), pos.source, "source", w.sources)
@@ -173,7 +185,7 @@ def _force(f: m.Force, doc: Document, path: Path_, c: _Found) -> None:
             c.ref(doc, (*here, "said_by"), pos.said_by, "person or body", w.bodies)
         if pos.inferred and not pos.reasoning:
             c.add(doc, here, "an inferred position needs its reasoning", "add 'reasoning:'")
-    missing = [a for a in w.attributes if a not in f.positions]
+    missing = [a for a, _ in w.attributes if a not in f.positions]
     if missing:
         c.add(doc, (*path, "positions"), "no position on " + ", ".join(missing),
               "add each, with value 'not-stated' if no article says")

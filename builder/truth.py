@@ -1,27 +1,25 @@
-"""Truth checks the verbatim check cannot make: who speaks where, every sentence of every
-article accounted for, and the order the articles state between events.
+"""Truth checks the verbatim check cannot make: who speaks where in each article.
 
 A source's `passages` say who speaks where in its article; everything outside them is the
 narration (a reporter's, or for a news release its `narrator`'s). Statements must lie in their
 speaker's passages, and a force's position must rest on its own words or on the narration
-unless it says whose words they are (`said_by`). Every sentence of an article must be cited
-by some record or be `left_out` with a reason. Works on normalised article texts
-(quotes.normalise_article: one paragraph per line).
+unless it says whose words they are (`said_by`). Works on normalised article texts
+(quotes.normalise_article: one paragraph per line). The checks take one file's records at a
+time, with only the articles and names they read (see crossfile.py).
 """
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
-from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import msgspec
 
 from . import models as m
 from .convert import Located, problem
 from .errors import Problem
-from .numbers import numbers, qualifier_before
-from .quotes import normalise, verbatim_fields
+from .outline import BODIES
+from .quotes import normalise
 
 Speaker = tuple[str, str]
 """('person', person id) or ('body', force, organisation or alliance id)."""
@@ -38,7 +36,11 @@ class Span:
 
 def spans(source: m.Source, text: str) -> Iterator[tuple[int, Span | str]]:
     """Each passage's span, or (its index and) why it cannot be found."""
-    for i, p in enumerate(source.passages):
+    return _spans(source.passages, text)
+
+
+def _spans(passages: Sequence[m.Passage], text: str) -> Iterator[tuple[int, Span | str]]:
+    for i, p in enumerate(passages):
         start = text.find(normalise(p.start))
         if start < 0:
             yield i, "start"
@@ -57,28 +59,59 @@ def found_spans(source: m.Source, text: str) -> list[Span]:
     return [s for _, s in spans(source, text) if isinstance(s, Span)]
 
 
-def speaker_of(source: m.Source, text: str, span_list: list[Span], excerpt: str
-               ) -> tuple[bool, Speaker | None] | None:
-    """Whose words `excerpt` is in the article: (True, speaker) for a passage's,
-    (False, narrator or None) for the narration; None if it is not found in one voice. An
-    excerpt found several times is taken where it is in one voice."""
-    needle = normalise(excerpt)
-    start = text.find(needle)
-    while start >= 0:
-        end = start + len(needle)
-        inside = [s for s in span_list if s.start <= start and end <= s.end]
-        if inside:
-            return True, inside[0].speaker
-        if not any(s.start < end and start < s.end for s in span_list):
-            return False, ("body", source.narrator) if source.narrator else None
-        start = text.find(needle, start + 1)
-    return None
+@dataclass(frozen=True, eq=False)
+class Article:
+    """A source's article as the attribution checks read it. Made once for each text,
+    passages and narrator (see Memo.articles), then compared by identity: cheap in keys."""
+
+    text: str
+    """The normalised text."""
+    narrator: str | None
+    """Whose words the narration is (None: a reporter's)."""
+    found: tuple[tuple[int, Span | str], ...]
+    """Each passage's span, or (its index and) why it cannot be found (see spans)."""
+    spans: tuple[Span, ...] = field(init=False)
+    """The passages found."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spans", tuple(s for _, s in self.found
+                                                if isinstance(s, Span)))
+
+    def speaker(self, excerpt: str) -> tuple[bool, Speaker | None] | None:
+        """Whose words `excerpt` is: (True, speaker) for a passage's, (False, narrator or
+        None) for the narration; None if it is not found in one voice. An excerpt found
+        several times is taken where it is in one voice."""
+        needle = normalise(excerpt)
+        start = self.text.find(needle)
+        while start >= 0:
+            end = start + len(needle)
+            inside = [s for s in self.spans if s.start <= start and end <= s.end]
+            if inside:
+                return True, inside[0].speaker
+            if not any(s.start < end and start < s.end for s in self.spans):
+                return False, ("body", self.narrator) if self.narrator else None
+            start = self.text.find(needle, start + 1)
+        return None
+
+    def voices(self, excerpt: str) -> set[Speaker | None]:
+        """See voices; empty when the excerpt is not found."""
+        return _voices(self.narrator, self.text, self.spans, excerpt) or set()
 
 
-def voices(source: m.Source, text: str, span_list: list[Span], excerpt: str
+def article(text: str, passages: tuple[m.Passage, ...], narrator: str | None) -> Article:
+    """The article `text` with `passages` found in it."""
+    return Article(text, narrator, tuple(_spans(passages, text)))
+
+
+def voices(source: m.Source, text: str, span_list: Sequence[Span], excerpt: str
            ) -> set[Speaker | None] | None:
     """Every voice `excerpt` is in (None for a reporter's narration), where it is first found;
     None if it is not found."""
+    return _voices(source.narrator, text, span_list, excerpt)
+
+
+def _voices(narrator: str | None, text: str, span_list: Sequence[Span], excerpt: str
+            ) -> set[Speaker | None] | None:
     needle = normalise(excerpt)
     start = text.find(needle)
     if start < 0:
@@ -91,16 +124,25 @@ def voices(source: m.Source, text: str, span_list: list[Span], excerpt: str
             found.add(s.speaker)
             covered += min(end, s.end) - max(start, s.start)
     if covered < end - start:  # some of it lies outside every passage
-        found.add(("body", source.narrator) if source.narrator else None)
+        found.add(("body", narrator) if narrator else None)
     return found
+
+
+class Named(msgspec.Struct, frozen=True):
+    """What the checks read of a person or a body: a name, and whom a person speaks for (the
+    checks are given these, not the records, so an edit to anything else keeps them equal;
+    see crossfile._names)."""
+
+    name: str
+    organisation: str = ""
 
 
 @dataclass(frozen=True)
 class Names:
     """How speakers are named in messages and on pages."""
 
-    people: Mapping[str, m.Person]
-    bodies: Mapping[str, m.Force | m.Organisation | m.Alliance]
+    people: Mapping[str, m.Person | Named]
+    bodies: Mapping[str, m.Force | m.Organisation | m.Alliance | Named]
 
     def who(self, speaker: Speaker | None) -> str:
         """'Michael Lane' or 'a Wiltshire Police spokesperson' or 'the article's narration'."""
@@ -120,170 +162,12 @@ class Names:
         return person.organisation if person else ident
 
 
-@dataclass(frozen=True)
-class SourceAccount:
-    """How the sentences of one article are accounted for."""
-
-    source: str
-    """Source id."""
-    file: str
-    """The article's file name."""
-    cited: int
-    left_out: int
-    unaccounted: list[tuple[int, str]]
-    """(line, sentence) of each sentence neither cited nor left out."""
-
-    @property
-    def total(self) -> int:
-        return self.cited + self.left_out + len(self.unaccounted)
-
-
-# A sentence ends at . ! or ? (and any closing quotes) before a space and a capital, a digit
-# or an opening quote; each line of a normalised article is one paragraph.
-_SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]]*\s+(?=["'(\[]?[A-Z0-9£])""")
-
-
-def sentences(text: str) -> tuple[tuple[int, int, int], ...]:
-    """(line, start, end) of each sentence of a normalised article."""
-    return _sentences(text)
-
-
-@lru_cache(maxsize=1 << 12)  # an article is split once, not on every rebuild
-def _sentences(text: str) -> tuple[tuple[int, int, int], ...]:
-    return tuple(_split(text))
-
-
-def _split(text: str) -> Iterator[tuple[int, int, int]]:
-    offset = 0
-    for number, line in enumerate(text.split("\n"), 1):
-        start = 0
-        for cut in _SENTENCE_END.finditer(line):
-            yield number, offset + start, offset + cut.start()
-            start = cut.end()
-        if line[start:].strip():
-            yield number, offset + start, offset + len(line)
-        offset += len(line) + 1
-
-
-@lru_cache(maxsize=1 << 16)  # texts cache their hash: a hit costs no scan of the article
-def _ranges(text: str, words: str) -> tuple[tuple[int, int], ...]:
-    needle = normalise(words)
-    found = []
-    start = text.find(needle) if needle else -1
-    while start >= 0:
-        found.append((start, start + len(needle)))
-        start = text.find(needle, start + 1)
-    return tuple(found)
-
-
-_WORD = re.compile(r"\w")
-
-
-def _covers(text: str, start: int, end: int, merged: list[tuple[int, int]],
-            starts: list[int]) -> bool:
-    """True if a range of `merged` (sorted, disjoint, `starts` their starts) shares a word
-    character with text[start:end]."""
-    i = bisect_right(starts, end - 1) - 1
-    while i >= 0 and merged[i][1] > start:
-        a, b = merged[i]
-        if _WORD.search(text, max(a, start), min(b, end)):
-            return True
-        i -= 1
-    return False
-
-
-def _merge(ranges: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[int]]:
-    """Ranges sorted and merged where they overlap, and their starts (for bisect)."""
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(ranges):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged, [a for a, _ in merged]
-
-
-def account(sources: Located, kinds: Mapping[str, Located], texts: Mapping[str, str]
-            ) -> list[SourceAccount]:
-    """For each article with a text, which sentences records cite, which are left out and
-    which neither: a sentence counts as cited when a record's verbatim words share a word
-    with it."""
-    cited: dict[str, list[tuple[int, int]]] = {}
-    gone: dict[str, list[tuple[int, int]]] = {}
-    broken: set[str] = set()
-    for v in verbatim_fields(kinds):
-        text = texts.get(v.source)
-        if text is not None:
-            found = list(_ranges(text, v.text))
-            (cited if v.cites else gone).setdefault(v.source, []).extend(found)
-            if not found:
-                broken.add(v.source)
-    out = []
-    for s, _, _ in sources:
-        text = texts.get(s.id)
-        # While a quote of the article does not match, the sentences it was meant to cite
-        # would be reported too: the quote's own problem says what to fix first.
-        if text is None or s.id in broken:
-            continue
-        counts = [0, 0]
-        missing = []
-        by_cite, by_gone = _merge(cited.get(s.id, [])), _merge(gone.get(s.id, []))
-        for line, start, end in sentences(text):
-            if _covers(text, start, end, *by_cite):
-                counts[0] += 1
-            elif _covers(text, start, end, *by_gone):
-                counts[1] += 1
-            else:
-                missing.append((line, text[start:end]))
-        out.append(SourceAccount(s.id, s.file, counts[0], counts[1], missing))
-    return out
-
-
-def check(kinds: Mapping[str, Located], texts: Mapping[str, str], names: Names,
-          complete: bool = True, failed: Collection[str] = frozenset()
-          ) -> tuple[list[Problem], list[SourceAccount]]:
-    """Every attribution, accounting and order problem; and the accounting itself. Sentences
-    left unaccounted are problems only when the records are `complete` (none failed to load
-    or to match its article): otherwise they follow from the problems already reported.
-    Ids in `failed` belong to records that failed to load: naming them is not a mistake."""
+def passage_problems(sources: Located, found: Sequence[Article | None], names: Names,
+                     failed: Collection[str]) -> list[Problem]:
+    """Each passage of `sources` needs a known speaker, and must be found in its article
+    (`found`, one for each source; None where the text could not be read)."""
     problems: list[Problem] = []
-    span_lists = _passages(kinds["sources"], texts, names, failed, problems)
-    sources = {s.id: s for s, _, _ in kinds["sources"]}
-    heard = Voices(sources, texts, span_lists)
-    problems += _statements(kinds, heard, names)
-    problems += _positions(kinds["forces"], heard, names)
-    problems += _orders(kinds["events"], failed)
-    problems += _figures(kinds["figures"])
-    accounts = account(kinds["sources"], kinds, texts)
-    problems += _unaccounted(kinds["sources"], accounts) if complete else []
-    return problems, accounts
-
-
-@dataclass(frozen=True)
-class Voices:
-    """Whose words an excerpt of a source is, from the passages found in its text."""
-
-    sources: Mapping[str, m.Source]
-    texts: Mapping[str, str]
-    spans: Mapping[str, list[Span]]
-    """Found passages by source id: only sources whose text could be read."""
-
-    def speaker(self, source: str, excerpt: str) -> tuple[bool, Speaker | None] | None:
-        """See speaker_of."""
-        return speaker_of(self.sources[source], self.texts[source], self.spans[source],
-                          excerpt)
-
-    def all(self, source: str, excerpt: str) -> set[Speaker | None]:
-        """See voices; empty when the excerpt is not found."""
-        return voices(self.sources[source], self.texts[source], self.spans[source],
-                      excerpt) or set()
-
-
-def _passages(sources: Located, texts: Mapping[str, str], names: Names,
-              failed: Collection[str], problems: list[Problem]) -> dict[str, list[Span]]:
-    """Each readable source's passages found in its text; problems of the others added."""
-    span_lists: dict[str, list[Span]] = {}
-    for s, doc, path in sources:
+    for (s, doc, path), text in zip(sources, found, strict=True):
         for i, p in enumerate(s.passages):
             here = (*path, "passages", i)
             if bool(p.person) == bool(p.body):
@@ -295,30 +179,30 @@ def _passages(sources: Located, texts: Mapping[str, str], names: Names,
             elif p.body and p.body not in names.bodies and p.body not in failed:
                 problems.append(problem(doc, (*here, "body"), f"unknown body '{p.body}'",
                                         "use a force, organisation or alliance id"))
-        text = texts.get(s.id)
-        if text is None:
-            continue
-        span_lists[s.id] = []
-        for i, found in spans(s, text):
-            if isinstance(found, Span):
-                span_lists[s.id].append(found)
-            else:
-                what = "not found in the article" if found == "start" else (
+        for i, where in text.found if text is not None else ():
+            if isinstance(where, str):
+                what = "not found in the article" if where == "start" else (
                     "not found after the passage's start")
-                problems.append(problem(doc, (*path, "passages", i, found),
-                                        f"passage {found} {what}",
+                problems.append(problem(doc, (*path, "passages", i, where),
+                                        f"passage {where} {what}",
                                         "copy the words exactly from the article"))
-    return span_lists
+    return problems
 
 
-def _statements(kinds: Mapping[str, Located], heard: Voices, names: Names
+def attribution_problems(items: Mapping[str, Located], articles: Mapping[str, Article],
+                         names: Names) -> tuple[list[Problem], list[Problem]]:
+    """The problems of one body file's statements, and of its positions (`items`, its records
+    by kind; `articles`, those its records cite, by source id)."""
+    return (list(_statements(items, articles, names)),
+            list(_positions(items.get("forces", ()), articles, names)))
+
+
+def _statements(items: Mapping[str, Located], articles: Mapping[str, Article], names: Names
                 ) -> Iterator[Problem]:
     """A statement lies in its speaker's passage, and a named person's statement sits in the
     file of the body they speak for."""
-    owners = {doc.path: b.id for kind in ("forces", "organisations", "alliances")
-              for b, doc, _ in kinds[kind]}
-    for st, doc, path in kinds["statements"]:
-        owner = owners.get(doc.path)
+    owner = next((b.id for kind in BODIES for b, _, _ in items.get(kind, ())), None)
+    for st, doc, path in items.get("statements", ()):
         person = names.people.get(st.speaker or "")
         if st.speaker and person is None:
             continue  # an unknown speaker is reported with the references
@@ -329,12 +213,12 @@ def _statements(kinds: Mapping[str, Located], heard: Voices, names: Names
                           f"'{person.organisation}', not for this file's '{owner}'",
                           f"move the statement to the file of '{person.organisation}', or "
                           "correct the speaker")
-        if st.source not in heard.spans:
+        if st.source not in articles:
             continue  # no text, or unknown source: reported elsewhere
         expected: Speaker = ("person", st.speaker) if st.speaker else ("body", owner or "")
         for i, para in enumerate([st.quote] if isinstance(st.quote, str) else st.quote):
             where = (*path, "quote") if isinstance(st.quote, str) else (*path, "quote", i)
-            found = heard.speaker(st.source, para)
+            found = articles[st.source].speaker(para)
             if found is None or found[1] == expected:
                 continue  # not found in one voice: the verbatim check speaks
             quoted, actual = found
@@ -348,15 +232,16 @@ def _statements(kinds: Mapping[str, Located], heard: Voices, names: Names
                 f"passages of sources/{st.source}.yaml")
 
 
-def _positions(forces: Located, heard: Voices, names: Names) -> Iterator[Problem]:
+def _positions(forces: Located, articles: Mapping[str, Article], names: Names
+               ) -> Iterator[Problem]:
     """A position's evidence is the force's own words or the narration, or says whose."""
     for f, doc, path in forces:
         own = {f.id, *f.alliances}
         for key, pos in f.positions.items():
-            if not pos.evidence or pos.source not in heard.spans:
+            if not pos.evidence or pos.source not in articles:
                 continue
             here = (*path, "positions", key)
-            said = heard.all(pos.source, pos.evidence)
+            said = articles[pos.source].voices(pos.evidence)
             others = sorted(v for v in said if v is not None and names.body_of(v) not in own)
             if len(others) > 1:
                 yield problem(doc, (*here, "evidence"), "evidence runs across the words of " +
@@ -378,74 +263,3 @@ def _positions(forces: Located, heard: Voices, names: Names) -> Iterator[Problem
                     " and ".join(sorted(names.who(v) + ("" if v is None else "'s words")
                                         for v in said)) + f", {f.short_name}'s own",
                     "remove it")
-
-
-def _unaccounted(sources: Located, accounts: list[SourceAccount]) -> Iterator[Problem]:
-    """Each sentence neither cited nor left out, at its source's `left_out` (or `file`)."""
-    located = {s.id: (s, doc, path) for s, doc, path in sources}
-    for a in accounts:
-        s, doc, path = located[a.source]
-        for line, sentence in a.unaccounted:
-            yield problem(doc, (*path, "left_out") if s.left_out else (*path, "file"),
-                          f"sentence neither cited nor left out: {a.file}:{line}: "
-                          f"\"{sentence}\"",
-                          "cite it from a record, or add it to left_out with the reason")
-
-
-def _figures(figures: Located) -> Iterator[Problem]:
-    """A figure's value is a number its evidence gives, and qualified as the evidence does."""
-    for f, doc, path in figures:
-        found = list(numbers(f.evidence))
-        here = [at for value, at, _ in found if value == f.value]
-        if not here:
-            given = ", ".join(dict.fromkeys(f"'{words}'" for _, _, words in found)) or "none"
-            shown = f"{f.value:g}"
-            yield problem(doc, (*path, "value"), f"{shown} is not a number the evidence "
-                          f"gives (it gives: {given})", "make 'value' the article's number, "
-                          "or cite the words that give it")
-            continue
-        said = {qualifier_before(f.evidence, at) for at in here} - {None}
-        if said and f.qualifier not in said:
-            words = sorted(said)[0]
-            yield problem(doc, (*path, "qualifier") if f.qualifier != "exact" else path,
-                          f"the evidence qualifies {f.value:g} as '{words}', but the "
-                          f"figure's qualifier is '{f.qualifier}'",
-                          f"set 'qualifier: {words}'")
-
-
-def _orders(events: Located, failed: Collection[str]) -> Iterator[Problem]:
-    """Orders the articles state: each must name an event, and dates may not contradict."""
-    by_id = {e.id: e for e, _, _ in events}
-    for e, doc, path in events:
-        if e.date is None and not e.clues:
-            yield problem(doc, (*path, "clues"), "an undated event needs its clues",
-                          "add 'clues:' saying what the article gives about when")
-        for i, order in enumerate(e.follows):
-            before = by_id.get(order.after)
-            here = (*path, "follows", i, "after")
-            if before is None and order.after in failed:
-                continue
-            if before is None:
-                yield problem(doc, here, f"unknown event '{order.after}'",
-                              "name an event id from the timeline files")
-            elif before is e or e.id in _ancestors(before, by_id):
-                yield problem(doc, here, f"'{order.after}' cannot come both before and after "
-                              "this event", "remove one of the two orders")
-            elif e.date and before.date:
-                k = min(len(e.date.value), len(before.date.value))
-                if e.date.value[:k] < before.date.value[:k]:
-                    yield problem(doc, here, f"the article puts this event after "
-                                  f"'{order.after}' ({before.date.value}), but it is dated "
-                                  f"{e.date.value}", "correct one of the two dates")
-
-
-def _ancestors(event: m.Event, by_id: Mapping[str, m.Event]) -> set[str]:
-    """Ids of the events `event` follows, directly or not."""
-    seen: set[str] = set()
-    todo = [o.after for o in event.follows]
-    while todo:
-        ident = todo.pop()
-        if ident not in seen and ident in by_id:
-            seen.add(ident)
-            todo += [o.after for o in by_id[ident].follows]
-    return seen

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from . import models as m
+from .accounting import SourceAccount
 from .contentlinks import Place, places_of
 from .convert import Located, convert, locate, problem
+from .crossfile import check as check_truth
 from .document import Document
 from .errors import ContentError, Path_, Problem
 from .load import Loaded
-from .perfile import BODIES, FileResult, convert_files
-from .quotes import Articles, archive_warning, article_texts, check_document, still_valid
+from .memo import Memo
+from .outline import KINDS, Referable, claimed, duplicated
+from .perfile import Converted, FileResult, convert_files, converted
+from .quotes import archive_warning, article_texts, check_document
 from .refs import World
 from .refs import check_document as check_refs
-from .truth import Names, SourceAccount
-from .truth import check as check_truth
 from .unreadable import unreadable_ids
 
 
@@ -90,28 +94,9 @@ class _Collector:
         return True
 
 
-@dataclass
-class Memo:
-    """What validation keeps between runs in one process (the dev server's rebuilds), so that
-    only edited files are converted and checked again. Every problem a full validation would
-    report is still reported: references are re-checked everywhere when any id, membership or
-    attribute changed, quotes whenever the article they cite changed."""
-
-    docs: dict[tuple[str, str], FileResult] = field(default_factory=dict)
-    """Converted files by (path, content digest)."""
-    world: list[object] = field(default_factory=list)
-    """Every file's exports at the last run, in load order."""
-    clean_claims: bool = False
-    """True if the last run found no duplicate id."""
-    articles: Articles = field(default_factory=dict)
-    """Normalised article texts (see quotes.article_texts)."""
-    texts: dict[str, str] = field(default_factory=dict)
-    """Article text by source id at the last run."""
-
-
 def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     """Check everything loaded; return the records or raise ContentError with every problem.
-    `memo` (the dev server's) keeps each file's results while its text is unchanged."""
+    `memo` (the dev server's) keeps each check's result while what it reads is unchanged."""
     records, problems = examine(loaded, root, memo)
     if problems:
         raise ContentError(problems)
@@ -121,14 +106,18 @@ def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
 def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Records, list[Problem]]:
     """Check everything loaded; return the records that passed the schema and every problem
     (the authors' reports use the records even when problems remain). Raises ContentError
-    only if site.yaml itself is unusable."""
+    only if site.yaml itself is unusable. The same with or without `memo`: it only keeps
+    results whose inputs are unchanged."""
     c = _Collector()
     config = None
     if loaded.config is not None:
         config, found = convert(loaded.config, m.SiteConfig)
         c.problems.extend(found)
+    if memo is not None:
+        memo.turn()
     # Reads lazily loaded files, adding their problems.
-    docs = convert_files(loaded, memo.docs if memo is not None else None)
+    done = converted(convert_files(loaded, memo.files if memo is not None else None))
+    memo = Memo() if memo is None else memo  # a fresh one runs every check once
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
     c.unreadable = bool(loaded.problems)
@@ -136,110 +125,74 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     # text seems to define: references to them are not reported as if they stood alone.
     c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
     c.problems.extend(unreadable_ids(root, loaded.problems, c.failed))
-    # Page names are ids updates may name: part of the world references are checked against.
-    world = [d.exports for d, _ in docs] + [frozenset(c.failed), frozenset(pages)]
-    same = memo is not None and len(world) == len(memo.world) and all(
-        a is b or a == b for a, b in zip(world, memo.world, strict=True))
-    origins: dict[str, str] = {}
-    kinds = _merge(docs, c, same and memo is not None and memo.clean_claims, origins)
-    if memo is not None:
-        memo.world, memo.clean_claims = world, not c.problems or _no_duplicates(c.problems)
+    origins = _merge(done, c, memo)
     if config is None:
         raise ContentError(c.problems)
     # Records that failed the schema are left out below; references to their ids are not
     # reported again (c.failed), so every message points at a real mistake.
-    records = _assemble(config, kinds, pages, origins)
-    _check_references(records, kinds, docs, c, same)
+    records = _assemble(config, done.kinds, pages, origins)
+    failed = frozenset(c.failed)
+    parts = tuple(f.referable for f in done.files)
+    incomplete = c.unreadable or bool(failed)
+    world = memo.world.get((parts, tuple(pages), incomplete, failed), _world, parts,
+                           tuple(pages), incomplete, failed)
+    memo.refs.within(world)  # a file's references hold while the world is equal
+    for f in done.files:
+        c.problems += memo.refs.get(f, check_refs, f.items, world)
     warnings = archive_warning(config.sources_archive, root)
     texts: dict[str, str] = {}
-    accounts: list[SourceAccount] = []
     if not warnings:
-        texts = _check_quotes(config.sources_archive or "", root, kinds, docs, c, memo)
-    # Across files and articles at once (a few ms on the real site), so run in full each time.
-    names = Names(records.people, {**records.forces, **records.organisations,
-                                   **records.alliances})
-    found, accounts = check_truth(kinds, texts, names, complete=not c.problems,
-                                  failed=c.failed)
+        texts = article_texts(config.sources_archive or "", root, done.kinds["sources"],
+                              c.problems, memo.texts)
+        _check_quotes(done.files, texts, c, memo)
+    found, accounts = check_truth(done, texts, memo, complete=not c.problems, failed=failed)
     c.problems.extend(found)
-    places = places_of(kinds, loaded.pages, m.markdown_fields)
     return replace(records, warnings=warnings, articles=texts, accounts=accounts,
-                   places=places), c.problems
+                   places=_places(done, loaded.pages)), c.problems
 
 
-def _no_duplicates(problems: list[Problem]) -> bool:
-    return not any(p.message.startswith("duplicate ") for p in problems)
+def _merge(done: Converted, c: _Collector, memo: Memo) -> dict[str, str]:
+    """Every file's schema problems, failed ids and origins (returned), in load order; then
+    duplicate ids."""
+    origins: dict[str, str] = {}
+    for f in done.files:
+        origins.update(f.origins)
+        if f.problems:
+            c.problems += f.problems
+        if f.failed:
+            c.failed.update(f.failed)
+    # Whether an id is used twice is kept while every file claims the same ids; only a
+    # duplicate costs the walk that finds and places it.
+    claims = tuple(f.claims for f in done.files)
+    if memo.duplicates.get(claims, duplicated, claims):
+        for namespace, ident, doc, path in claimed(done.kinds):
+            c.claim(namespace, ident, doc, path)
+    return origins
 
 
-KINDS = ("sources", "forces", "organisations", "alliances", "people", "events", "attributes",
-         "conflicts", "statements", "figures", "terms", "updates")
+def _check_quotes(files: list[FileResult], texts: dict[str, str], c: _Collector,
+                  memo: Memo) -> None:
+    """Quote problems of every file, each kept while the texts of the articles it cites are
+    the same."""
+    for f in files:
+        if f.cited:  # else no words to check
+            cited = tuple(map(texts.get, f.cited))
+            c.problems += memo.quotes.get((f, cited), _quotes, f, cited)
 
 
-def _merge(docs: list[tuple[FileResult, bool]], c: _Collector, skip_claims: bool,
-           origins: dict[str, str]) -> dict[str, Located]:
-    """Every file's records by kind, in load order, with their schema problems and origins;
-    duplicate ids reported (unless `skip_claims`: no id anywhere changed since a run that found
-    none)."""
-    out: dict[str, Located] = {k: [] for k in KINDS}
-    bodies: dict[str, list[FileResult]] = {k: [] for k in BODIES}
-    for d, _ in docs:
-        origins.update(d.origins)
-        if d.problems:
-            c.problems.extend(d.problems)
-        if d.failed:
-            c.failed.update(d.failed)
-        for kind, located in d.items.items():
-            if kind in bodies:
-                bodies[kind].append(d)
-            if kind != "statements" and kind != "figures":
-                out[kind] += located
-    for kind in BODIES:  # all forces' statements first, then organisations', then alliances'
-        for d in bodies[kind]:
-            out["statements"] += d.items["statements"]
-            out["figures"] += d.items["figures"]
-    if skip_claims:
-        return out
-    # One namespace for every body a person can speak for, so `organisation:` is unambiguous.
-    namespaces: dict[str, str] = {kind: "force, organisation or alliance" for kind in BODIES}
-    namespaces["terms"] = "glossary term"
-    for kind, items in out.items():
-        for record, doc, path in items:
-            if hasattr(record, "id"):
-                c.claim(namespaces.get(kind, kind.rstrip("s")), record.id, doc, path)
-    return out
+def _quotes(f: FileResult, cited: tuple[str | None, ...]) -> list[Problem]:
+    """Quote problems of one file, which cites `cited` (the texts of f.cited)."""
+    texts = {source: t for source, t in zip(f.cited, cited, strict=True) if t is not None}
+    return check_document(f.items, texts)
 
 
-def _check_references(r: Records, kinds: dict[str, Located], docs: list[tuple[FileResult, bool]],
-                      c: _Collector, same: bool) -> None:
-    """Reference problems of every file: those of unchanged files come from the memo while
-    the world (every file's exports) is unchanged."""
-    world: World | None = None
-    for d, fresh in docs:
-        if d.refs is None or fresh or not same:
-            if world is None:
-                world = World(r.sources, r.forces, r.alliances, r.people,
-                              {**r.forces, **r.organisations, **r.alliances},
-                              {f.id: f for f, _, _ in kinds["figures"]},
-                              {a.id: a for a in r.attributes}, c.failed,
-                              *_record_ids(r, kinds, docs, c))
-            d.refs = check_refs(d.items, world)
-        c.problems.extend(d.refs)
-
-
-def _check_quotes(setting: str, root: Path, kinds: dict[str, Located],
-                  docs: list[tuple[FileResult, bool]], c: _Collector, memo: Memo | None
-                  ) -> dict[str, str]:
-    """Quote problems of every file; unchanged files citing unchanged articles from the memo.
-    Returns the article texts."""
-    texts = article_texts(setting, root, kinds["sources"], c.problems,
-                          memo.articles if memo is not None else None)
-    same = memo is not None and texts == memo.texts  # every article as last checked
-    if memo is not None:
-        memo.texts = texts
-    for d, fresh in docs:
-        if d.quotes is None or fresh or not (same or still_valid(d.quotes[0], texts)):
-            d.quotes = check_document(d.items, texts)
-        c.problems.extend(d.quotes[1])
-    return texts
+def _places(done: Converted, pages: list[Document]) -> list[Place]:
+    """Every Markdown text, kind by kind as the records are listed, then the pages'."""
+    places: list[Place] = []
+    for kind in KINDS:
+        for f in done.holding[kind]:
+            places += f.places.get(kind, ())
+    return places + places_of({}, pages, m.markdown_fields)
 
 
 RESERVED_SLUGS = {"forces", "organisations", "sources", "matrix", "chronology", "people",
@@ -278,31 +231,42 @@ def _assemble(config: m.SiteConfig, kinds: dict[str, Located], pages: dict[str, 
         glossary=[r for r, _, _ in kinds["terms"]], updates=[r for r, _, _ in kinds["updates"]])
 
 
-def _record_ids(r: Records, kinds: dict[str, Located], docs: list[tuple[FileResult, bool]],
-                c: _Collector) -> tuple[frozenset[str] | None, dict[str, tuple[str, ...]]]:
+def _world(parts: tuple[Referable, ...], pages: tuple[str, ...], incomplete: bool,
+           failed: frozenset[str]) -> World:
+    """What references are resolved against, from what each file shows of its records
+    (`parts`, in load order) and the page names. A mapping keeps an id's last record, as
+    Records does. Update ids are None while `incomplete` (see _record_ids)."""
+    def every(name: str) -> chain[Any]:
+        return chain.from_iterable(getattr(p, name) for p in parts)
+
+    forces, alliances = dict(every("forces")), dict(every("alliances"))
+    records, ambiguous = _record_ids(parts, pages, incomplete)
+    return World(
+        sources=frozenset(every("sources")), forces=forces, alliances=alliances,
+        people=frozenset(every("people")),
+        bodies=frozenset(chain(forces, every("organisations"), alliances)),
+        figures=frozenset(every("figures")),
+        attributes=tuple(dict(every("attributes")).items()),
+        failed=failed, records=records, ambiguous=ambiguous)
+
+
+def _record_ids(parts: tuple[Referable, ...], pages: tuple[str, ...], incomplete: bool
+                ) -> tuple[frozenset[str] | None, dict[str, tuple[str, ...]]]:
     """Every id an update may name as a record it touched (see models.Update.records); None
-    while some content file cannot be read or some record fails the schema, since any id
-    may be in it or be mistyped there (its own problem is what to fix first, and an update
-    naming its records is not another mistake)."""
-    if c.unreadable or c.failed:
+    while some content file cannot be read or some record fails the schema (`incomplete`),
+    since any id may be in it or be mistyped there (its own problem is what to fix first,
+    and an update naming its records is not another mistake). And the ids naming records
+    of several kinds, with those kinds."""
+    if incomplete:
         return None, {}
-    kinds_of: dict[str, set[str]] = {}
-    for kind in KINDS:
-        if kind != "updates":
-            name = "force, organisation or alliance" if kind in BODIES else UPDATE_KINDS[kind]
-            for x, _, _ in kinds[kind]:
-                kinds_of.setdefault(x.id, set()).add(name)
-    for slug in r.pages:
-        kinds_of.setdefault(slug, set()).add("page")
+    named = set(chain.from_iterable(p.named for p in parts))
+    named.update(("page", slug) for slug in pages)
+    ids = {i for _, i in named}
+    ambiguous: dict[str, tuple[str, ...]] = {}
+    if len(ids) < len(named):  # some id names records of two kinds
+        kinds_of: dict[str, set[str]] = {}
+        for kind, i in named:
+            kinds_of.setdefault(i, set()).add(kind)
+        ambiguous = {i: tuple(sorted(k)) for i, k in kinds_of.items() if len(k) > 1}
     # A record file's name is its id even while the id inside says otherwise.
-    stems = {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for d, _ in docs
-             for path in d.origins.values()}
-    ambiguous = {i: tuple(sorted(k)) for i, k in kinds_of.items() if len(k) > 1}
-    return frozenset(kinds_of.keys() | stems), ambiguous
-
-
-UPDATE_KINDS = {"sources": "source", "people": "person", "events": "event",
-                "attributes": "attribute", "conflicts": "conflict", "statements": "statement",
-                "figures": "figure", "terms": "glossary term"}
-"""What an update's record id may name, by kind (forces, organisations and alliances share
-one namespace)."""
+    return frozenset(ids.union(*(p.stems for p in parts))), ambiguous

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import SITES, make_site, run_cli
 
+from builder.accounting import sentences
 from builder.passages import propose
 from builder.quotes import normalise_article
-from builder.truth import sentences
 
 FORCE = "content/forces/testshire.yaml"
 SOURCE = "content/sources/article.yaml"
