@@ -218,7 +218,8 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     known = len(memo)
     _prepare_env(warm.env, site, memo, recorder)
     compile_all(warm.env, root / "templates")
-    warm.env.filters["markdown"].prerender(_markdown_texts(plain))
+    if changed is None:  # every page to make: their Markdown first, in parallel if many
+        warm.env.filters["markdown"].prerender(_markdown_texts(plain))
     names = {name: path for name, (path, _) in assets.items()}
     planner = Planner(site, names)
     planned = Planner(plain, names).outputs()

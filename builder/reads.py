@@ -322,6 +322,10 @@ class Registry:
     """Key -> the outputs that read it."""
     owners: dict[tuple[str, str], set[Key]] = field(default_factory=dict)
     """(kind, id) -> the keys read of that record (its attributes, whether it exists)."""
+    others: set[Key] = field(default_factory=set)
+    """The keys read that are not of one record: collections, templates, assets."""
+    kinds: dict[str, int] = field(default_factory=dict)
+    """Kind of record -> how many of `owners` are of that kind."""
     shared: dict[str, frozenset[Key]] = field(default_factory=dict)
     """Shared value's name -> the keys read to work it out."""
 
@@ -334,7 +338,12 @@ class Registry:
             if readers is None:
                 readers = self.readers[key] = set()
                 if key[0] in ("rec", "has"):
-                    self.owners.setdefault((key[1], key[2]), set()).add(key)
+                    owned = self.owners.setdefault((key[1], key[2]), set())
+                    if not owned:
+                        self.kinds[key[1]] = self.kinds.get(key[1], 0) + 1
+                    owned.add(key)
+                else:
+                    self.others.add(key)
             readers.add(path)
 
     def forget(self, path: str) -> None:
@@ -345,11 +354,14 @@ class Registry:
                 readers.discard(path)
                 if not readers:
                     del self.readers[key]
-                    owned = self.owners.get((key[1], key[2])) if len(key) > 2 else None
+                    self.others.discard(key)
+                    owned = self.owners.get((key[1], key[2])) if key[0] in ("rec", "has") \
+                        else None
                     if owned is not None:
                         owned.discard(key)
                         if not owned:
                             del self.owners[(key[1], key[2])]
+                            self.kinds[key[1]] -= 1
 
     def share(self, shared: Mapping[str, frozenset[Key]]) -> None:
         """Keep what each shared value read (those worked out again replace the old)."""
@@ -379,8 +391,8 @@ class Registry:
         changed), with the shared values that read one of them."""
         values = _Values(old, new)
         shared_owners = self._owners_of_shared()
-        kinds = {kind for kind, _ in self.owners} | {kind for kind, _ in shared_owners} | {
-            key[1] for key in self.readers if key[0] == "keys"}
+        kinds = {kind for kind, n in self.kinds.items() if n} | {
+            kind for kind, _ in shared_owners} | {key[1] for key in self.others if key[0] == "keys"}
         changed: set[Key] = set()
         for kind in kinds:
             for ident in values.edited(kind):
@@ -390,7 +402,7 @@ class Registry:
             if (("keys", kind) in self.readers or (kind, "@keys") in shared_owners) and \
                     values.reordered(kind):
                 changed.add(("keys", kind))
-        changed |= {key for key in self.readers if key[0] in ("template", "asset")
+        changed |= {key for key in self.others if key[0] in ("template", "asset")
                     and inputs(key)}
         while True:  # a shared value may read another: until no more change
             more = {("shared", name) for name, keys in self.shared.items()
