@@ -50,8 +50,8 @@ class Report:
 
     summary: str
     """One line for the terminal."""
-    warnings: list[str] = field(default_factory=list)
-    """Warnings to print before the summary."""
+    warnings: list[Problem] = field(default_factory=list)
+    """Warnings to print before the summary, each where it arises."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent per stage: load (reading and parsing; with forked readers, converting
     too), validate, prepare (site, templates, Markdown, the plan), render (pages made,
@@ -483,8 +483,7 @@ def _markdown_texts(site: Site) -> Iterator[str]:
 def _records(root: Path, strict: bool, loaded: Loaded, memo: Memo | None) -> Records:
     records = validate(loaded, root, memo)
     if strict and records.warnings:
-        raise ContentError([Problem("site.yaml", None, None, "sources_archive",
-                                    w.removeprefix("warning: "), "--strict makes this an error")
+        raise ContentError([replace(w, hint="--strict makes this an error")
                             for w in records.warnings])
     return records
 

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; the previous output is unchanged", file=sys.stderr)
         return 130
     for warning in report.warnings:
-        print(warning, file=sys.stderr)
+        print(f"warning: {warning}", file=sys.stderr)
     print(report.summary)
     return 0
 

@@ -113,14 +113,19 @@ class Verbatim:
     """False for words named only to be left out (they account for a sentence, not cite it)."""
 
 
-def archive_warning(setting: str | None, root: Path) -> list[str]:
-    """The warning to give when the sources archive is absent (quotes are then not checked)."""
+def archive_warning(setting: str | None, root: Path, config: Document | None) -> list[Problem]:
+    """The warning to give when the sources archive is absent (quotes are then not checked),
+    at the `sources_archive` setting of site.yaml (`config`)."""
     archive = (root / setting).resolve() if setting else None
-    if archive is None or not archive.is_dir():
-        where = f"'{setting}' not found" if setting else "not configured"
-        return [f"warning: sources archive {where}; quotes, attribution and sentence "
-                "accounting were not checked"]
-    return []
+    if archive is not None and archive.is_dir():
+        return []
+    where = f"'{setting}' not found" if setting else "not configured"
+    message = (f"sources archive {where}; quotes, attribution and sentence accounting were "
+               "not checked")
+    hint = "put the articles there, or set sources_archive to their folder"
+    if config is None:
+        return [Problem("site.yaml", None, None, "sources_archive", message, hint)]
+    return [problem(config, ("sources_archive",), message, hint)]
 
 
 def article_texts(setting: str, root: Path, sources: Located, problems: list[Problem],

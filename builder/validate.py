@@ -60,7 +60,7 @@ class Records:
     """Published changes, in file order (content/updates.yaml; none without it)."""
     origins: dict[str, str] = field(default_factory=dict)
     """'kind/id' -> content file it came from (for dependency tracking)."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     """Things worth saying that do not stop the build (e.g. quote check skipped)."""
     articles: dict[str, str] = field(default_factory=dict)
     """Each source's article text, normalised (quotes.normalise_article); empty when the
@@ -139,7 +139,7 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     memo.refs.within(world)  # a file's references hold while the world is equal
     for f in done.files:
         c.problems += memo.refs.get(f, check_refs, f.items, world)
-    warnings = archive_warning(config.sources_archive, root)
+    warnings = archive_warning(config.sources_archive, root, loaded.config)
     texts: dict[str, str] = {}
     if not warnings:
         texts = article_texts(config.sources_archive or "", root, done.kinds["sources"],

@@ -92,12 +92,14 @@ def test_missing_archive_warns_once_and_strict_fails(site: Path) -> None:
                                                  "sources_archive: no-such-folder"))
     result = run_cli(site, "check")
     assert result.returncode == 0
-    assert result.stderr == ("warning: sources archive 'no-such-folder' not found; "
-                             "quotes, attribution and sentence accounting were not checked\n")
+    assert result.stderr == (
+        "warning: site.yaml:5:18: sources_archive: sources archive 'no-such-folder' not found; "
+        "quotes, attribution and sentence accounting were not checked; put the articles "
+        "there, or set sources_archive to their folder\n")
     strict = run_cli(site, "check", "--strict")
     assert strict.returncode == 1
     assert strict.stderr.splitlines()[0] == (
-        "site.yaml: sources_archive: sources archive 'no-such-folder' not found; quotes, "
+        "site.yaml:5:18: sources_archive: sources archive 'no-such-folder' not found; quotes, "
         "attribution and sentence accounting were not checked; --strict makes this an error")
 
 
