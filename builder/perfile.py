@@ -110,7 +110,7 @@ def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int) -> Iterato
 
 def convert_file(key: str, doc: Document) -> FileResult:
     """One file's records (of kind key `key`, see models.FILE_KINDS) and problems."""
-    c = _Found()
+    c = _SchemaProblems()
     items: dict[str, Located] = {}
     cls = m.FILE_KINDS[key]
     if key in LIST_FILES:
@@ -137,7 +137,7 @@ def convert_file(key: str, doc: Document) -> FileResult:
     return _result(doc, items, c)
 
 
-def _result(doc: Document, items: dict[str, Located], c: _Found) -> FileResult:
+def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> FileResult:
     """The file's records with what the checks across files read of them (see outline)."""
     origins = {f"{kind}/{r.id}": doc.path for kind in ORIGIN_KINDS
                for r, _, _ in items.get(kind, ())}
@@ -172,7 +172,7 @@ does not hide the others (or make references to them look unknown)."""
 
 
 def _convert_list(doc: Document, cls: type, key: str, out: dict[str, Located],
-                  c: _Found) -> None:
+                  c: _SchemaProblems) -> None:
     name, item_cls = LIST_FILES[key]
     items = doc.data.get(name) if isinstance(doc.data, dict) else None
     if not isinstance(items, list):
@@ -247,7 +247,7 @@ def merged(files: Mapping[str, list[FileResult]]) -> dict[str, Located]:
 
 
 @dataclass
-class _Found:
+class _SchemaProblems:
     """A file's schema problems and the ids of its records that failed."""
 
     problems: list[Problem] = field(default_factory=list)

@@ -192,7 +192,7 @@ def verbatim_fields(items: Mapping[str, Located]) -> Iterator[Verbatim]:
             yield Verbatim(w.text, w.source, doc, (*path, "wordings", i, "text"))
 
 
-def check_document(items: Mapping[str, Located], texts: Mapping[str, str]) -> list[Problem]:
+def check_quotes(items: Mapping[str, Located], texts: Mapping[str, str]) -> list[Problem]:
     """Check every verbatim field of one document's records (`items` by kind) against its
     article; return a problem for each mismatch, placed at the first differing word."""
     problems: list[Problem] = []

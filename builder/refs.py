@@ -55,7 +55,7 @@ class World:
         return dict(self.attributes)
 
 
-class _Found:
+class _RefProblems:
     """Problems of one document."""
 
     def __init__(self, world: World) -> None:
@@ -76,9 +76,9 @@ class _Found:
         self.problems.append(problem(doc, path, message, hint))
 
 
-def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
+def check_references(items: Mapping[str, Located], w: World) -> list[Problem]:
     """Every broken reference among one document's records (`items` by kind)."""
-    c = _Found(w)
+    c = _RefProblems(w)
     for s, doc, path in items.get("sources", ()):
         check_date(s.date, doc, (*path, "date"), c)
         if s.narrator is not None:
@@ -160,7 +160,7 @@ def check_document(items: Mapping[str, Located], w: World) -> list[Problem]:
     return c.problems
 
 
-def _force(f: m.Force, doc: Document, path: Path_, c: _Found) -> None:
+def _force(f: m.Force, doc: Document, path: Path_, c: _RefProblems) -> None:
     w = c.world
     for i, a in enumerate(f.alliances):
         c.ref(doc, (*path, "alliances", i), a, "alliance", w.alliances)
@@ -191,7 +191,7 @@ def _force(f: m.Force, doc: Document, path: Path_, c: _Found) -> None:
               "add each, with value 'not-stated' if no article says")
 
 
-def check_date(date: m.DateInfo | None, doc: Document, path: Path_, c: _Found) -> None:
+def check_date(date: m.DateInfo | None, doc: Document, path: Path_, c: _RefProblems) -> None:
     """An inferred date needs its reasoning; any other date must be stated."""
     if date is None:
         return

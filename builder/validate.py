@@ -22,9 +22,8 @@ from .load import Loaded
 from .memo import Memo
 from .outline import KINDS, Referable, claimed, duplicated
 from .perfile import Converted, FileResult, convert_files, converted
-from .quotes import archive_warning, article_texts, check_document
-from .refs import World
-from .refs import check_document as check_refs
+from .quotes import archive_warning, article_texts, check_quotes
+from .refs import World, check_references
 from .unreadable import unreadable_ids
 
 
@@ -138,7 +137,7 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
                            tuple(pages), incomplete, failed)
     memo.refs.within(world)  # a file's references hold while the world is equal
     for f in done.files:
-        c.problems += memo.refs.get(f, check_refs, f.items, world)
+        c.problems += memo.refs.get(f, check_references, f.items, world)
     warnings = archive_warning(config.sources_archive, root, loaded.config)
     texts: dict[str, str] = {}
     if not warnings:
@@ -183,7 +182,7 @@ def _check_quotes(files: list[FileResult], texts: dict[str, str], c: _Collector,
 def _quotes(f: FileResult, cited: tuple[str | None, ...]) -> list[Problem]:
     """Quote problems of one file, which cites `cited` (the texts of f.cited)."""
     texts = {source: t for source, t in zip(f.cited, cited, strict=True) if t is not None}
-    return check_document(f.items, texts)
+    return check_quotes(f.items, texts)
 
 
 def _places(done: Converted, pages: list[Document]) -> list[Place]:
