@@ -25,16 +25,15 @@ from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
 from .load import Loaded, ParseMemo, load_site
 from .models import markdown_fields
+from .outputs import Output, refuse_clashes
 from .reads import Key, Recorder, Registry, TrackedRecords, carry
 from .render import (
     PARALLEL_MIN_PAGES,
     MarkdownFilter,
     MarkdownMemo,
-    Output,
     compile_all,
     fingerprint,
     make_env,
-    refuse_clashes,
     render_each,
     render_page,
 )

@@ -12,32 +12,18 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from .convert import field_path, locate
-from .document import Document, digest, read_text
-from .errors import LoadError, Path_, Problem
+from .document import file_text
+from .errors import Problem
 from .links import scan
+from .places import Place
 from .refs import CLOSE
 
 _BROKEN = re.compile(r"^broken link ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): (?P<why>.*)$")
 _NO_ID = re.compile(r"^no element with id '(?P<id>[^']*)' on (?P<page>\S+)$")
-
-
-@dataclass(frozen=True)
-class Place:
-    """A Markdown text the author wrote, and where."""
-
-    text: str
-    """The Markdown."""
-    doc: Document
-    """The content file holding it."""
-    path: Path_
-    """The field inside the file (empty for a page's body)."""
-    body_line: int | None = None
-    """For a page's body: the file line it starts on (its text is the body itself)."""
 
 
 def attribute(problems: list[Problem], places: Iterable[Place], render: Callable[[str], str],
@@ -123,31 +109,3 @@ def _position(place: Place, written: str) -> tuple[int | None, int | None]:
         return line, col
     before = text[:at]
     return before.count("\n") + 1, at - before.rfind("\n")
-
-
-def file_text(doc: Document) -> str:
-    """The document's YAML text, read again from its file when it was dropped (and only if
-    unchanged since)."""
-    if doc.yaml or doc.file is None:
-        return doc.yaml if doc.first_line == 1 else ""
-    try:
-        text = read_text(doc.file, doc.path)
-    except LoadError:
-        return ""
-    return text if digest(text) == doc.digest else ""
-
-
-def places_of(kinds: Mapping[str, list[tuple[object, Document, Path_]]],
-              pages: Iterable[Document], markdown_fields: Callable[[type], tuple[str, ...]]
-              ) -> list[Place]:
-    """Every Markdown text among the records (`kinds`, validate's located records) and the
-    pages' bodies, with where it was written."""
-    found: list[Place] = []
-    for located in kinds.values():
-        for record, doc, path in located:
-            for name in markdown_fields(type(record)):
-                text = getattr(record, name)
-                if text:
-                    found.append(Place(text, doc, (*path, name)))
-    found += [Place(doc.body, doc, (), doc.body_line) for doc in pages if doc.body]
-    return found

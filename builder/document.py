@@ -177,3 +177,15 @@ class Stored(Protocol):
 
     def put(self, key: str, value: Any) -> None:
         """Keep the data of the text with digest `key`."""
+
+
+def file_text(doc: Document) -> str:
+    """The document's YAML text, read again from its file when it was dropped (and only if
+    unchanged since)."""
+    if doc.yaml or doc.file is None:
+        return doc.yaml if doc.first_line == 1 else ""
+    try:
+        text = read_text(doc.file, doc.path)
+    except LoadError:
+        return ""
+    return text if digest(text) == doc.digest else ""

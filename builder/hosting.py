@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape  # not xml.sax.saxutils: it imports urllib.request, ~40 ms a build
 
-from .render import Output
+from .outputs import Output
 from .site import Site
 from .updates import site_updated
 

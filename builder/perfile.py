@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import models as m
-from .contentlinks import Place, places_of
 from .convert import Located, convert, problem
 from .document import Document
 from .errors import Problem
@@ -21,6 +20,7 @@ from .load import Apart, Files, Loaded
 from .memo import Key, Results
 from .outline import BODIES, KINDS, Claims, Excerpts, Naming, Referable, claims, naming, referable
 from .parallel import forked_chunks, workers_for
+from .places import Place, places_of
 from .quotes import verbatim_fields
 
 

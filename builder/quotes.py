@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .contentlinks import file_text
 from .convert import Located, field_path, locate, problem
-from .document import Document, read_text
+from .document import Document, file_text, read_text
 from .errors import LoadError, Path_, Problem
 from .memo import Results
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import ContentError, Problem, TemplateError
+from .outputs import Output
 from .parallel import forked_chunks, workers_for
 from .reads import Key, Recorder
 
@@ -48,20 +48,6 @@ MarkdownMemo = dict[tuple[str, str], str]
 """Rendered Markdown by (scope: the base path and the glossary's digest, text); owned by the
 caller, e.g. the dev server, whose rebuilds then skip unchanged text such as every other event
 on the chronology."""
-
-
-@dataclass(frozen=True)
-class Output:
-    """One file of the site: either a template rendered with a context, or raw bytes."""
-
-    path: str
-    """Path inside the output folder, e.g. 'forces/hampshire/index.html'."""
-    template: str | None = None
-    """Template name under templates/, or None for raw data."""
-    context: Mapping[str, Any] = field(default_factory=dict)
-    """What the template sees (built by a view function)."""
-    data: bytes | None = None
-    """Raw bytes, for data downloads and assets."""
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -279,19 +265,6 @@ def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
         if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
             markdown.memo.update(fresh)
     return results, shared
-
-
-def refuse_clashes(outputs: Sequence[Output]) -> None:
-    """Two outputs on one path is an error naming both (outputs, or anything with their
-    `path` and `template`, such as views.Planned)."""
-    claimed: dict[str, str] = {}
-    for out in outputs:
-        if out.path in claimed:
-            raise ContentError([Problem(out.path, None, None, "",
-                                        f"two pages claim this path ({claimed[out.path]} and "
-                                        f"{out.template or 'data'})",
-                                        "give one of the records another id")])
-        claimed[out.path] = out.template or "data"
 
 
 def _pieces(env: jinja2.Environment, out: Output) -> Iterator[str]:

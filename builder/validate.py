@@ -13,7 +13,6 @@ from typing import Any
 
 from . import models as m
 from .accounting import SourceAccount
-from .contentlinks import Place, places_of
 from .convert import Located, convert, locate, problem
 from .crossfile import check as check_truth
 from .document import Document
@@ -22,6 +21,7 @@ from .load import Loaded
 from .memo import Memo
 from .outline import KINDS, Referable, claimed, duplicated
 from .perfile import Converted, FileResult, convert_files, converted
+from .places import Place, places_of
 from .quotes import archive_warning, article_texts, check_quotes
 from .refs import World, check_references
 from .unreadable import unreadable_ids

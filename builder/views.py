@@ -24,8 +24,8 @@ from .chartviews import (
     timeline_chart,
     timeline_takeaway,
 )
+from .outputs import Output
 from .reads import Recorder, per_build, recorder_of, shared
-from .render import Output
 from .site import PAGE_KIND, Site, chronological, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
 
