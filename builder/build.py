@@ -208,10 +208,15 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
     recorder = warm.recorder
-    plain = make_site(records, base_url)  # plans, host files, Markdown: nothing recorded
+    plain = make_site(records, base_url)  # host files, Markdown: nothing recorded
     assets = fingerprint(root / "assets")
+    names = {name: path for name, (path, _) in assets.items()}
     changed = _changed(warm, records, assets)
     site = _site(records, base_url, recorder) if recorder is not None else plain
+    planner = Planner(site, names)
+    if changed is not None:  # what nothing changed is carried over from the last build
+        carry(warm.site, site, changed)
+        carry(warm.planner, planner, changed)
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = warm.markdown if recorder is not None else disk.load(memo_file)
     known = len(memo)
@@ -219,18 +224,14 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     compile_all(warm.env, root / "templates")
     if changed is None:  # every page to make: their Markdown first, in parallel if many
         warm.env.filters["markdown"].prerender(_markdown_texts(plain))
-    names = {name: path for name, (path, _) in assets.items()}
-    planner = Planner(site, names)
-    planned = Planner(plain, names).outputs()
+    planned = planner.outputs()
     refuse_clashes(planned)  # type: ignore[arg-type]
     raw = [Output(path, data=data) for path, data in assets.values()]
     raw += hosting_outputs(plain, [Output(p.path, p.template) for p in planned] + raw)
     refuse_clashes([*planned, *raw])  # type: ignore[list-item]
     if changed is None:
         todo = planned
-    else:  # carry over what nothing changed, make what read a change
-        carry(warm.site, site, changed)
-        carry(warm.planner, planner, changed)
+    else:  # what is new, and what read something that changed
         stale = warm.registry.stale(changed)
         todo = [p for p in planned if p.path in stale or p.path not in warm.registry.reads]
     tp = time.perf_counter()
