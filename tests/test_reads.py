@@ -1,0 +1,93 @@
+"""What each output reads is recorded as it is made (builder/reads.py), and an edit makes
+again exactly the outputs that read something whose value changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.incremental import Rebuilder
+from builder.reads import Recorder, Registry, TrackedRecords
+from tests.conftest import make_site
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_field_shown_by_one_page_remakes_that_page_alone(tmp_path: Path) -> None:
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "out")
+    first = rebuilder.poll()
+    assert first is not None and not first.problems
+    reads = rebuilder.warm.registry.reads
+    summary = ("rec", "forces", "testshire", "summary")
+    assert {p for p, keys in reads.items() if summary in keys} == {
+        "forces/testshire/index.html"}
+    _edit(root / "content/forces/testshire.yaml", "exists only in the tests",
+          "exists only in these tests")
+    result = rebuilder.poll()
+    assert result is not None and not result.problems
+    assert (result.rendered, result.written) == (1, 1)
+    assert b"exists only in these tests" in (
+        tmp_path / "out/forces/testshire/index.html").read_bytes()
+
+
+def test_a_template_showing_another_field_records_it_from_then_on(tmp_path: Path) -> None:
+    """The issue's case: the chronology starts showing forces' full names, then a name is
+    edited: the chronology must show the new name, with no hand-kept list to update."""
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "out")
+    assert rebuilder.poll() is not None
+    page = "chronology/index.html"
+    name = ("rec", "forces", "testshire", "name")
+    assert name not in rebuilder.warm.registry.reads[page]
+    _edit(root / "templates/chronology.html", "forces[f].short_name", "forces[f].name")
+    assert rebuilder.poll() is not None
+    assert name in rebuilder.warm.registry.reads[page]
+    _edit(root / "content/forces/testshire.yaml", "name: Testshire Police",
+          "name: Testshire Constabulary")
+    result = rebuilder.poll()
+    assert result is not None and not result.problems
+    assert b"Testshire Constabulary" in (tmp_path / "out" / page).read_bytes()
+
+
+def test_an_edit_that_changes_nothing_shown_remakes_nothing(tmp_path: Path) -> None:
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "out")
+    assert rebuilder.poll() is not None
+    _edit(root / "content/forces/testshire.yaml", "short_name: Testshire",
+          "short_name: 'Testshire'")  # other bytes, the same value
+    result = rebuilder.poll()
+    assert result is not None and not result.problems
+    assert (result.rendered, result.written) == (0, 0)
+
+
+def test_tracked_records_note_each_read_and_read_the_current_records() -> None:
+    """A tracked record is an address: carried into the next build, it reads that build's
+    record, so a value carried over never shows yesterday's."""
+    from builder import models as m
+    from builder.validate import Records
+
+    def records(name: str) -> Records:
+        config = m.SiteConfig(title="t", description="d", published="2026-11-30")
+        return Records(config, {}, {}, {}, {}, {}, [], [], [], {},
+                       glossary=[m.Term(id="arv", term=name, title="t", definition="d",
+                                        source="s", evidence="e")])
+
+    recorder = Recorder()
+    recorder.use(records("ARV"))
+    term = next(iter(TrackedRecords(recorder).glossary))
+    with recorder.collecting() as reads:
+        assert term.term == "ARV"
+    assert reads == {("rec", "glossary", "arv", "term")}
+    assert isinstance(term, m.Term)
+    recorder.use(records("Armed response vehicle"))
+    assert term.term == "Armed response vehicle"
+    registry = Registry()
+    registry.record("glossary/index.html", frozenset(reads))
+    changed = registry.changed(records("ARV"), records("Armed response vehicle"),
+                               lambda key: False)
+    assert registry.stale(changed) == {"glossary/index.html"}
+    assert registry.changed(records("ARV"), records("ARV"), lambda key: False) == set()
