@@ -166,7 +166,7 @@ def test_writer_refuses_paths_outside_output(tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_location_is_a_clean_error(tmp_path: Path) -> None:  # pragma: no cover
+def test_unwritable_output_folder_is_a_clean_error(tmp_path: Path) -> None:  # pragma: no cover
     site = make_site(tmp_path)
     locked = tmp_path / "locked"
     locked.mkdir()

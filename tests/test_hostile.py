@@ -164,7 +164,7 @@ def test_two_builds_at_once_both_leave_a_complete_site(site: Path) -> None:
     assert not list(site.glob(".output.tmp-*"))
 
 
-def test_read_only_location_is_a_clean_error(site: Path) -> None:
+def test_output_under_a_read_only_filesystem_is_a_clean_error(site: Path) -> None:
     result = run_cli(site, "build", "--out", "/proc/version/out")
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot create /proc/version: ")
