@@ -209,9 +209,12 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         "voice": site.voice, "conflict_label": site.conflict_label,
         "source_kinds": SOURCE_KINDS, "citation_kinds": CITATION_KINDS,
         "sources_text": source_count(site.records.sources.values()),
-        # Every page lists every source for print: worked out once, not read by each page.
-        "print_sources": [(s.label, SOURCE_KINDS[s.kind], s.id)
-                          for s in site.records.sources.values()],
+        # Every page lists every source for print: made once, not read and rendered by each
+        # page (1,000 sources made this list most of every page's rendering).
+        "print_sources": Markup("").join(
+            Markup("<li>{} ({}): {}sources/{}/</li>").format(
+                s.label, SOURCE_KINDS[s.kind], site.base_url, s.id)
+            for s in site.records.sources.values()),
         "source_numbers": numbers,
         "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
