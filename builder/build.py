@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -96,9 +96,13 @@ class Discard:
     """A writer that writes nothing: `check` renders every page (checking its links) and
     keeps none of it."""
 
-    def add(self, name: str, data: bytes) -> bool:
-        """Keep nothing."""
-        return False
+    def add(self, name: str, chunks: Iterable[bytes], known: str | None = None
+            ) -> tuple[str, bool]:
+        """Keep nothing; return the digest the file would have."""
+        digest = hashlib.blake2b(digest_size=16)
+        for chunk in chunks:
+            digest.update(chunk)
+        return digest.hexdigest(), False
 
 
 def inspect(root: Path) -> tuple[Records, list[Problem]]:
@@ -119,8 +123,10 @@ class Writer(Protocol):
     files replaced one by one when their bytes change (write.Live), or nowhere (Discard).
     Render workers call `add` too, so it must work from a forked process."""
 
-    def add(self, name: str, data: bytes) -> bool:
-        """Put one file; return True if it was written (not already there, byte for byte)."""
+    def add(self, name: str, chunks: Iterable[bytes], known: str | None = None
+            ) -> tuple[str, bool]:
+        """Put one file from its bytes as they come; return their digest and whether the file
+        was written (not when its digest is `known`, the bytes already served)."""
 
 
 @dataclass
@@ -237,15 +243,16 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     tp = time.perf_counter()
     every = frozenset([p.path for p in planned] + [o.path for o in raw])
     made = _render(todo, planner, warm, writer, every, site)
-    written = sum(1 for o in raw if warm.written.get(o.path) != _digest(o.data or b"")
-                  and writer.add(o.path, o.data or b""))
+    put = {o.path: writer.add(o.path, [o.data or b""], warm.written.get(o.path)) for o in raw}
+    written = sum(1 for _, new in put.values() if new)
     removed = sorted(warm.written.keys() - every)
     pages = _check_links(site, warm, {p: r.links for p, r in made.items() if r.links},
                          every, removed)
     t2 = time.perf_counter()
     if recorder is None and len(memo) != known:
         disk.save(memo_file, memo)
-    _keep(warm, records, made, raw, removed, pages, planner)
+    _keep(warm, records, made, {path: digest for path, (digest, _) in put.items()}, removed,
+          pages, planner)
     written += sum(1 for r in made.values() if r.written)
     return Built(records, sum(1 for p in planned if _is_page(p)),
                  sum(1 for p in todo if _is_page(p)), len(every),
@@ -399,13 +406,25 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
     base = frozenset({("shared", SITE)})
 
     def make(p: Planned) -> tuple[str, Made]:
+        scanner = links.Scanner() if _is_page(p) else None
+        size = 0
+
+        def encoded(parts: Iterable[str]) -> Iterator[bytes]:
+            nonlocal size
+            for text in parts:
+                if scanner is not None:
+                    scanner.feed(text)
+                data = text.encode()
+                size += len(data)
+                yield data
+
         with recorder.collecting() if recorder is not None else nullcontext(set()) as reads:
-            out = planner.output(p)
-            data = out.data if out.data is not None else render_page(warm.env, out)
-        digest = _digest(data)
-        written = writer.add(out.path, data) if warm.written.get(out.path) != digest else False
-        found = links.inspect_page(out.path, data, where) if _is_page(p) else None
-        return out.path, Made(len(data), written, digest, found,
+            out = planner.output(p)  # its context (or bytes), then its page as it renders
+            chunks = [out.data] if out.data is not None else encoded(render_page(warm.env, out))
+            digest, written = writer.add(out.path, chunks, warm.written.get(out.path))
+        found = links.inspect_page(out.path, scanner, where, recorder is not None) \
+            if scanner is not None else None
+        return out.path, Made(size or len(out.data or b""), written, digest, found,
                               frozenset(reads) | base if recorder is not None else base)
 
     done, shared = render_each(todo, make, warm.env, recorder)
@@ -437,12 +456,7 @@ def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],
     return pages
 
 
-def _digest(data: bytes) -> str:
-    """What tells a file's bytes apart from the last build's."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: list[Output],
+def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: dict[str, str],
           removed: list[str], pages: dict[str, links.PageLinks], planner: Planner) -> None:
     """After a good build: what the next one starts from."""
     if warm.recorder is None:
@@ -450,8 +464,7 @@ def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: list[Output]
     for path, result in made.items():
         warm.registry.record(path, result.reads)
         warm.written[path] = result.digest
-    for o in raw:
-        warm.written[o.path] = _digest(o.data or b"")
+    warm.written.update(raw)
     for path in removed:
         warm.registry.forget(path)
         warm.written.pop(path, None)

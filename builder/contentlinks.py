@@ -49,7 +49,7 @@ def attribute(problems: list[Problem], places: Iterable[Place], render: Callable
     found: set[str] = set()
     out: list[Problem] = []
     for place in places:
-        for link in scan(str(render(place.text)))[1]:
+        for link in scan(str(render(place.text))).links:
             if link in broken:
                 found.add(link)
                 out.append(_at(place, link, broken[link], base_path, files, ids_of))

@@ -82,29 +82,59 @@ class Targets:
     dev server keeps it across rebuilds while the files stay the same."""
 
 
-def scan(text: str) -> tuple[set[str], dict[str, None]]:
-    """A page's ids and distinct href/src values, in order, scanning tags with regular
-    expressions: sound for what we render, and many times faster than an HTML parser, since
-    Jinja and nh3 escape every '<' and '>' in text and attribute values (a '<' always opens a
-    real tag) and attribute values are always quoted."""
-    ids: set[str] = set()
-    found: dict[str, None] = {}
-    for tag in _TAG.finditer(text):
-        for name, double, single in _ATTR.findall(tag.group()):
-            value = unescape(double or single)
-            if name == "id":
-                ids.add(value)
-            else:
-                found[value] = None
-    return ids, found
+class Scanner:
+    """Ids and distinct links of a page, fed as text in pieces (so a big page need never be
+    whole in memory), scanning tags with regular expressions.
+
+    Sound for what we render, and many times faster than an HTML parser: Jinja and nh3 escape
+    every '<' and '>' in text and attribute values, so a '<' always opens a real tag, and
+    attribute values are always quoted. A tag cut between two pieces is found all the same:
+    the text from the first '<' after the last '>' waits for the next piece.
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        """Element ids seen so far."""
+        self.links: dict[str, None] = {}
+        """Distinct href/src values seen so far, in order."""
+        self._carry = ""
+
+    def feed(self, text: str) -> None:
+        """Scan the next piece of the page."""
+        text = str(text)  # a template's pieces can be Markup, whose + would escape the carry
+        if self._carry:
+            text = self._carry + text
+        # Any tag starting before the first '<' after the last '>' also ends before it.
+        cut = text.find("<", text.rfind(">") + 1)
+        if cut != -1:
+            text, self._carry = text[:cut], text[cut:]
+        else:
+            self._carry = ""
+        for tag in _TAG.finditer(text):
+            for name, double, single in _ATTR.findall(tag.group()):
+                value = unescape(double or single)
+                if name == "id":
+                    self.ids.add(value)
+                else:
+                    self.links[value] = None
 
 
-def inspect_page(page: str, data: bytes, site: Targets) -> PageLinks:
-    """Check what can be checked of one page's links on their own."""
-    ids, found = scan(data.decode("utf-8", errors="replace"))
+def scan(text: str) -> Scanner:
+    """A whole text's ids and links."""
+    scanner = Scanner()
+    scanner.feed(text)
+    return scanner
+
+
+def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = True
+                 ) -> PageLinks:
+    """Check what can be checked of one page's links on their own (`scanned`: the page fed
+    to a Scanner); without `targets`, the links' targets are not kept (only a later build
+    that removes a file needs them: a one-off build keeps less in memory)."""
+    ids, found = scanned.ids, scanned.links
     broken: list[str] = []
     fragments: list[str] = []
-    targets: list[str] = []
+    keep, targets = targets, []
     judged = site.judged
     folder = page.rpartition("/")[0]
     for link in found:
@@ -126,7 +156,7 @@ def inspect_page(page: str, data: bytes, site: Targets) -> PageLinks:
         if fragment and target.endswith(".html"):
             fragments += (link, target, fragment)
     return PageLinks(tuple(broken), "\0" + "\0".join(sorted(ids)) + "\0",
-                     "\0".join(fragments), "\0".join(targets))
+                     "\0".join(fragments), "\0".join(targets) if keep else "")
 
 
 def _judge(page: str, link: str, site: Targets) -> tuple[str | None, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
@@ -43,15 +44,26 @@ class Stage:
         """Bytes written so far (by this process)."""
         self._made: set[PurePosixPath] = {PurePosixPath(".")}
 
-    def add(self, name: str, data: bytes) -> bool:
-        """Write one file of the site (forked render workers call this too)."""
+    def add(self, name: str, chunks: Iterable[bytes], known: str | None = None
+            ) -> tuple[str, bool]:
+        """Write one file of the site from its bytes as they come (forked render workers call
+        this too); return the digest of its bytes, and whether it was written: a file whose
+        digest is `known` (the bytes already served) is not kept."""
         rel = safe_relpath(name)
         if rel.parent not in self._made:
             (self.folder / rel.parent).mkdir(parents=True, exist_ok=True)
             self._made.add(rel.parent)
-        (self.folder / rel).write_bytes(data)
-        self.bytes += len(data)
-        return True
+        digest = hashlib.blake2b(digest_size=16)
+        with open(self.folder / rel, "wb") as handle:
+            for chunk in chunks:
+                digest.update(chunk)
+                handle.write(chunk)
+                self.bytes += len(chunk)
+        found = digest.hexdigest()
+        if found == known:
+            (self.folder / rel).unlink()
+            return found, False
+        return found, True
 
 
 @contextmanager

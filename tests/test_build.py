@@ -108,10 +108,11 @@ KILL_MID_WRITE = textwrap.dedent("""
     from pathlib import Path
     import builder.write as w
     real = w.Stage.add
-    def add(self, name, data):
-        real(self, name, data)
+    def add(self, name, chunks, known=None):
+        done = real(self, name, chunks, known)
         if self.bytes > 20_000:  # part of the site is written: die here
             os.kill(os.getpid(), signal.SIGKILL)
+        return done
     w.Stage.add = add
     from builder.cli import main
     sys.exit(main(sys.argv[1:]))
@@ -136,7 +137,7 @@ def write_site(files: dict[str, bytes], out: Path) -> None:
     """Write `files` as a build does: into a stage swapped in whole."""
     with staged(out) as stage:
         for name in sorted(files):
-            stage.add(name, files[name])
+            stage.add(name, [files[name]])
 
 
 def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
@@ -326,7 +327,7 @@ def test_page_links_report_the_same_searched_as_text_or_as_a_set(
         b'<a href="/chronology/#no-such-event">x</a><a href="#nowhere">y</a>'
         b'<a href="/sources/article/#">z</a><a href="/no/such/page/">w</a>')
     where = links.Targets(frozenset(files), "/", "https://example.org/")
-    pages = {p: links.inspect_page(p, d, where) for p, d in files.items()
+    pages = {p: links.inspect_page(p, links.scan(d.decode()), where) for p, d in files.items()
              if p.endswith(".html")}
     expected = [str(p) for p in links.finish(pages)]
     assert len(expected) == 3  # the two missing ids and the missing page

@@ -191,7 +191,8 @@ def test_link_checker_reports_each_broken_link_by_page() -> None:
     }
     where = links.Targets(frozenset(files), "/sub/", "https://example.org/sub/")
     text = "\n".join(str(p) for p in links.finish(
-        {p: links.inspect_page(p, d, where) for p, d in files.items() if p.endswith(".html")}))
+        {p: links.inspect_page(p, links.scan(d.decode()), where) for p, d in files.items()
+         if p.endswith(".html")}))
     assert "output/index.html: broken link '/sub/missing/': no such page or file" in text
     assert "no element with id 'nope' on a/index.html" in text
     assert "'/elsewhere/': points outside the site's base path" in text

@@ -3,6 +3,7 @@ site or a clean error — never another exception."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import msgspec
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from builder.document import parse_yaml
 from builder.errors import ContentError, LoadError, Problem
@@ -80,3 +82,30 @@ def test_the_unchanged_file_is_valid() -> None:
 
 
 GOLDEN_PAGES = sorted((Path(__file__).parent / "golden" / "minimal").rglob("*.html"))
+
+
+PAGE_TEXT = "".join(p.read_text(encoding="utf-8") for p in GOLDEN_PAGES) + (
+    '<p>x < y <a href="/late/">late</a> <img src="a.png" alt="<"> a > b <b id="last">')
+
+
+@given(st.lists(st.integers(min_value=0, max_value=len(PAGE_TEXT)), max_size=40))
+def test_link_scanner_finds_the_same_fed_in_any_pieces(cuts: list[int]) -> None:
+    """Pages are written in pieces and are scanned as they go: wherever the pieces are
+    cut (inside a tag, an attribute, between '<' and '>'), the ids and links found are those
+    of the whole page."""
+    from builder.links import Scanner
+
+    whole = Scanner()
+    whole.feed(PAGE_TEXT)
+    pieces = Scanner()
+    bounds = [0, *sorted(cuts), len(PAGE_TEXT)]
+    for start, end in itertools.pairwise(bounds):
+        pieces.feed(PAGE_TEXT[start:end])
+    assert pieces.ids == whole.ids
+    assert list(pieces.links) == list(whole.links)
+    marked = Scanner()  # templates yield str and Markup pieces: `str + Markup` escapes
+    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
+        marked.feed(Markup(PAGE_TEXT[start:end]) if i % 2 else PAGE_TEXT[start:end])
+    assert marked.ids == whole.ids
+    assert {"last"} <= whole.ids and "/late/" in whole.links
+
