@@ -18,12 +18,10 @@ from . import links
 from . import render as render_module
 from .cache import cache_path
 from .contentlinks import attribute
-from .document import Document, parse_file, read_text
-from .document import digest as text_digest
-from .errors import ContentError, LoadError, Problem
+from .errors import ContentError, Problem
 from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
-from .load import Loaded, ParseMemo, load_site
+from .load import Loaded, ParseMemo, load_site, reload_edited
 from .models import markdown_fields
 from .outputs import Output, refuse_clashes
 from .reads import Key, Recorder, Registry, TrackedRecords, carry
@@ -135,8 +133,6 @@ class Warm:
     last build kept (the template environment, memos of parsed files, validation and
     Markdown, and what the last good build read and wrote)."""
 
-    root: Path
-    """The site's root folder."""
     env: jinja2.Environment
     """The template environment (Jinja recompiles only edited templates)."""
     recorder: Recorder | None = None
@@ -161,8 +157,6 @@ class Warm:
     """The last good build's site, whose shared values unchanged inputs carry over."""
     planner: Planner | None = None
     """The last good build's planner, likewise."""
-    assets: dict[str, str] = field(default_factory=dict)
-    """Asset name -> fingerprinted path, at the last good build."""
     written: dict[str, str] = field(default_factory=dict)
     """Output path -> digest of its bytes, as the last good build left them."""
     links: dict[str, links.PageLinks] = field(default_factory=dict)
@@ -174,12 +168,12 @@ class Warm:
     @classmethod
     def cold(cls, root: Path) -> Warm:
         """A one-off build's start: compiled templates cached on disk, nothing recorded."""
-        return cls(root, make_env(root / "templates", root / CACHE_DIR / "jinja"))
+        return cls(make_env(root / "templates", root / CACHE_DIR / "jinja"))
 
     @classmethod
     def live(cls, root: Path) -> Warm:
         """The dev server's start: everything kept in memory, every read recorded."""
-        return cls(root, make_env(root / "templates"), Recorder(), validation=Memo())
+        return cls(make_env(root / "templates"), Recorder(), validation=Memo())
 
 
 @dataclass(frozen=True)
@@ -217,7 +211,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     plain = make_site(records, base_url)  # host files, Markdown: nothing recorded
     assets = fingerprint(root / "assets")
     names = {name: path for name, (path, _) in assets.items()}
-    changed = _changed(warm, records, assets)
+    changed = _changed(warm, records, names)
     site = _site(records, base_url, recorder) if recorder is not None else plain
     planner = Planner(site, names)
     if changed is not None:  # what nothing changed is carried over from the last build
@@ -323,47 +317,26 @@ def _load_edited(root: Path, warm: Warm, snapshot: Snapshot) -> Loaded:
         before, loaded = warm.loaded
         if before.keys() == snapshot.keys():  # no file came or went
             edited = {n for n, v in snapshot.items() if before[n][2] != v[2]}
-            try:
-                loaded = _reload(root, loaded, edited)
-            except LoadError:
-                pass  # load_site below reports it
-            else:
-                warm.loaded = (snapshot, loaded)
-                return loaded
+            again = reload_edited(root, loaded, edited, warm.parsed)
+            if again is not None:
+                warm.loaded = (snapshot, again)
+                return again
     loaded = load_site(root, warm.parsed)
     warm.loaded = None if loaded.problems else (snapshot, loaded)
     return loaded
 
 
-def _reload(root: Path, loaded: Loaded, edited: set[str]) -> Loaded:
-    """`loaded` with the documents of `edited` files read again, as load_site reads them."""
-    if not edited:
-        return loaded
-
-    def read(doc: Document) -> Document:
-        if doc.path not in edited:
-            return doc
-        text = read_text(root / doc.path, doc.path)
-        return parse_file(text, text_digest(text), root / doc.path, doc.path,
-                          doc.path.endswith(".md"))
-
-    config = read(loaded.config) if loaded.config is not None else None
-    records = {key: [read(d) for d in docs] for key, docs in loaded.records.items()}
-    return replace(loaded, config=config, records=records,
-                   pages=[read(d) for d in loaded.pages])
-
-
-def _changed(warm: Warm, records: Records, assets: dict[str, tuple[str, bytes]]
-             ) -> set[Key] | None:
+def _changed(warm: Warm, records: Records, assets: dict[str, str]) -> set[Key] | None:
     """What changed since the last good build, as keys outputs read; None when every output
-    is to be made (a one-off build, or the dev server's first)."""
-    if warm.records is None or warm.recorder is None:
+    is to be made (a one-off build, or the dev server's first). `assets`: each asset's
+    fingerprinted path now."""
+    if warm.records is None or warm.recorder is None or warm.planner is None:
         return None
-    names = {name: path for name, (path, _) in assets.items()}
+    before = warm.planner.assets
 
     def changed(key: Key) -> bool:
         if key[0] == "asset":
-            return warm.assets.get(key[1]) != names.get(key[1])
+            return before.get(key[1]) != assets.get(key[1])
         return _template_changed(warm, key[1])
 
     return warm.registry.changed(warm.records, records, changed)
@@ -471,7 +444,6 @@ def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: dict[str, st
     warm.registry.share(warm.recorder.shared)
     warm.links = pages
     warm.records = records
-    warm.assets = dict(planner.assets)
     warm.site, warm.planner = planner.site, planner
     warm.good = dict(warm.snapshot or {})
 

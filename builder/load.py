@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .document import Document, Stored, digest, parse_file, read_text
@@ -103,6 +103,29 @@ def load_site(root: Path, cache: ParseMemo | None = None, stored: Stored | None 
                                     "not a known content file or folder",
                                     f"content/ holds {known}"))
     return Loaded(config, records, pages, problems, reading)
+
+
+def reload_edited(root: Path, loaded: Loaded, edited: set[str], cache: ParseMemo
+                  ) -> Loaded | None:
+    """`loaded` with the files `edited` (shown paths) read again as load_site reads them
+    (the others are not even looked at); None if one of them can no longer be read (then
+    load_site, run afresh, reports it)."""
+    if not edited:
+        return loaded
+    read = _FileReader(cache, None, None, False, Reading())
+    problems: list[Problem] = []
+
+    def again(doc: Document) -> Document | None:
+        if doc.path not in edited:
+            return doc
+        return read.one(root / doc.path, doc.path, problems, markdown=doc.path.endswith(".md"))
+
+    config = again(loaded.config) if loaded.config is not None else None
+    records = {key: [again(d) for d in docs] for key, docs in loaded.records.items()}
+    pages = [again(d) for d in loaded.pages]
+    if problems:
+        return None
+    return replace(loaded, config=config, records=records, pages=pages)  # type: ignore[arg-type]
 
 
 def _shown(root: Path, path: Path) -> str:

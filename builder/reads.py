@@ -76,11 +76,6 @@ class Recorder:
         if self._open:
             self._open[-1].add(key)
 
-    def note_all(self, keys: frozenset[Key]) -> None:
-        """Note every key of `keys`."""
-        if self._open:
-            self._open[-1].update(keys)
-
     @contextmanager
     def collecting(self) -> Iterator[set[Key]]:
         """Collect what the block reads into a new set (reads of enclosing blocks stay theirs)."""
