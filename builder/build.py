@@ -412,9 +412,10 @@ def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],
     to a removed file are judged again; fragments are checked wherever they point at a
     page made now. A broken link fails the build. Return every page's links."""
     gone = set(removed)
+    where = links.Targets(every, site.base_path, site.base_url)
     for page, old in warm.links.items() if gone else ():
         if page not in found and page not in gone:
-            now = old.without(gone)
+            now = old.without(page, gone, where)
             if now is not old:
                 found[page] = now
     pages = {p: v for p, v in warm.links.items() if p not in gone} | found

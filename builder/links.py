@@ -51,15 +51,15 @@ class PageLinks:
         """The page's ids."""
         return [i for i in self.ids.split("\0") if i]
 
-    def without(self, gone: Collection[str]) -> PageLinks:
-        """This page's links judged again after the files `gone` were removed."""
+    def without(self, page: str, gone: Collection[str], site: Targets) -> PageLinks:
+        """This page's links to the files `gone` judged again against `site`'s files."""
         parts = self.targets.split("\0") if self.targets else []
         lost = [link for link, target in zip(parts[0::2], parts[1::2], strict=True)
                 if target in gone]
         if not lost:
             return self
         return replace(self, broken=self.broken + tuple(
-            f"broken link {link!r}: no such page or file" for link in lost))
+            problem for link in lost if (problem := _judge(page, link, site)[1])))
 
 
 Verdict = tuple[str | None, str, str]
