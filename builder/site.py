@@ -6,10 +6,8 @@ Indexes are computed once here so that templates never scan record lists themsel
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
 from urllib.parse import urlsplit
 
 from . import models as m
@@ -43,16 +41,12 @@ class Citation:
     """Site path of the claim, with its fragment."""
 
 
-SCANS_BEFORE_INDEX = 8
-"""Lookups of a force's events answered by a scan before the index is built instead."""
-
-
 @dataclass(frozen=True)
 class Site:
     """Everything the render stage needs; built once per build and never mutated.
 
-    The indexes are worked out on first use, so the dev server, which renders a few pages
-    per edit, pays only for those its pages need.
+    The indexes are worked out on first use (and by the dev server carried over from its
+    last build while nothing they read changed), so an edit pays only for those it touches.
     """
 
     records: Records
@@ -117,13 +111,8 @@ class Site:
         return {fid: e for e in self.records.events for fid in e.figures}
 
     def events_of(self, force: str) -> list[m.Event]:
-        """Events concerning `force`, dated ones in order, then undated (see `_lookup`)."""
-        def scan() -> list[m.Event]:
-            mine = [e for e in self.records.events if force in e.forces]
-            return (chronological([e for e in mine if e.date is not None])
-                    + chronological([e for e in mine if e.date is None]))
-
-        return self._lookup("events_by_force", force, scan)
+        """Events concerning `force`, dated ones in order, then undated ones."""
+        return self.events_by_force.get(force, [])
 
     @shared
     def names(self) -> Names:
@@ -168,23 +157,8 @@ class Site:
         return (getattr(body, "short_name", body.name) if short else body.name) if body else ident
 
     def staff_of(self, body: str) -> list[m.Person]:
-        """People who speak for the force, organisation or alliance `body` (see `_lookup`)."""
-        return self._lookup("people_by_body", body, lambda: [
-            p for p in self.records.people.values() if p.organisation == body])
-
-    def _lookup(self, index: str, key: str, scan: Callable[[], list[Any]]) -> list[Any]:
-        """`key`'s entry of the index named `index`: by `scan` (one pass over the records)
-        for the first few asked, as the dev server renders a few pages, then from the index
-        itself (a full build asks for every key: scanning each time was O(forces x events),
-        minutes at 10,000 forces)."""
-        if index in self.__dict__ or self._scans[index] >= SCANS_BEFORE_INDEX:
-            return getattr(self, index).get(key, [])
-        self._scans[index] += 1
-        return scan()
-
-    @cached_property
-    def _scans(self) -> dict[str, int]:
-        return defaultdict(int)  # lookups answered by scanning, by index (the class is frozen)
+        """People who speak for the force, organisation or alliance `body`."""
+        return self.people_by_body.get(body, [])
 
     @shared
     def people_by_body(self) -> dict[str, list[m.Person]]:
