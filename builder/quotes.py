@@ -26,17 +26,21 @@ _TRANSLATE = str.maketrans({
 _SPACE = re.compile(r"\s+")
 
 
+def _fold(text: str) -> str:
+    """The folding quotes and articles share, so that a quote matches its article's words."""
+    return _SPACE.sub(" ", text.translate(_TRANSLATE)).strip()
+
+
 @lru_cache(maxsize=1 << 16)  # the same excerpts are normalised by several checks, and again
 def normalise(text: str) -> str:  # on every rebuild of the dev server
     """Fold typographic quotes and dashes to ASCII and runs of white space to one space."""
-    return _SPACE.sub(" ", text.translate(_TRANSLATE)).strip()
+    return _fold(text)
 
 
 def normalise_article(text: str) -> str:
     """An article normalised line by line, its line breaks kept: a quote (normalised, so on one
     line) can never run across paragraphs, and an offset's line is the newlines before it."""
-    return "\n".join(_SPACE.sub(" ", line.translate(_TRANSLATE)).strip()
-                     for line in text.split("\n"))
+    return "\n".join(map(_fold, text.split("\n")))
 
 
 @dataclass(frozen=True)
