@@ -40,13 +40,9 @@ class SourceAccount:
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]]*\s+(?=["'(\[]?[A-Z0-9£])""")
 
 
+@lru_cache(maxsize=1 << 12)  # an article is split once, not on every rebuild
 def sentences(text: str) -> tuple[tuple[int, int, int], ...]:
     """(line, start, end) of each sentence of a normalised article."""
-    return _sentences(text)
-
-
-@lru_cache(maxsize=1 << 12)  # an article is split once, not on every rebuild
-def _sentences(text: str) -> tuple[tuple[int, int, int], ...]:
     return tuple(_split(text))
 
 

@@ -86,6 +86,11 @@ def read_text(path: Path, shown: str) -> str:
     except OSError as exc:
         raise LoadError(Problem(shown, None, None, "", f"cannot read file ({exc.strerror})",
                                 "check that it exists and is readable")) from None
+    return decode_text(raw, shown)
+
+
+def decode_text(raw: bytes, shown: str) -> str:
+    """A text file's bytes as read_text reads them, or raise LoadError."""
     if len(raw) > MAX_BYTES:
         raise LoadError(Problem(shown, None, None, "",
                                 f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit",

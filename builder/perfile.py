@@ -122,7 +122,7 @@ def convert_file(key: str, doc: Document) -> FileResult:
             c.failed.update(_raw_ids(doc.data))
         else:
             if isinstance(record, (m.Source, m.Force, m.Organisation, m.Alliance)):
-                stem = _stem(doc.path)
+                stem = file_stem(doc.path)
                 if record.id != stem:
                     c.problems.append(problem(doc, ("id",), f"id '{record.id}' does not match "
                                               f"the file name '{stem}'",
@@ -146,7 +146,7 @@ def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> Fil
         quoted.setdefault(v.source, []).append((v.text, v.cites))
     places = {kind: found for kind, located in items.items()
               if (found := places_of({kind: located}, (), m.markdown_fields))}
-    stems = tuple(dict.fromkeys(_stem(path) for path in origins.values()))
+    stems = tuple(dict.fromkeys(file_stem(path) for path in origins.values()))
     return FileResult(
         items, c.problems, frozenset(c.failed), origins, claims(items),
         referable(items, stems), naming(items), tuple(sorted(quoted)),
@@ -154,7 +154,7 @@ def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> Fil
         figure_problems(items.get("figures", [])))
 
 
-def _stem(path: str) -> str:
+def file_stem(path: str) -> str:
     """'content/forces/x.yaml' -> 'x'."""
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .convert import Located, field_path, locate, problem
-from .document import Document, file_text, read_text
+from .document import Document, decode_text, file_text
 from .errors import LoadError, Path_, Problem
 from .memo import Results
 
@@ -26,17 +26,21 @@ _TRANSLATE = str.maketrans({
 _SPACE = re.compile(r"\s+")
 
 
+def _fold(text: str) -> str:
+    """The folding quotes and articles share, so that a quote matches its article's words."""
+    return _SPACE.sub(" ", text.translate(_TRANSLATE)).strip()
+
+
 @lru_cache(maxsize=1 << 16)  # the same excerpts are normalised by several checks, and again
 def normalise(text: str) -> str:  # on every rebuild of the dev server
     """Fold typographic quotes and dashes to ASCII and runs of white space to one space."""
-    return _SPACE.sub(" ", text.translate(_TRANSLATE)).strip()
+    return _fold(text)
 
 
 def normalise_article(text: str) -> str:
     """An article normalised line by line, its line breaks kept: a quote (normalised, so on one
     line) can never run across paragraphs, and an offset's line is the newlines before it."""
-    return "\n".join(_SPACE.sub(" ", line.translate(_TRANSLATE)).strip()
-                     for line in text.split("\n"))
+    return "\n".join(map(_fold, text.split("\n")))
 
 
 @dataclass(frozen=True)
@@ -135,17 +139,14 @@ def article_texts(setting: str, root: Path, sources: Located, problems: list[Pro
     archive = (root / setting).resolve()
     texts: dict[str, str] = {}
     for s, doc, path in sources:
-        file = archive / s.file
-        try:
-            known = normalised.find(file.read_bytes()) if normalised is not None else None
-        except OSError:
-            known = None  # read_text below reports it
-        if known is not None:
-            texts[s.id] = known
-            continue
-        try:
-            text = read_text(file, f"{setting}/{s.file}")
-        except LoadError:
+        try:  # read once: a known file's bytes are its key, others are decoded from them
+            raw = (archive / s.file).read_bytes()
+            known = normalised.find(raw) if normalised is not None else None
+            if known is not None:
+                texts[s.id] = known
+                continue
+            text = decode_text(raw, f"{setting}/{s.file}")
+        except (OSError, LoadError):
             problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
                                       f"archive {setting}", "fix the file name"))
             continue

@@ -34,12 +34,8 @@ class Span:
     speaker: Speaker
 
 
-def spans(source: m.Source, text: str) -> Iterator[tuple[int, Span | str]]:
-    """Each passage's span, or (its index and) why it cannot be found."""
-    return _spans(source.passages, text)
-
-
 def _spans(passages: Sequence[m.Passage], text: str) -> Iterator[tuple[int, Span | str]]:
+    """Each passage's span, or (its index and) why it cannot be found."""
     for i, p in enumerate(passages):
         start = text.find(normalise(p.start))
         if start < 0:
@@ -56,7 +52,7 @@ def _spans(passages: Sequence[m.Passage], text: str) -> Iterator[tuple[int, Span
 
 def found_spans(source: m.Source, text: str) -> list[Span]:
     """The passages of `source` that can be found in its text."""
-    return [s for _, s in spans(source, text) if isinstance(s, Span)]
+    return [s for _, s in _spans(source.passages, text) if isinstance(s, Span)]
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,7 +20,7 @@ from .errors import ContentError, Path_, Problem
 from .load import Loaded
 from .memo import Memo
 from .outline import KINDS, Referable, claimed, duplicated
-from .perfile import Converted, FileResult, convert_files, converted
+from .perfile import Converted, FileResult, convert_files, converted, file_stem
 from .places import Place, places_of
 from .quotes import archive_warning, article_texts, check_quotes
 from .refs import World, check_references
@@ -65,7 +65,7 @@ class Records:
     """Each source's article text, normalised (quotes.normalise_article); empty when the
     archive is absent."""
     accounts: list[SourceAccount] = field(default_factory=list)
-    """How each article's sentences are cited or left out (truth.account)."""
+    """How each article's sentences are cited or left out (accounting.account)."""
     places: list[Place] = field(default_factory=list)
     """Every Markdown text with where it was written, to report a broken link there."""
 
@@ -77,8 +77,6 @@ class _Collector:
         self.problems: list[Problem] = []
         self.failed: set[str] = set()
         self.seen: dict[tuple[str, str], tuple[Document, Path_]] = {}
-        self.unreadable = False
-        """True when some file could not be read or parsed (see _record_ids)."""
 
     def claim(self, namespace: str, ident: str, doc: Document, path: Path_) -> bool:
         """Register an id in its namespace; report a duplicate. True if it was new."""
@@ -119,10 +117,9 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     memo = Memo() if memo is None else memo  # a fresh one runs every check once
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
-    c.unreadable = bool(loaded.problems)
     # A file that could not even be parsed still owns the id its name gives, and the ids its
     # text seems to define: references to them are not reported as if they stood alone.
-    c.failed.update(p.file.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in loaded.problems)
+    c.failed.update(file_stem(p.file) for p in loaded.problems)
     c.problems.extend(unreadable_ids(root, loaded.problems, c.failed))
     origins = _merge(done, c, memo)
     if config is None:
@@ -132,9 +129,10 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     records = _assemble(config, done.kinds, pages, origins)
     failed = frozenset(c.failed)
     parts = tuple(f.referable for f in done.files)
-    incomplete = c.unreadable or bool(failed)
-    world = memo.world.get((parts, tuple(pages), incomplete, failed), _world, parts,
-                           tuple(pages), incomplete, failed)
+    incomplete = bool(loaded.problems) or bool(failed)
+    slugs = tuple(pages)
+    world = memo.world.get((parts, slugs, incomplete, failed), _world, parts, slugs,
+                           incomplete, failed)
     memo.refs.within(world)  # a file's references hold while the world is equal
     for f in done.files:
         c.problems += memo.refs.get(f, check_references, f.items, world)
