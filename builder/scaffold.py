@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args, get_origin
 import msgspec
 
 from . import models as m
+from .convert import strip_annotated
 from .fielddocs import describe
 from .unreadable import ids_in
 
@@ -149,7 +150,7 @@ def _comment(cls: type, name: str, pad: str, required: bool) -> list[str]:
 
 def _blank(tp: Any, pad: str) -> str:
     """What an unfilled field holds: nothing, an empty list, or a nested skeleton."""
-    tp = _bare(tp)
+    tp = strip_annotated(tp)
     if get_origin(tp) is list:
         return " []"
     if tp is bool:
@@ -161,12 +162,6 @@ def _blank(tp: Any, pad: str) -> str:
     if get_origin(tp) is Literal:
         return f"  # one of: {', '.join(get_args(tp))}"
     return ""
-
-
-def _bare(tp: Any) -> Any:
-    while hasattr(tp, "__metadata__"):
-        tp = tp.__origin__
-    return tp
 
 
 def _positions(attributes: list[tuple[str, list[str]]], pad: str) -> list[str]:
