@@ -89,10 +89,15 @@ def _span(when: str) -> tuple[date, date]:
     if len(parts) == 1:
         return date(parts[0], 1, 1), date(parts[0] + 1, 1, 1)
     if len(parts) == 2:
-        year, month = parts
-        return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+        first = date(parts[0], parts[1], 1)
+        return first, _next_month(first)
     first = date(*parts)
     return first, date.fromordinal(first.toordinal() + 1)
+
+
+def _next_month(d: date) -> date:
+    """The first day of the month after `d`'s."""
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -110,7 +115,7 @@ def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> Markup:
     spans = [_span(mk.when) for mk in marks]
     lo = min(a for a, _ in spans).replace(day=1)
     hi = max(b for _, b in spans)
-    hi = hi if hi.day == 1 else date(hi.year + hi.month // 12, hi.month % 12 + 1, 1)
+    hi = hi if hi.day == 1 else _next_month(hi)
     days = (hi - lo).days or 1
     plot = TIMELINE_WIDTH - 20
 

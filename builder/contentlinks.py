@@ -48,18 +48,20 @@ def attribute(problems: list[Problem], places: Iterable[Place], render: Callable
         return problems
     found: set[str] = set()
     out: list[Problem] = []
+    pages = sorted({_address(f) for f in files if f.endswith(".html")})  # for suggestions
     for place in places:
         for link in scan(str(render(place.text))).links:
             if link in broken:
                 found.add(link)
-                out.append(_at(place, link, broken[link], base_path, files, ids_of))
+                out.append(_at(place, link, broken[link], base_path, pages, ids_of))
     # Links no Markdown text holds came from a template: their output page is the place.
     return kept + [p for p, link in linked if link not in found] + out
 
 
-def _at(place: Place, link: str, why: str, base_path: str, files: Iterable[str],
+def _at(place: Place, link: str, why: str, base_path: str, pages: list[str],
         ids_of: Callable[[str], Iterable[str]]) -> Problem:
-    """The problem of `link` (as rendered) at the place the author wrote it."""
+    """The problem of `link` (as rendered) at the place the author wrote it; `pages` are
+    the site's page addresses, sorted."""
     written = "/" + link[len(base_path):] if link.startswith(base_path) else link
     line, col = _position(place, written)
     no_id = _NO_ID.match(why)
@@ -73,7 +75,7 @@ def _at(place: Place, link: str, why: str, base_path: str, files: Iterable[str],
     else:
         message = f"broken link '{written}': {why}"
         path = urlsplit(written).path
-        near = _near(path, sorted({_address(f) for f in files if f.endswith(".html")}))
+        near = _near(path, pages)
         hint = (f"did you mean '{near}'?" if near else
                 "link to a page of this site, e.g. '/forces/', or give a full https:// address")
     return Problem(place.doc.path, line, col, field_path(place.path), message, hint)

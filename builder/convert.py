@@ -67,7 +67,7 @@ def problem(doc: Document, path: Path_, message: str, hint: str = "", *,
     return Problem(doc.path, line, col, field_path(path), message, hint)
 
 
-def _strip(tp: Any) -> Any:
+def strip_annotated(tp: Any) -> Any:
     """Remove Annotated[...] wrappers."""
     while hasattr(tp, "__metadata__"):
         tp = tp.__origin__
@@ -75,7 +75,7 @@ def _strip(tp: Any) -> Any:
 
 
 def _walk(doc: Document, data: Any, tp: Any, path: Path_):
-    tp = _strip(tp)
+    tp = strip_annotated(tp)
     origin = get_origin(tp)
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct) and isinstance(data, dict):
         yield from _walk_struct(doc, data, tp, path)
@@ -133,13 +133,14 @@ def _reword(text: str, expected: Any, got: Any) -> tuple[str, str]:
             "Expected `str`, got `float`"):
         return ("expected text, got a number", "put the value in quotes")
     if "Invalid enum value" in text:
-        allowed = ", ".join(repr(a) for a in get_args(_strip(expected))) if expected else ""
+        allowed = (", ".join(repr(a) for a in get_args(strip_annotated(expected)))
+                   if expected else "")
         return (f"{got!r} is not an allowed value", f"use one of {allowed}" if allowed else "")
     if "length >=" in text:
         return (text.replace("Expected `str` of length", "expected text of length")
                 .replace("Expected `array` of length", "expected a list of length"),
                 "fill it in")
-    if _strip(expected) is float and isinstance(got, str):
+    if strip_annotated(expected) is float and isinstance(got, str):
         return number_hint(got)
     hint = _type_hint(expected) or ("fill it in" if got is None else "")
     text = _TYPES.sub(lambda m: " or ".join(_WORDS.get(t, t) for t in m.group(1).split(" | ")),
@@ -177,7 +178,7 @@ def number_hint(got: str) -> tuple[str, str]:
 
 
 def _type_hint(expected: Any) -> str:
-    tp = _strip(expected)
+    tp = strip_annotated(expected)
     if tp is None:
         return ""
     if get_origin(tp) is list:

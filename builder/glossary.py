@@ -29,6 +29,15 @@ term counts only right after one."""
 
 _TAG_NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
 
+TAIL = 8
+"""How much text before a point `_Page.tail` keeps: more than the longest of QUOTE_OPENERS."""
+assert max(map(len, QUOTE_OPENERS)) < TAIL
+
+
+def _last(tail: str, text: str) -> str:
+    """The last TAIL characters of `tail + text`, without copying all of a long `text`."""
+    return (tail + text[-TAIL:])[-TAIL:]
+
 
 def forms(term: m.Term) -> list[str]:
     """Every spelling marked as `term`: the term itself, then its other forms."""
@@ -134,7 +143,7 @@ class _Page:
                 self.used.add(defined.id)
         if self.in_main and not self.skipping and len(self.used) < self.marker.count:
             text = self._mark(text)
-        self.tail = (self.tail + text)[-8:]
+        self.tail = _last(self.tail, text)
         out.append(text)
 
     def _mark(self, text: str) -> str:
@@ -145,7 +154,8 @@ class _Page:
             term = self.marker.by_form[match.group()]
             if term.id in self.used:
                 continue
-            if term.quoted and not (self.tail + text[:match.start()]).endswith(QUOTE_OPENERS):
+            before = text[max(0, match.start() - TAIL):match.start()]
+            if term.quoted and not _last(self.tail, before).endswith(QUOTE_OPENERS):
                 continue
             self.used.add(term.id)
             parts += [text[last:match.start()], self.marker.link(term, match.group())]
@@ -194,4 +204,4 @@ class _Page:
         else:
             self.used.add(term.id)
             out.append(self.marker.link(term, text))
-        self.tail = (self.tail + text)[-8:]
+        self.tail = _last(self.tail, text)

@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args, get_origin
 import msgspec
 
 from . import models as m
+from .convert import strip_annotated
 from .fielddocs import describe
 from .unreadable import ids_in
 
@@ -46,17 +47,18 @@ KINDS = {
     "figure": Kind(m.Figure, "{body}", "figures"),  # qualifier: 'exact' unless changed
 }
 
+_BODIES = ("forces/*.yaml", "organisations/*.yaml", "alliances/*.yaml")
+
 NAMESPACES = {
     "source": ("sources/*.yaml",),
-    "force": ("forces/*.yaml", "organisations/*.yaml", "alliances/*.yaml"),
+    "force": _BODIES, "organisation": _BODIES, "alliance": _BODIES,
     "person": ("people.yaml",),
     "event": ("timeline/*.yaml",),
-    "statement": ("forces/*.yaml", "organisations/*.yaml", "alliances/*.yaml"),
-    "figure": ("forces/*.yaml", "organisations/*.yaml", "alliances/*.yaml"),
+    "statement": _BODIES,
+    "figure": _BODIES,
 }
 """Files whose ids a new id must not repeat: forces, organisations and alliances share one
 namespace (a person's `organisation` may name any); statements and figures are global."""
-NAMESPACES["organisation"] = NAMESPACES["alliance"] = NAMESPACES["force"]
 
 
 class Refused(Exception):
@@ -79,8 +81,7 @@ def new(root: Path, kind: str, ident: str, year: str | None = None,
         for file in sorted(content.glob(pattern)):
             text = file.read_text(encoding="utf-8", errors="replace")
             if ident in ids_in(text) or (pattern.endswith("*.yaml") and file.stem == ident
-                                         and kind in ("source", "force", "organisation",
-                                                      "alliance")):
+                                         and spec.listed is None):
                 raise Refused(f"the id '{ident}' is already used in "
                               f"{file.relative_to(root).as_posix()}; choose another id")
     where = spec.place.format(id=ident, year=year or "undated", body=_body_file(content, body)
@@ -149,7 +150,7 @@ def _comment(cls: type, name: str, pad: str, required: bool) -> list[str]:
 
 def _blank(tp: Any, pad: str) -> str:
     """What an unfilled field holds: nothing, an empty list, or a nested skeleton."""
-    tp = _bare(tp)
+    tp = strip_annotated(tp)
     if get_origin(tp) is list:
         return " []"
     if tp is bool:
@@ -161,12 +162,6 @@ def _blank(tp: Any, pad: str) -> str:
     if get_origin(tp) is Literal:
         return f"  # one of: {', '.join(get_args(tp))}"
     return ""
-
-
-def _bare(tp: Any) -> Any:
-    while hasattr(tp, "__metadata__"):
-        tp = tp.__origin__
-    return tp
 
 
 def _positions(attributes: list[tuple[str, list[str]]], pad: str) -> list[str]:

@@ -106,11 +106,14 @@ RULES: dict[str, dict[str, Any]] = {
 
 def editor_schemas(ids: Ids) -> dict[str, bytes]:
     """Each schema file's bytes, by file name (deterministic)."""
+    choices = {"people": ids.people, "sources": ids.sources, "forces": ids.forces,
+               "bodies": ids.bodies, "alliances": ids.alliances, "figures": ids.figures,
+               "events": ids.events, "speakers": sorted({*ids.people, *ids.bodies})}
     out = {}
     for stem, cls in m.SCHEMAS.items():
         schema = msgspec.json.schema(cls)
         for name, definition in schema.get("$defs", {}).items():
-            _improve(name, definition, ids)
+            _improve(name, definition, ids, choices)
         out[f"{stem}.schema.json"] = json.dumps(
             {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema},
             indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
@@ -121,13 +124,11 @@ _TYPES = {cls.__name__: cls for cls in vars(m).values()
           if isinstance(cls, type) and issubclass(cls, m.Record)}
 
 
-def _improve(name: str, definition: dict[str, Any], ids: Ids) -> None:
-    """Describe every property of one record type, list the ids its references may name,
-    and add its rules."""
+def _improve(name: str, definition: dict[str, Any], ids: Ids,
+             choices: dict[str, list[str]]) -> None:
+    """Describe every property of one record type, list the ids its references may name
+    (`choices`, by kind of reference), and add its rules."""
     cls = _TYPES[name]
-    choices = {"people": ids.people, "sources": ids.sources, "forces": ids.forces,
-               "bodies": ids.bodies, "alliances": ids.alliances, "figures": ids.figures,
-               "events": ids.events, "speakers": sorted({*ids.people, *ids.bodies})}
     for prop, schema in definition.get("properties", {}).items():
         schema["description"] = describe(cls, prop)
         kind = REFERENCES.get((name, prop))

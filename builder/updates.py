@@ -78,7 +78,7 @@ def page_records(site: Site, kind: str, key: str) -> Iterable[str] | None:
     show the whole site (home, updates, data, the 404 page)."""
     r = site.records
     if kind in ("force", "organisation", "alliance"):
-        body = getattr(r, f"{kind}s" if kind != "alliance" else "alliances")[key]
+        body = getattr(r, f"{kind}s")[key]
         ids = [key, *(s.id for s in body.statements), *(f.id for f in body.figures),
                *(p.id for p in site.staff_of(key))]
         if isinstance(body, m.Force):
