@@ -12,7 +12,7 @@ from markupsafe import Markup
 from . import charts
 from . import downloads as dl
 from . import models as m
-from .site import PAGE_KIND, Owned, Site, path_for
+from .site import Site
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
 
 
@@ -89,7 +89,7 @@ def build_charts(site: Site) -> dict[str, Chart]:
         figs = [o.item for o in owned]
         assert all(isinstance(f, m.Figure) for f in figs)
         rows = [ChartRow(sentence(getattr(f, spec.label) or f.counts), figure_value(f), f,
-                         _figure_path(o)) for o, f in zip(owned, figs, strict=True)]
+                         o.path) for o, f in zip(owned, figs, strict=True)]
         desc = "Bar chart. " + "; ".join(f"{r.label}: {r.value}" for r in rows) + "."
         svg = charts.bar_chart(spec.series, spec.title, desc,
                                [charts.Bar(r.label, r.figure.value, r.value) for r in rows])
@@ -114,10 +114,6 @@ def _takeaway(site: Site, spec: ChartSpec, figs: list[Any]) -> str:
     total = site.figures.get(spec.total or "")
     suffix = f" (of {figure_value(total.item)} in all)" if total else ""  # type: ignore[arg-type]
     return f"{figure_value(top)}: {top.counts}{suffix}."
-
-
-def _figure_path(o: Owned) -> str:
-    return path_for(PAGE_KIND[o.owner_kind], o.owner, o.item.id)
 
 
 CHART_COLUMNS = [

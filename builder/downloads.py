@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from . import models as m
-from .site import PAGE_KIND, Site, path_for
+from .site import Site, path_for
 
 #: Characters that make a spreadsheet treat a cell as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
@@ -220,7 +220,7 @@ def figures_table(site: Site) -> Table:
             "id": f.id, "value": f.value, "qualifier": f.qualifier, "unit": f.unit,
             "counts": f.counts, "period": f.period, "owner": o.owner, "series": f.series,
             "conflicts": conflicts, "source": f.source, "evidence": f.evidence,
-            "url": site.base_url + path_for(PAGE_KIND[o.owner_kind], o.owner, f.id)}))
+            "url": site.base_url + o.path}))
     return Table("figures", TITLES["figures"], [c.name for c in cols], rows, cols)
 
 
@@ -258,7 +258,7 @@ def statements_table(site: Site) -> Table:
             "context": s.context,
             "quote": s.quote if isinstance(s.quote, str) else "\n\n".join(s.quote),
             "source": s.source,
-            "url": site.base_url + path_for(PAGE_KIND[o.owner_kind], o.owner, s.id)}))
+            "url": site.base_url + o.path}))
     return Table("statements", TITLES["statements"], [c.name for c in cols], rows, cols)
 
 

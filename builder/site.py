@@ -28,6 +28,11 @@ class Owned:
     owner_kind: str
     """'forces', 'organisations' or 'alliances'."""
 
+    @property
+    def path(self) -> str:
+        """Site path of the claim on its owner's page, e.g. 'forces/hampshire/#statement-id'."""
+        return path_for(PAGE_KIND[self.owner_kind], self.owner, self.item.id)
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -285,10 +290,6 @@ def make_site(records: Records, base_url: str | None = None) -> Site:
 PAGE_KIND = {"forces": "force", "organisations": "organisation", "alliances": "alliance"}
 
 
-def _owner_path(o: Owned, anchor: str) -> str:
-    return path_for(PAGE_KIND[o.owner_kind], o.owner, anchor)
-
-
 def _citations(records: Records, statements: dict[str, Owned],
                figures: dict[str, Owned]) -> dict[str, list[Citation]]:
     out: dict[str, list[Citation]] = defaultdict(list)
@@ -296,11 +297,11 @@ def _citations(records: Records, statements: dict[str, Owned],
         s = o.item
         who = records.people[s.speaker].name if s.speaker else s.speaker_label or ""
         out[s.source].append(Citation("statement", f"{who}: {s.context or 'statement'}",
-                                      _owner_path(o, s.id)))
+                                      o.path))
     for o in figures.values():
         f = o.item
         out[f.source].append(Citation("figure", f"{figure_value(f)}: {f.counts}",
-                                      _owner_path(o, f.id)))
+                                      o.path))
     for e in records.events:
         out[e.source].append(Citation("event", e.title, path_for("chronology", anchor=e.id)))
     labels = {a.id: a.label for a in records.attributes}

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import models as m
-from .site import PAGE_KIND, Site, path_for
+from .site import Site, path_for
 
 FEED_PATH = "updates.xml"
 """Where the Atom feed of the updates is written, under the output folder."""
@@ -118,7 +118,7 @@ def touched(site: Site, rid: str) -> Touched | None:
         item = owned.item
         what = f"Figure: {item.counts}" if isinstance(item, m.Figure) else (
             f"Statement: {item.context or rid}")
-        return Touched(what, path_for(PAGE_KIND[owned.owner_kind], owned.owner, rid))
+        return Touched(what, owned.path)
     for e in r.events:
         if e.id == rid:
             return Touched(e.title, path_for("chronology", anchor=rid))

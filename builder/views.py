@@ -26,7 +26,7 @@ from .chartviews import (
 )
 from .outputs import Output
 from .reads import Recorder, per_build, recorder_of, shared
-from .site import PAGE_KIND, Site, chronological, path_for
+from .site import Site, chronological, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
 
 CHARTED = frozenset(spec.series for spec in CHART_SPECS)
@@ -524,8 +524,7 @@ def _said_by_person(site: Site) -> dict[str, list[tuple[m.Statement, str]]]:
     said: dict[str, list[tuple[m.Statement, str]]] = {}
     for o in site.statements.values():
         if o.item.speaker:
-            path = path_for(PAGE_KIND[o.owner_kind], o.owner, o.item.id)
-            said.setdefault(o.item.speaker, []).append((o.item, path))  # type: ignore[arg-type]
+            said.setdefault(o.item.speaker, []).append((o.item, o.path))  # type: ignore[arg-type]
     return said
 
 
