@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -233,7 +234,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
         todo = planned
     else:  # what is new, and what read something that changed
         stale = warm.registry.stale(changed)
-        todo = [p for p in planned if p.path in stale or p.path not in warm.registry.reads]
+        todo = [p for p in planned if p.path in stale or not warm.registry.has(p.path)]
     tp = time.perf_counter()
     every = frozenset([p.path for p in planned] + [o.path for o in raw])
     made = _render(todo, planner, warm, writer, every, site)
@@ -362,8 +363,9 @@ class Made:
     """Digest of its bytes."""
     links: links.PageLinks | None
     """For a page, its ids and links."""
-    reads: frozenset[Key]
-    """What making it read (empty in a one-off build)."""
+    reads: Sequence[Key] | array[int]
+    """What making it read (nothing in a one-off build): the keys, numbered by the dev
+    server's registry once back in the parent (see Registry.numbers)."""
 
 
 def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
@@ -376,7 +378,7 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
     recorder = warm.recorder
     if len(todo) >= PARALLEL_MIN_PAGES:  # what many outputs use: worked out once, before
         planner.share()                   # the workers fork (each would work it out again)
-    base = frozenset({("shared", SITE)})
+    base = (("shared", SITE),)
 
     def make(p: Planned) -> tuple[str, Made]:
         scanner = links.Scanner() if _is_page(p) else None
@@ -398,9 +400,13 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
         found = links.inspect_page(out.path, scanner, where, recorder is not None) \
             if scanner is not None else None
         return out.path, Made(size or len(out.data or b""), written, digest, found,
-                              frozenset(reads) | base if recorder is not None else base)
+                              (*reads, *base) if recorder is not None else ())
 
-    done, shared = render_each(todo, make, warm.env, recorder)
+    def numbered(made: Made) -> Made:  # in the parent, as each output's summary arrives
+        return replace(made, reads=warm.registry.numbers(made.reads))
+
+    done, shared = render_each(todo, make, warm.env, recorder,
+                               numbered if recorder is not None else None)
     if recorder is not None:
         recorder.shared.update(shared)
     return done
@@ -435,12 +441,10 @@ def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: dict[str, st
     """After a good build: what the next one starts from."""
     if warm.recorder is None:
         return
-    for path, result in made.items():
-        warm.registry.record(path, result.reads)
-        warm.written[path] = result.digest
+    warm.registry.update({p: r.reads for p, r in made.items()}, removed)  # type: ignore[misc]
+    warm.written.update({path: result.digest for path, result in made.items()})
     warm.written.update(raw)
     for path in removed:
-        warm.registry.forget(path)
         warm.written.pop(path, None)
     warm.registry.share(warm.recorder.shared)
     warm.links = pages

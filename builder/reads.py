@@ -20,9 +20,11 @@ A one-off build reads the plain records: it records nothing and pays nothing for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import dataclass, is_dataclass
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -296,6 +298,13 @@ class per_build(shared[T]):
     carried = False
 
 
+def work_out(owner: Any) -> None:
+    """Work out every shared value of `owner` (a Site or Planner) now."""
+    for value in vars(type(owner)).values():
+        if isinstance(value, shared):
+            value.__get__(owner, type(owner))
+
+
 def carry(old: Any, new: Any, changed: set[Key]) -> None:
     """Give `new` (a Site or Planner of this build) the shared values `old` (the last good
     build's) worked out, where nothing they read has changed: memos keyed by what they read."""
@@ -307,64 +316,88 @@ def carry(old: Any, new: Any, changed: set[Key]) -> None:
             new.__dict__[value.attr] = old.__dict__[value.attr]
 
 
-@dataclass
 class Registry:
-    """What every output of the last good build read: the dev server's dependency graph."""
+    """What every output of the last good build read: the dev server's dependency graph.
 
-    reads: dict[str, frozenset[Key]] = field(default_factory=dict)
-    """Output path -> the keys its making read."""
-    readers: dict[Key, set[str]] = field(default_factory=dict)
-    """Key -> the outputs that read it."""
-    owners: dict[tuple[str, str], set[Key]] = field(default_factory=dict)
-    """(kind, id) -> the keys read of that record (its attributes, whether it exists)."""
-    others: set[Key] = field(default_factory=set)
-    """The keys read that are not of one record: collections, templates, assets."""
-    kinds: dict[str, int] = field(default_factory=dict)
-    """Kind of record -> how many of `owners` are of that kind."""
-    shared: dict[str, frozenset[Key]] = field(default_factory=dict)
-    """Shared value's name -> the keys read to work it out."""
+    A site of 10,000 forces has millions of (output, key) pairs, most keys read by one
+    output; so each key is stored once and known by its number (`numbers`), and an output's
+    reads and a key's readers are arrays of numbers, not sets of tuples (a tenth of the
+    memory)."""
 
-    def record(self, path: str, keys: frozenset[Key]) -> None:
-        """Replace what `path` read."""
-        self.forget(path)
-        self.reads[path] = keys
+    def __init__(self) -> None:
+        self._number: dict[Key, int] = {}
+        self._keys: list[Key] = []
+        """Key number -> the key."""
+        self._readers: list[array[int]] = []
+        """Key number -> the numbers of the outputs that read it."""
+        self._output: dict[str, int] = {}
+        self._paths: list[str] = []
+        """Output number -> its path."""
+        self._reads: dict[int, array[int]] = {}
+        """Output number -> the numbers of the keys its making read."""
+        self.owners: dict[tuple[str, str], list[int]] = {}
+        """(kind, id) -> the numbers of the keys of that record (its attributes, whether it
+        exists)."""
+        self.others: list[int] = []
+        """The numbers of the keys that are not of one record: collections, templates,
+        assets, shared values."""
+        self.shared: dict[str, frozenset[Key]] = {}
+        """Shared value's name -> the keys read to work it out."""
+        self._shared_owners: dict[tuple[str, str], set[Key]] | None = None
+
+    def numbers(self, keys: Iterable[Key]) -> array[int]:
+        """The keys' numbers, numbering those new to the registry. Numbering records no
+        reader, so it may happen before a build is known to be good (as results arrive)."""
+        found = array("i")
         for key in keys:
-            readers = self.readers.get(key)
-            if readers is None:
-                readers = self.readers[key] = set()
+            n = self._number.get(key)
+            if n is None:
+                # Its parts once for all keys: a worker's results bring new copies of each.
+                key = tuple(map(sys.intern, key))
+                n = self._number[key] = len(self._keys)
+                self._keys.append(key)
+                self._readers.append(array("i"))
                 if key[0] in ("rec", "has"):
-                    owned = self.owners.setdefault((key[1], key[2]), set())
-                    if not owned:
-                        self.kinds[key[1]] = self.kinds.get(key[1], 0) + 1
-                    owned.add(key)
+                    self.owners.setdefault((key[1], key[2]), []).append(n)
                 else:
-                    self.others.add(key)
-            readers.add(path)
+                    self.others.append(n)
+            found.append(n)
+        return found
 
-    def forget(self, path: str) -> None:
-        """Drop an output (removed, or about to be recorded again)."""
-        for key in self.reads.pop(path, ()):
-            readers = self.readers.get(key)
-            if readers is not None:
-                readers.discard(path)
-                if not readers:
-                    del self.readers[key]
-                    self.others.discard(key)
-                    owned = self.owners.get((key[1], key[2])) if key[0] in ("rec", "has") \
-                        else None
-                    if owned is not None:
-                        owned.discard(key)
-                        if not owned:
-                            del self.owners[(key[1], key[2])]
-                            self.kinds[key[1]] -= 1
+    def has(self, path: str) -> bool:
+        """True if the output `path` was made by a good build."""
+        number = self._output.get(path)
+        return number is not None and number in self._reads
+
+    def keys_read(self, path: str) -> frozenset[Key]:
+        """What making `path` read."""
+        number = self._output.get(path)
+        reads = self._reads.get(number, ()) if number is not None else ()
+        return frozenset(self._keys[n] for n in reads)
+
+    def update(self, made: Mapping[str, array[int]], removed: Iterable[str] = ()) -> None:
+        """Replace what the outputs `made` read (key numbers), and drop the `removed`."""
+        dropped: dict[int, set[int]] = {}  # key -> outputs no longer reading it
+        for path in [*made, *removed]:
+            number = self._output.get(path)
+            for n in self._reads.pop(number, ()) if number is not None else ():
+                dropped.setdefault(n, set()).add(number)  # type: ignore[arg-type]
+        for n, gone in dropped.items():  # one pass per key: an output's many reads are cheap
+            self._readers[n] = array("i", [o for o in self._readers[n] if o not in gone])
+        for path, reads in made.items():
+            number = self._output.get(path)
+            if number is None:
+                number = self._output[path] = len(self._paths)
+                self._paths.append(path)
+            self._reads[number] = reads
+            for n in reads:
+                self._readers[n].append(number)
 
     def share(self, shared: Mapping[str, frozenset[Key]]) -> None:
         """Keep what each shared value read (those worked out again replace the old)."""
         if any(self.shared.get(name) != keys for name, keys in shared.items()):
             self._shared_owners = None
         self.shared.update(shared)
-
-    _shared_owners: dict[tuple[str, str], set[Key]] | None = None
 
     def _owners_of_shared(self) -> dict[tuple[str, str], set[Key]]:
         """(kind, id) -> the keys of that record some shared value read (and `keys` reads
@@ -380,25 +413,32 @@ class Registry:
             self._shared_owners = owners
         return self._shared_owners
 
+    def _read(self, key: Key) -> bool:
+        """True if some output of the last good build read `key`."""
+        n = self._number.get(key)
+        return n is not None and bool(self._readers[n])
+
     def changed(self, old: Any, new: Any, inputs: Callable[[Key], bool]) -> set[Key]:
         """The keys read by some output or shared value whose value differs between records
         `old` and `new` (for keys that are not about records, whose value `inputs` says
         changed), with the shared values that read one of them."""
         values = _Values(old, new)
         shared_owners = self._owners_of_shared()
-        kinds = {kind for kind, n in self.kinds.items() if n} | {
-            kind for kind, _ in shared_owners} | {key[1] for key in self.others if key[0] == "keys"}
+        others = [self._keys[n] for n in self.others if self._readers[n]]
+        kinds = {kind for kind, _ in self.owners} | {kind for kind, _ in shared_owners} | {
+            key[1] for key in others if key[0] == "keys"}
+        keys = self._keys
         changed: set[Key] = set()
         for kind in kinds:
             for ident in values.edited(kind):
-                for owned in (self.owners.get((kind, ident), ()),
-                              shared_owners.get((kind, ident), ())):
-                    changed |= {key for key in owned if values.changed(key)}
-            if (("keys", kind) in self.readers or (kind, "@keys") in shared_owners) and \
+                owned = [keys[n] for n in self.owners.get((kind, ident), ())]
+                for key in (*owned, *shared_owners.get((kind, ident), ())):
+                    if values.changed(key):
+                        changed.add(key)
+            if (self._read(("keys", kind)) or (kind, "@keys") in shared_owners) and \
                     values.reordered(kind):
                 changed.add(("keys", kind))
-        changed |= {key for key in self.others if key[0] in ("template", "asset")
-                    and inputs(key)}
+        changed |= {key for key in others if key[0] in ("template", "asset") and inputs(key)}
         while True:  # a shared value may read another: until no more change
             more = {("shared", name) for name, keys in self.shared.items()
                     if ("shared", name) not in changed and not keys.isdisjoint(changed)}
@@ -408,7 +448,12 @@ class Registry:
 
     def stale(self, changed: set[Key]) -> set[str]:
         """The outputs that read one of `changed`."""
-        return {path for key in changed for path in self.readers.get(key, ())}
+        stale: set[str] = set()
+        for key in changed:
+            n = self._number.get(key)
+            if n is not None:
+                stale.update(self._paths[o] for o in self._readers[n])
+        return stale
 
 
 class _Values:

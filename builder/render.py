@@ -241,35 +241,40 @@ batch is tens of KB)."""
 
 
 def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
-                env: jinja2.Environment, recorder: Recorder | None
+                env: jinja2.Environment, recorder: Recorder | None,
+                keep: Callable[[T], T] | None = None
                 ) -> tuple[dict[str, T], dict[str, frozenset[Key]]]:
     """`make` each item (it makes, writes and scans one output and returns its path and a
-    summary); return the summaries by path, and the keys read by shared values made in
-    workers (see reads.shared: the parent needs them to know when they change).
+    summary); return the summaries by path (each passed through `keep` in this process as
+    it arrives), and the keys read by shared values made in workers (see reads.shared: the
+    parent needs them to know when they change).
 
     From PARALLEL_MIN_PAGES items, in forked worker processes: only the summaries travel
     back, never contexts or bytes. An output's bytes never depend on which process made it.
     """
     workers = workers_for(len(items), PARALLEL_MIN_PAGES)
     markdown = env.filters.get("markdown")
-    before = dict(recorder.shared) if recorder is not None else {}
+    sent = dict(recorder.shared) if recorder is not None else {}
 
     def work(chunk: Sequence[P]) -> tuple[list[tuple[str, T]], list[tuple[tuple[str, str], str]],
                                           dict[str, frozenset[Key]]]:
         done = [make(item) for item in chunk]
         fresh = markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
-        # Shared values worked out in this worker (the parent has those made before the fork).
-        made = {k: v for k, v in recorder.shared.items() if before.get(k) is not v} \
+        # Shared values this worker worked out since its last chunk (the parent has those
+        # made before the fork, and those sent with earlier chunks: `sent` is per worker).
+        made = {k: v for k, v in recorder.shared.items() if sent.get(k) is not v} \
             if recorder is not None else {}
+        sent.update(made)
         return done, fresh, made
 
     if workers == 1:
-        return dict(work(items)[0]), {}
+        done = work(items)[0]
+        return {path: keep(v) for path, v in done} if keep else dict(done), {}
     results: dict[str, T] = {}
     shared: dict[str, frozenset[Key]] = {}
     # Small chunks, in plan order: the big list pages come first and spread out.
     for done, fresh, names in forked_chunks(work, items, workers, CHUNK):
-        results.update(done)
+        results.update((path, keep(v)) for path, v in done) if keep else results.update(done)
         shared.update(names)
         if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
             markdown.memo.update(fresh)

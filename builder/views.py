@@ -25,7 +25,7 @@ from .chartviews import (
     timeline_takeaway,
 )
 from .outputs import Output
-from .reads import Recorder, per_build, recorder_of, shared
+from .reads import Recorder, per_build, recorder_of, shared, work_out
 from .site import Site, chronological, path_for
 from .text import KIND_LABELS, figure_value, human_date, number, sentence
 
@@ -297,10 +297,8 @@ class Planner:
         """Work out now what many outputs share (the site's indexes, the charts, what every
         template sees): outputs made later in forked workers then find it ready, instead of
         each worker working it out again."""
-        site = self.site
-        site.events_by_force, site.people_by_body, site.citations  # noqa: B018
-        site.conflicts_by_figure, site.series, site.statements  # noqa: B018
-        self.base, self.chart_map, self.data, self.latest  # noqa: B018
+        work_out(self.site)
+        work_out(self)
 
     def charted(self) -> list[str]:
         """The figure series that have a chart, in chart order."""

@@ -21,10 +21,8 @@ def test_a_field_shown_by_one_page_remakes_that_page_alone(tmp_path: Path) -> No
     rebuilder = Rebuilder(root, tmp_path / "out")
     first = rebuilder.poll()
     assert first is not None and not first.problems
-    reads = rebuilder.warm.registry.reads
     summary = ("rec", "forces", "testshire", "summary")
-    assert {p for p, keys in reads.items() if summary in keys} == {
-        "forces/testshire/index.html"}
+    assert rebuilder.warm.registry.stale({summary}) == {"forces/testshire/index.html"}
     _edit(root / "content/forces/testshire.yaml", "exists only in the tests",
           "exists only in these tests")
     result = rebuilder.poll()
@@ -42,10 +40,10 @@ def test_a_template_showing_another_field_records_it_from_then_on(tmp_path: Path
     assert rebuilder.poll() is not None
     page = "chronology/index.html"
     name = ("rec", "forces", "testshire", "name")
-    assert name not in rebuilder.warm.registry.reads[page]
+    assert name not in rebuilder.warm.registry.keys_read(page)
     _edit(root / "templates/chronology.html", "forces[f].short_name", "forces[f].name")
     assert rebuilder.poll() is not None
-    assert name in rebuilder.warm.registry.reads[page]
+    assert name in rebuilder.warm.registry.keys_read(page)
     _edit(root / "content/forces/testshire.yaml", "name: Testshire Police",
           "name: Testshire Constabulary")
     result = rebuilder.poll()
@@ -86,7 +84,8 @@ def test_tracked_records_note_each_read_and_read_the_current_records() -> None:
     recorder.use(records("Armed response vehicle"))
     assert term.term == "Armed response vehicle"
     registry = Registry()
-    registry.record("glossary/index.html", frozenset(reads))
+    registry.update({"glossary/index.html": registry.numbers(reads)})
+    assert registry.keys_read("glossary/index.html") == reads
     changed = registry.changed(records("ARV"), records("Armed response vehicle"),
                                lambda key: False)
     assert registry.stale(changed) == {"glossary/index.html"}

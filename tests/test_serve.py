@@ -300,8 +300,8 @@ def test_one_force_edit_rerenders_only_its_dependents(tmp_path: Path) -> None:
     assert result is not None and not result.problems
     assert 0 < result.rendered < result.pages / 2, result.line()
     # Hampshire's page did not read Dorset's name, so it was not made again.
-    assert ("rec", "forces", "dorset", "name") not in rebuilder.warm.registry.reads[
-        "forces/hampshire/index.html"]
+    assert ("rec", "forces", "dorset", "name") not in rebuilder.warm.registry.keys_read(
+        "forces/hampshire/index.html")
     assert rebuilder.poll() is None  # nothing changed: nothing rebuilt
 
 
