@@ -378,7 +378,7 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
     recorder = warm.recorder
     if len(todo) >= PARALLEL_MIN_PAGES:  # what many outputs use: worked out once, before
         planner.share()                   # the workers fork (each would work it out again)
-    base = (("shared", SITE),)
+    base = frozenset({("shared", SITE)})
 
     def make(p: Planned) -> tuple[str, Made]:
         scanner = links.Scanner() if _is_page(p) else None
@@ -400,7 +400,7 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
         found = links.inspect_page(out.path, scanner, where, recorder is not None) \
             if scanner is not None else None
         return out.path, Made(size or len(out.data or b""), written, digest, found,
-                              (*reads, *base) if recorder is not None else ())
+                              tuple(reads | base) if recorder is not None else ())
 
     def numbered(made: Made) -> Made:  # in the parent, as each output's summary arrives
         return replace(made, reads=warm.registry.numbers(made.reads))

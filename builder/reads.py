@@ -338,6 +338,8 @@ class Registry:
         self.owners: dict[tuple[str, str], list[int]] = {}
         """(kind, id) -> the numbers of the keys of that record (its attributes, whether it
         exists)."""
+        self.kinds: set[str] = set()
+        """The kinds of record some key is of."""
         self.others: list[int] = []
         """The numbers of the keys that are not of one record: collections, templates,
         assets, shared values."""
@@ -359,6 +361,7 @@ class Registry:
                 self._readers.append(array("i"))
                 if key[0] in ("rec", "has"):
                     self.owners.setdefault((key[1], key[2]), []).append(n)
+                    self.kinds.add(key[1])
                 else:
                     self.others.append(n)
             found.append(n)
@@ -378,24 +381,29 @@ class Registry:
     def update(self, made: Mapping[str, array[int]], removed: Iterable[str] = ()) -> None:
         """Replace what the outputs `made` read (key numbers), and drop the `removed`."""
         dropped: dict[int, set[int]] = {}  # key -> outputs no longer reading it
-        for path in [*made, *removed]:
-            number = self._output.get(path)
-            for n in self._reads.pop(number, ()) if number is not None else ():
-                dropped.setdefault(n, set()).add(number)  # type: ignore[arg-type]
-        for n, gone in dropped.items():  # one pass per key: an output's many reads are cheap
-            self._readers[n] = array("i", [o for o in self._readers[n] if o not in gone])
-        for path, reads in made.items():
+        readers = self._readers
+        for path, reads in [*made.items(), *((p, array("i")) for p in removed)]:
             number = self._output.get(path)
             if number is None:
                 number = self._output[path] = len(self._paths)
                 self._paths.append(path)
-            self._reads[number] = reads
-            for n in reads:
-                self._readers[n].append(number)
+            old = self._reads.pop(number, array("i"))
+            if path in made:
+                self._reads[number] = reads
+            if reads == old:  # made again, reading the same: an edit's usual case
+                continue
+            before, now = set(old), set(reads)
+            for n in before - now:
+                dropped.setdefault(n, set()).add(number)
+            for n in now - before if before else reads:
+                readers[n].append(number)
+        for n, gone in dropped.items():  # one pass per key: a key many outputs read is long
+            readers[n] = array("i", [o for o in readers[n] if o not in gone])
 
     def share(self, shared: Mapping[str, frozenset[Key]]) -> None:
         """Keep what each shared value read (those worked out again replace the old)."""
-        if any(self.shared.get(name) != keys for name, keys in shared.items()):
+        if any(self.shared.get(name) is not keys and self.shared.get(name) != keys
+               for name, keys in shared.items()):  # most are carried over: the same sets
             self._shared_owners = None
         self.shared.update(shared)
 
@@ -425,7 +433,7 @@ class Registry:
         values = _Values(old, new)
         shared_owners = self._owners_of_shared()
         others = [self._keys[n] for n in self.others if self._readers[n]]
-        kinds = {kind for kind, _ in self.owners} | {kind for kind, _ in shared_owners} | {
+        kinds = self.kinds | {kind for kind, _ in shared_owners} | {
             key[1] for key in others if key[0] == "keys"}
         keys = self._keys
         changed: set[Key] = set()

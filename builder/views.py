@@ -209,12 +209,6 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         "voice": site.voice, "conflict_label": site.conflict_label,
         "source_kinds": SOURCE_KINDS, "citation_kinds": CITATION_KINDS,
         "sources_text": source_count(site.records.sources.values()),
-        # Every page lists every source for print: made once, not read and rendered by each
-        # page (1,000 sources made this list most of every page's rendering).
-        "print_sources": Markup("").join(
-            Markup("<li>{} ({}): {}sources/{}/</li>").format(
-                s.label, SOURCE_KINDS[s.kind], site.base_url, s.id)
-            for s in site.records.sources.values()),
         "source_numbers": numbers,
         "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
@@ -339,8 +333,19 @@ class Planner:
         """What every template sees, the site-wide downloads included (the footer links them)."""
         # The footer links the downloads by title only: their row counts (self.data) would
         # make every page depend on every record they count.
-        return {**common(self.site, self.assets),
+        return {**common(self.site, self.assets), "print_sources": self.print_sources,
                 "site_downloads": {name: dl.describe_files(name) for name in dl.TITLES}}
+
+    @shared
+    def print_sources(self) -> Markup:
+        """Every source, as the list every page prints: made once, not read and rendered by
+        each page (1,000 sources made this list most of every page's rendering), and carried
+        over while the sources are unchanged."""
+        site = self.site
+        return Markup("").join(
+            Markup("<li>{} ({}): {}sources/{}/</li>").format(
+                s.label, SOURCE_KINDS[s.kind], site.base_url, s.id)
+            for s in site.records.sources.values())
 
     @shared
     def chart_map(self) -> dict[str, Chart]:

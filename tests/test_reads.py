@@ -90,3 +90,18 @@ def test_tracked_records_note_each_read_and_read_the_current_records() -> None:
                                lambda key: False)
     assert registry.stale(changed) == {"glossary/index.html"}
     assert registry.changed(records("ARV"), records("ARV"), lambda key: False) == set()
+
+
+def test_the_registry_forgets_what_an_output_no_longer_reads() -> None:
+    """Outputs made again with other reads, or removed, stop being stale for the old keys."""
+    registry = Registry()
+    a, b, c = ("rec", "forces", "a", "name"), ("rec", "forces", "b", "name"), ("keys", "forces")
+    registry.update({"one.html": registry.numbers([a, c]), "two.html": registry.numbers([b, c])})
+    assert registry.stale({c}) == {"one.html", "two.html"}
+    registry.update({"one.html": registry.numbers([b])})
+    assert (registry.stale({a}), registry.stale({b}), registry.stale({c})) == (
+        set(), {"one.html", "two.html"}, {"two.html"})
+    assert registry.keys_read("one.html") == {b}
+    registry.update({"one.html": registry.numbers([b])}, removed=["two.html"])
+    assert (registry.stale({b}), registry.stale({c})) == ({"one.html"}, set())
+    assert (registry.has("one.html"), registry.has("two.html")) == (True, False)
