@@ -22,7 +22,7 @@ from .contentlinks import attribute
 from .errors import ContentError, Problem
 from .glossary import Marker, abbreviations
 from .hosting import hosting_outputs
-from .load import Loaded, ParseMemo, load_site, reload_edited
+from .load import Loaded, ParseMemo, load_site, reload, settled
 from .models import markdown_fields
 from .outputs import Output, refuse_clashes
 from .reads import Key, Recorder, Registry, TrackedRecords, carry
@@ -293,38 +293,37 @@ def _prepare_env(env: jinja2.Environment, site: Site, memo: MarkdownMemo,
 def _load_records(root: Path, warm: Warm, strict: bool) -> tuple[Records, float]:
     """Load and validate; return the records and the seconds spent reading files.
 
-    A one-off build reads each file lazily as validation converts it (in forked workers for
-    a big site), so the raw data of a big site is never all in memory; unchanged texts' data
+    Every load reads each file lazily as validation converts it (in forked workers for a
+    big site), so the raw data of a big site is never all in memory; unchanged texts' data
     comes from the parse cache on disk (entries no longer used swept afterwards). The dev
-    server reads again only the files its scan found edited.
+    server then keeps light copies of the documents (path and digest: validation's memo has
+    each file's conversion), and reads again only the files its scan found changed.
     """
-    if warm.snapshot is not None:
-        loaded = _load_edited(root, warm, warm.snapshot)
-        return _records(root, strict, loaded, warm.validation), loaded.reading.seconds
+    if warm.snapshot is not None and warm.loaded is not None:
+        before, last = warm.loaded
+        again = reload(root, last, changed_files(before, warm.snapshot), warm.parsed)
+        if again is not None:
+            warm.loaded = None if again.problems else (warm.snapshot, again)
+            return _records(root, strict, again, warm.validation), again.reading.seconds
     # Named after the reader's source, not its module: importing it imports the YAML library.
     stored = disk.Entries(cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))
                           .with_suffix(""))
     used: set[str] = set()
-    loaded = load_site(root, stored=stored, lazy=True, used=used)
-    records = _records(root, strict, loaded, warm.validation)
+    loaded = load_site(root, warm.parsed, stored=stored, lazy=True, used=used)
+    try:
+        records = _records(root, strict, loaded, warm.validation)
+    finally:  # what the dev server loads again from (unless some file could not be read)
+        kept = settled(loaded) if warm.snapshot is not None and not loaded.problems else None
+        warm.loaded = (warm.snapshot, kept) if kept is not None else None  # type: ignore[assignment]
     stored.sweep(used)  # entries of texts edited or deleted since
     return records, loaded.reading.seconds
 
 
-def _load_edited(root: Path, warm: Warm, snapshot: Snapshot) -> Loaded:
-    """Everything loaded: the last load with only the edited files read again, or (when
-    files came or went, or the last load found problems) a fresh load."""
-    if warm.loaded is not None:
-        before, loaded = warm.loaded
-        if before.keys() == snapshot.keys():  # no file came or went
-            edited = {n for n, v in snapshot.items() if before[n][2] != v[2]}
-            again = reload_edited(root, loaded, edited, warm.parsed)
-            if again is not None:
-                warm.loaded = (snapshot, again)
-                return again
-    loaded = load_site(root, warm.parsed)
-    warm.loaded = None if loaded.problems else (snapshot, loaded)
-    return loaded
+def changed_files(old: Snapshot, new: Snapshot) -> set[str]:
+    """Paths added, removed or modified between two snapshots (by content, not time)."""
+    changed = {p for p, v in new.items() if old.get(p, v) is not v
+               and (old.get(p) or (0, 0, ""))[2] != v[2]}  # scan() keeps unchanged entries
+    return changed | (new.keys() - old.keys()) | (old.keys() - new.keys())
 
 
 def _changed(warm: Warm, records: Records, assets: dict[str, str]) -> set[Key] | None:

@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import Snapshot, Warm, counts, run
+from .build import Snapshot, Warm, changed_files, counts, run
 from .errors import ContentError, SiteError
 from .load import is_scratch
 from .write import Live, staged
@@ -74,13 +74,6 @@ def _input_files(root: str) -> list[tuple[str, str, os.stat_result]]:
                 except OSError:  # deleted between listing and stat: it is simply gone
                     continue
     return found
-
-
-def changed_files(old: Snapshot, new: Snapshot) -> set[str]:
-    """Paths added, removed or modified between two snapshots (by content, not time)."""
-    changed = {p for p, v in new.items() if old.get(p, v) is not v
-               and (old.get(p) or (0, 0, ""))[2] != v[2]}  # scan() keeps unchanged entries
-    return changed | (new.keys() - old.keys()) | (old.keys() - new.keys())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatch
 from pathlib import Path
 
 from .document import Document, Stored, digest, parse_file, read_text
@@ -105,27 +106,75 @@ def load_site(root: Path, cache: ParseMemo | None = None, stored: Stored | None 
     return Loaded(config, records, pages, problems, reading)
 
 
-def reload_edited(root: Path, loaded: Loaded, edited: set[str], cache: ParseMemo
-                  ) -> Loaded | None:
-    """`loaded` with the files `edited` (shown paths) read again as load_site reads them
-    (the others are not even looked at); None if one of them can no longer be read (then
-    load_site, run afresh, reports it)."""
-    if not edited:
-        return loaded
+def reload(root: Path, loaded: Loaded, changed: set[str], cache: ParseMemo) -> Loaded | None:
+    """`loaded` with the files `changed` (shown paths: edited, added or removed) read again,
+    added or left out as load_site would (the others are not even looked at); None when
+    only a whole load can say what changed means (a file in a new place, a stray, a file
+    that can no longer be read: load_site, run afresh, reports it). `loaded` must hold
+    lists, not lazy Files (see `settled`)."""
     read = _FileReader(cache, None, None, False, Reading())
     problems: list[Problem] = []
+    config = loaded.config
+    records = {key: list(docs) for key, docs in loaded.records.items()}
+    pages = list(loaded.pages)
+    for path in sorted(changed):
+        if not path.startswith("content/"):
+            if path != "site.yaml":
+                continue  # templates and assets are not loaded
+            config = read.one(root / path, path, problems, markdown=False)
+            if config is None:
+                return None
+            continue
+        docs = _where(path, records, pages)
+        if docs is None:
+            if path.split("/")[1] in IGNORED:
+                continue
+            return None
+        docs[:] = [d for d in docs if d.path != path]
+        if (root / path).exists():
+            doc = read.one(root / path, path, problems, markdown=docs is pages)
+            if doc is None:
+                return None
+            docs.append(doc)
+            docs.sort(key=lambda d: d.path)  # load_site's order (files of one folder)
+    return replace(loaded, config=config, records=records, pages=pages)
 
-    def again(doc: Document) -> Document | None:
-        if doc.path not in edited:
-            return doc
-        return read.one(root / doc.path, doc.path, problems, markdown=doc.path.endswith(".md"))
 
-    config = again(loaded.config) if loaded.config is not None else None
-    records = {key: [again(d) for d in docs] for key, docs in loaded.records.items()}
-    pages = [again(d) for d in loaded.pages]
-    if problems:
+def read_again(doc: Document) -> Document:
+    """The whole document a light copy (Document.light) was made from, from its file.
+    Raises LoadError if it can no longer be read."""
+    assert doc.file is not None
+    text = read_text(doc.file, doc.path)
+    return parse_file(text, digest(text), doc.file, doc.path, doc.path.endswith(".md"))
+
+
+def _where(path: str, records: dict[str, list[Document]], pages: list[Document]
+           ) -> list[Document] | None:
+    """The list of documents load_site puts the content file `path` in, or None if it is
+    not one it would read (or its kind's place is not yet loaded)."""
+    parts = path.split("/")
+    if len(parts) == 2 and parts[1] in records and parts[1] in YAML_FILES:
+        return records[parts[1]] if records[parts[1]] else None  # gone: no such kind
+    if len(parts) != 3 or is_scratch(parts[2]):
         return None
-    return replace(loaded, config=config, records=records, pages=pages)  # type: ignore[arg-type]
+    if parts[1] == "pages":
+        return pages if fnmatch(parts[2], "*.md") else None
+    if parts[1] in YAML_DIRS and parts[1] in records and fnmatch(parts[2], "*.y*ml"):
+        return records[parts[1]]
+    return None
+
+
+def settled(loaded: Loaded) -> Loaded | None:
+    """`loaded` once validation has read it, with each kind's lazy Files replaced by light
+    copies of the documents read (see Document.light: path and digest, no data), to load
+    again only what an edit changed (`reload`); None if some file was not read."""
+    records: dict[str, list[Document]] = {}
+    for key, docs in loaded.records.items():
+        found = docs.read if isinstance(docs, Files) else list(docs)
+        if found is None:
+            return None
+        records[key] = found
+    return replace(loaded, records=records)  # type: ignore[arg-type]
 
 
 def _shown(root: Path, path: Path) -> str:
@@ -151,10 +200,25 @@ class Files:
         """The files, sorted."""
         self._reader = reader
         self._problems = problems
+        self._read: list[Document] = []
+        self._count = 0
+
+    @property
+    def read(self) -> list[Document] | None:
+        """Light copies of the documents read (see Document.light), once every file has
+        been read (None before)."""
+        return self._read if self._count == len(self.paths) else None
+
+    def _keep(self, doc: Document | None) -> None:
+        self._count += 1
+        if doc is not None:
+            self._read.append(doc.light())
 
     def __iter__(self) -> Iterator[Document]:
+        self._read, self._count = [], 0
         for path in self.paths:
             doc = self._reader.one(path, _shown(self.root, path), self._problems)
+            self._keep(doc)
             if doc is not None:
                 yield doc
 
@@ -177,6 +241,7 @@ class Files:
         self._problems.extend(apart.problems)
         if self._reader.used is not None:
             self._reader.used |= apart.used
+        self._keep(apart.doc)
         return apart.doc
 
 

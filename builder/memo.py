@@ -54,6 +54,10 @@ class Results(Generic[K, V]):
         self._now[key] = value
         return value
 
+    def put(self, key: K, value: V) -> None:
+        """Keep `value`, computed elsewhere from `key`, for this run and the next."""
+        self._now[key] = value
+
     def find(self, key: K) -> V | None:
         """The value for `key` if kept or made already (then kept for the next run)."""
         value = self._last.pop(key, _MISSING)

@@ -16,7 +16,7 @@ from .convert import Located, convert, problem
 from .document import Document
 from .errors import Problem
 from .facts import figure_problems
-from .load import Apart, Files, Loaded
+from .load import Apart, Files, Loaded, read_again
 from .memo import Key, Results
 from .outline import BODIES, KINDS, Claims, Excerpts, Naming, Referable, claims, naming, referable
 from .parallel import forked_chunks, workers_for
@@ -68,25 +68,42 @@ def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None
     """Each file's contribution, in load order: from `known` (the dev server's) while the
     file's text is unchanged; in forked workers when there is no `known` and many files."""
     lazy = [(key, files) for key, files in loaded.records.items() if isinstance(files, Files)]
-    if known is None and len(lazy) == len(loaded.records):
+    if len(lazy) == len(loaded.records):
         jobs = [(key, files, i) for key, files in lazy for i in range(len(files))]
         workers = workers_for(len(jobs), PARALLEL_MIN_FILES)
         if workers > 1:
             start = time.perf_counter()
-            docs = list(_convert_forked(jobs, workers))
+            done = []
+            for key, doc, result in _convert_forked(jobs, workers):
+                if known is not None:  # the dev server's next builds find it there
+                    known.put(_file_key(key, doc), result)
+                done.append(result)
             # Reading, parsing and converting overlap in the workers: all count as reading.
             loaded.reading.seconds += time.perf_counter() - start
-            return docs
+            return done
     if known is None:
         return [convert_file(key, doc) for key, docs in loaded.records.items() for doc in docs]
     # A document without a digest (made in memory) has nothing to key it by: converted anew.
-    return [known.get((key, doc.path, doc.digest, doc.file and str(doc.file)), convert_file,
-                      key, doc)
+    return [known.get(_file_key(key, doc), _convert_again, key, doc)
             if doc.digest else convert_file(key, doc)
             for key, docs in loaded.records.items() for doc in docs]
 
 
-def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int) -> Iterator[FileResult]:
+def _file_key(key: str, doc: Document) -> FileKey:
+    return (key, doc.path, doc.digest, doc.file and str(doc.file))
+
+
+def _convert_again(key: str, doc: Document) -> FileResult:
+    """convert_file, for a document that may be a light copy (see load.settled): the dev
+    server keeps no file's data, only each file's conversion, found by its digest; should
+    that ever be missing, the data is read again (or the file's problem reported)."""
+    if doc.data is None and not doc.yaml and doc.file is not None:
+        doc = read_again(doc)
+    return convert_file(key, doc)
+
+
+def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int
+                    ) -> Iterator[tuple[str, Document, FileResult]]:
     """Read, parse and convert each file in forked workers; in the parent, only what they
     found is recorded (problems, parse-cache entries) and the converted records arrive.
     Both cores parse, and the parent never holds a file's raw data."""
@@ -96,16 +113,17 @@ def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int) -> Iterato
         for key, files, index in chunk:
             apart = files.read_apart(index)
             doc = convert_file(key, apart.doc) if apart.doc is not None else None
-            done.append((replace(apart, doc=None), doc))  # the records carry light copies
+            # The records carry light copies of their document, and so does what comes back.
+            done.append((replace(apart, doc=apart.doc and apart.doc.light()), doc))
         return done
 
     parts = forked_chunks(work, jobs, workers, FILE_CHUNK)
     for start, part in zip(range(0, len(jobs), FILE_CHUNK), parts, strict=True):
-        for (_, files, _), (apart, doc) in zip(jobs[start:start + FILE_CHUNK], part,
-                                               strict=True):
-            files.take(apart)
-            if doc is not None:
-                yield doc
+        for (key, files, _), (apart, result) in zip(jobs[start:start + FILE_CHUNK], part,
+                                                    strict=True):
+            doc = files.take(apart)
+            if doc is not None and result is not None:
+                yield key, doc, result
 
 
 def convert_file(key: str, doc: Document) -> FileResult:

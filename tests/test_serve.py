@@ -538,3 +538,41 @@ def test_an_edited_article_is_checked_again(tmp_path: Path) -> None:
         check(root)
     assert result.problems == [str(p) for p in full.value.problems]
     assert any("content/forces/hampshire.yaml:" in p for p in result.problems)
+
+
+FILE_CHANGES = [  # (file, text or None to remove it): each a file that comes or goes
+    ("content/forces/notes.txt", "not a record\n"),  # a stray: the load's own problem
+    ("content/forces/notes.txt", None),  # gone again: fixed
+    ("content/pages/extra.md",  # a page added
+     "---\ntitle: Extra\ndescription: An extra page.\n---\nIt is extra.\n"),
+    ("content/README.md", "Notes for authors.\n"),  # not content: nothing changes
+    ("content/pages/extra.md", None),
+    ("content/forces/sub/x.yaml", "id: x\n"),  # a folder inside a kind's: a stray
+    ("content/forces/sub/x.yaml", None),
+]
+
+
+def test_files_that_come_and_go_are_loaded_as_a_whole_load_would(tmp_path: Path) -> None:
+    """The dev server loads again only what changed; a file that comes or goes is read,
+    left out or reported (a stray) exactly as `check` reports it and a build builds it."""
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    for name, text in FILE_CHANGES:
+        path = root / name
+        if text is None:
+            path.unlink()
+            if not any(path.parent.iterdir()) and path.parent.name == "sub":
+                path.parent.rmdir()
+        else:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        result = rebuilder.poll()
+        assert result is not None, name
+        try:
+            check(root)
+        except ContentError as exc:
+            assert result.problems == [str(p) for p in exc.problems], (name, result.problems)
+        else:
+            assert not result.problems, (name, result.problems)
+            assert _differences(tmp_path / "inc", root, tmp_path / "full") == [], name
