@@ -21,7 +21,6 @@ from .cache import cache_path
 from .contentlinks import attribute
 from .errors import ContentError, Problem
 from .glossary import Marker, abbreviations
-from .hosting import hosting_outputs
 from .load import Loaded, ParseMemo, load_site, reload, settled
 from .models import markdown_fields
 from .outputs import Output, refuse_clashes
@@ -209,11 +208,11 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
     recorder = warm.recorder
-    plain = make_site(records, base_url)  # host files, Markdown: nothing recorded
     assets = fingerprint(root / "assets")
     names = {name: path for name, (path, _) in assets.items()}
     changed = _changed(warm, records, names)
-    site = _site(records, base_url, recorder) if recorder is not None else plain
+    site = _site(records, base_url, recorder) if recorder is not None else make_site(
+        records, base_url)
     planner = Planner(site, names)
     if changed is not None:  # what nothing changed is carried over from the last build
         carry(warm.site, site, changed)
@@ -224,11 +223,10 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     _prepare_env(warm.env, site, memo, recorder)
     compile_all(warm.env, root / "templates")
     if changed is None:  # every page to make: their Markdown first, in parallel if many
-        warm.env.filters["markdown"].prerender(_markdown_texts(plain))
-    planned = planner.outputs()
+        warm.env.filters["markdown"].prerender(_markdown_texts(records))
+    planned = planner.planned
     refuse_clashes(planned)  # type: ignore[arg-type]
-    raw = [Output(path, data=data) for path, data in assets.values()]
-    raw += hosting_outputs(plain, [Output(p.path, p.template) for p in planned] + raw)
+    raw = [Output(path, data=data) for path, data in assets.values()] + planner.hosting
     refuse_clashes([*planned, *raw])  # type: ignore[list-item]
     if changed is None:
         todo = planned
@@ -452,10 +450,9 @@ def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: dict[str, st
     warm.good = dict(warm.snapshot or {})
 
 
-def _markdown_texts(site: Site) -> Iterator[str]:
+def _markdown_texts(r: Records) -> Iterator[str]:
     """Every text of a `Markdown` field and every page body: what the templates' `markdown`
     filter will be asked for (anything else it is asked is simply rendered then)."""
-    r = site.records
     for group in (r.sources.values(), r.forces.values(), r.organisations.values(),
                   r.alliances.values(), r.events, r.conflicts):
         for record in group:
@@ -463,7 +460,7 @@ def _markdown_texts(site: Site) -> Iterator[str]:
                 text = getattr(record, name)
                 if text:
                     yield text
-    for page in site.pages.values():
+    for page in r.pages.values():
         yield page.body
     for term in r.glossary:
         yield term.definition

@@ -112,7 +112,8 @@ def reload(root: Path, loaded: Loaded, changed: set[str], cache: ParseMemo) -> L
     only a whole load can say what changed means (a file in a new place, a stray, a file
     that can no longer be read: load_site, run afresh, reports it). `loaded` must hold
     lists, not lazy Files (see `settled`)."""
-    read = _FileReader(cache, None, None, False, Reading())
+    reading = Reading()
+    read = _FileReader(cache, None, None, False, reading)
     problems: list[Problem] = []
     config = loaded.config
     records = {key: list(docs) for key, docs in loaded.records.items()}
@@ -137,7 +138,7 @@ def reload(root: Path, loaded: Loaded, changed: set[str], cache: ParseMemo) -> L
                 return None
             docs.append(doc)
             docs.sort(key=lambda d: d.path)  # load_site's order (files of one folder)
-    return replace(loaded, config=config, records=records, pages=pages)
+    return replace(loaded, config=config, records=records, pages=pages, reading=reading)
 
 
 def read_again(doc: Document) -> Document:

@@ -24,6 +24,7 @@ from .chartviews import (
     timeline_chart,
     timeline_takeaway,
 )
+from .hosting import hosting_outputs
 from .outputs import Output
 from .reads import Recorder, per_build, recorder_of, shared, work_out
 from .site import Site, chronological, path_for
@@ -286,6 +287,17 @@ class Planner:
         for series in self.charted() if charted is None else charted:
             out.append(Planned(f"data/chart-{series}.csv", None, "chart-data", series))
         return out
+
+    @shared
+    def planned(self) -> list[Planned]:
+        """Every page and data file, in plan order (see `outputs`): carried over while the
+        ids of the records that have pages, and the charted series, are unchanged."""
+        return self.outputs()
+
+    @shared
+    def hosting(self) -> list[Output]:
+        """The host and crawler files (sitemap, robots.txt, _headers) for the planned pages."""
+        return hosting_outputs(self.site, [Output(p.path, p.template) for p in self.planned])
 
     def share(self) -> None:
         """Work out now what many outputs share (the site's indexes, the charts, what every
