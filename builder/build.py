@@ -21,6 +21,7 @@ from .cache import cache_path
 from .contentlinks import attribute
 from .errors import ContentError, Problem
 from .glossary import Marker, abbreviations
+from .inputs import Snapshot, changed_files
 from .load import Loaded, ParseMemo, load_site, reload, settled
 from .models import markdown_fields
 from .outputs import Output, refuse_clashes
@@ -112,8 +113,6 @@ def inspect(root: Path) -> tuple[Records, list[Problem]]:
 CACHE_DIR = ".build-cache"
 """Folder under the site root for caches that only make builds faster (git-ignored)."""
 
-Snapshot = dict[str, tuple[int, int, str]]
-"""Input path (relative, '/'-separated) -> (mtime_ns, size, content digest)."""
 
 
 class Writer(Protocol):
@@ -315,13 +314,6 @@ def _load_records(root: Path, warm: Warm, strict: bool) -> tuple[Records, float]
         warm.loaded = (warm.snapshot, kept) if kept is not None else None  # type: ignore[assignment]
     stored.sweep(used)  # entries of texts edited or deleted since
     return records, loaded.reading.seconds
-
-
-def changed_files(old: Snapshot, new: Snapshot) -> set[str]:
-    """Paths added, removed or modified between two snapshots (by content, not time)."""
-    changed = {p for p, v in new.items() if old.get(p, v) is not v
-               and (old.get(p) or (0, 0, ""))[2] != v[2]}  # scan() keeps unchanged entries
-    return changed | (new.keys() - old.keys()) | (old.keys() - new.keys())
 
 
 def _changed(warm: Warm, records: Records, assets: dict[str, str]) -> set[Key] | None:

@@ -1,6 +1,7 @@
 """The dev server's rebuilds: the build's one pipeline (build.run), started warm.
 
-Each poll digests the inputs and, when any changed, runs the pipeline with what the last
+Each poll digests the inputs the kernel says changed (inputs.py; all of them where it
+cannot say) and, when any did, runs the pipeline with what the last
 build kept (build.Warm): it reads again only the edited files, and makes again only the
 outputs that read something whose value changed (reads.py records what each output reads
 as it is made). Files are replaced only where their bytes changed; a failed rebuild leaves
@@ -10,70 +11,15 @@ the last good site being served.
 from __future__ import annotations
 
 import gc
-import hashlib
-import os
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import Snapshot, Warm, changed_files, counts, run
+from .build import Warm, counts, run
 from .errors import ContentError, SiteError
-from .load import is_scratch
+from .inputs import Snapshot, Watch, changed_files, rescan, scan
 from .write import Live, staged
-
-WATCHED = ("site.yaml", "content", "templates", "assets")
-"""What the dev server watches, relative to the site root."""
-
-def scan(root: Path, previous: Snapshot | None = None) -> Snapshot:
-    """Digest every watched input; files whose mtime and size are unchanged are not re-read."""
-    previous = previous or {}
-    out: Snapshot = {}
-    for name, path, st in _input_files(str(root)):
-        old = previous.get(name)
-        if old is not None and old[:2] == (st.st_mtime_ns, st.st_size):
-            out[name] = old
-            continue
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:  # deleted since it was listed: it is simply gone
-            continue
-        out[name] = (st.st_mtime_ns, st.st_size, hashlib.blake2b(data, digest_size=16).hexdigest())
-    return out
-
-
-def _input_files(root: str) -> list[tuple[str, str, os.stat_result]]:
-    """(name relative to root, path, stat) of every watched file."""
-    found: list[tuple[str, str, os.stat_result]] = []
-    for name in WATCHED:
-        top = os.path.join(root, name)
-        try:
-            if not os.path.isdir(top):
-                found.append((name, top, os.stat(top)))
-                continue
-        except OSError:
-            continue
-        todo = [(top, name)]
-        while todo:
-            folder, shown = todo.pop()
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                if is_scratch(entry.name):
-                    continue
-                try:
-                    if entry.is_dir():  # not a link to one: os.walk would not follow it
-                        if not entry.is_symlink():
-                            todo.append((entry.path, f"{shown}/{entry.name}"))
-                    # Editors' swap and backup files are not inputs.
-                    elif not entry.name.endswith(("~", ".swp", ".swx", ".tmp")):
-                        found.append((f"{shown}/{entry.name}", entry.path, entry.stat()))
-                except OSError:  # deleted between listing and stat: it is simply gone
-                    continue
-    return found
 
 
 @dataclass(frozen=True)
@@ -125,10 +71,14 @@ class Rebuilder:
         self.problems: list[str] = []
         """Messages of the current failure; empty when the last build was good."""
         self.started = False
+        self.watch = Watch.start(root)
+        """Which inputs changed, from the kernel (None: every poll stats every input)."""
 
     def poll(self) -> Result | None:
         """Rebuild if any input's bytes changed since the last attempt; else None."""
-        snapshot = scan(self.root, self.seen)
+        names = self.watch.changed() if self.watch is not None and self.started else None
+        snapshot = scan(self.root, self.seen) if names is None else rescan(
+            self.root, self.seen, names)
         if self.started and not changed_files(self.seen, snapshot):
             self.seen = snapshot  # keep new mtimes so files are not re-read
             return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import signal
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from tornado.websocket import websocket_connect
 
+from builder import inputs
 from builder.build import build, check
 from builder.errors import ContentError
 from builder.incremental import Rebuilder
@@ -576,3 +578,64 @@ def test_files_that_come_and_go_are_loaded_as_a_whole_load_would(tmp_path: Path)
         else:
             assert not result.problems, (name, result.problems)
             assert _differences(tmp_path / "inc", root, tmp_path / "full") == [], name
+
+
+def _without_scanning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, statting every input fails the test: the kernel's events must do."""
+    def refuse(root: str) -> list[object]:
+        raise AssertionError("every input was statted")
+
+    monkeypatch.setattr(inputs, "_input_files", refuse)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_a_poll_looks_only_at_what_the_kernel_says_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert rebuilder.watch is not None
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    _without_scanning(monkeypatch)
+    assert rebuilder.poll() is None  # nothing changed, nothing statted
+    force = root / "content/forces/testshire.yaml"
+    edit(force, "name: Testshire Police", "name: Testshire Polics")  # the same size
+    before = force.stat()
+    os.utime(force, ns=(before.st_atime_ns, rebuilder.seen[FORCE][0]))  # and mtime
+    result = rebuilder.poll()  # a scan would take the file as unchanged: same mtime and size
+    assert result is not None and not result.problems and result.rendered > 0, result
+    # An editor's save: a new file renamed over the old one.
+    scratch = force.with_name(".testshire.yaml.tmp")
+    scratch.write_text(force.read_text(encoding="utf-8").replace("Polics", "Police"),
+                       encoding="utf-8")
+    scratch.replace(force)
+    result = rebuilder.poll()
+    assert result is not None and not result.problems and result.rendered > 0, result
+    assert _differences(tmp_path / "inc", root, tmp_path / "full") == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_a_folder_that_comes_is_watched_and_looked_into(tmp_path: Path) -> None:
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    partials = root / "templates/extra"
+    partials.mkdir()
+    (partials / "note.html").write_text("<p>note</p>\n", encoding="utf-8")
+    assert rebuilder.poll() is not None  # a scan: the folder came with a file in it
+    assert "templates/extra/note.html" in rebuilder.seen
+    (partials / "note.html").write_text("<p>edited</p>\n", encoding="utf-8")
+    assert rebuilder.watch is not None and rebuilder.watch.changed() == {
+        "templates/extra/note.html"}  # the new folder is watched
+
+
+def test_without_inotify_every_poll_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    monkeypatch.setattr(inputs.Watch, "start", classmethod(lambda cls, root: None))
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert rebuilder.watch is None
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    edit(root / "content/forces/testshire.yaml", "name: Testshire Police",
+         "name: Testshire Constabulary")
+    result = rebuilder.poll()
+    assert result is not None and not result.problems and result.rendered > 0, result
