@@ -436,6 +436,7 @@ def _keep(warm: Warm, records: Records, made: dict[str, Made], raw: dict[str, st
     for path in removed:
         warm.written.pop(path, None)
     warm.registry.share(warm.recorder.shared)
+    warm.recorder.shared.clear()  # the registry has them now, numbered
     warm.links = pages
     warm.records = records
     warm.site, warm.planner = planner.site, planner

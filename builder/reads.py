@@ -343,9 +343,8 @@ class Registry:
         self.others: list[int] = []
         """The numbers of the keys that are not of one record: collections, templates,
         assets, shared values."""
-        self.shared: dict[str, frozenset[Key]] = {}
-        """Shared value's name -> the keys read to work it out."""
-        self._shared_owners: dict[tuple[str, str], set[Key]] | None = None
+        self.shared: dict[str, frozenset[int]] = {}
+        """Shared value's name -> the numbers of the keys read to work it out."""
 
     def numbers(self, keys: Iterable[Key]) -> array[int]:
         """The keys' numbers, numbering those new to the registry. Numbering records no
@@ -401,58 +400,38 @@ class Registry:
             readers[n] = array("i", [o for o in readers[n] if o not in gone])
 
     def share(self, shared: Mapping[str, frozenset[Key]]) -> None:
-        """Keep what each shared value read (those worked out again replace the old)."""
-        if any(self.shared.get(name) is not keys and self.shared.get(name) != keys
-               for name, keys in shared.items()):  # most are carried over: the same sets
-            self._shared_owners = None
-        self.shared.update(shared)
+        """Keep what each shared value read, as key numbers (those worked out again replace
+        the old; those carried over keep theirs)."""
+        for name, keys in shared.items():
+            self.shared[name] = frozenset(self.numbers(keys))
 
-    def _owners_of_shared(self) -> dict[tuple[str, str], set[Key]]:
-        """(kind, id) -> the keys of that record some shared value read (and `keys` reads
-        under (kind, '@keys'))."""
-        if self._shared_owners is None:
-            owners: dict[tuple[str, str], set[Key]] = {}
-            for keys in self.shared.values():
-                for key in keys:
-                    if key[0] in ("rec", "has"):
-                        owners.setdefault((key[1], key[2]), set()).add(key)
-                    elif key[0] == "keys":
-                        owners.setdefault((key[1], "@keys"), set()).add(key)
-            self._shared_owners = owners
-        return self._shared_owners
-
-    def _read(self, key: Key) -> bool:
-        """True if some output of the last good build read `key`."""
-        n = self._number.get(key)
-        return n is not None and bool(self._readers[n])
+    def _read(self, n: int) -> bool:
+        """True if some output of the last good build, or some shared value, read key `n`."""
+        return bool(self._readers[n]) or any(n in read for read in self.shared.values())
 
     def changed(self, old: Any, new: Any, inputs: Callable[[Key], bool]) -> set[Key]:
         """The keys read by some output or shared value whose value differs between records
         `old` and `new` (for keys that are not about records, whose value `inputs` says
         changed), with the shared values that read one of them."""
         values = _Values(old, new)
-        shared_owners = self._owners_of_shared()
-        others = [self._keys[n] for n in self.others if self._readers[n]]
-        kinds = self.kinds | {kind for kind, _ in shared_owners} | {
-            key[1] for key in others if key[0] == "keys"}
         keys = self._keys
+        others = [keys[n] for n in self.others if self._read(n)]
         changed: set[Key] = set()
-        for kind in kinds:
+        for kind in self.kinds | {key[1] for key in others if key[0] == "keys"}:
             for ident in values.edited(kind):
-                owned = [keys[n] for n in self.owners.get((kind, ident), ())]
-                for key in (*owned, *shared_owners.get((kind, ident), ())):
-                    if values.changed(key):
-                        changed.add(key)
-            if (self._read(("keys", kind)) or (kind, "@keys") in shared_owners) and \
-                    values.reordered(kind):
+                changed.update(key for key in map(keys.__getitem__, self.owners.get(
+                    (kind, ident), ())) if values.changed(key))
+            if ("keys", kind) in others and values.reordered(kind):
                 changed.add(("keys", kind))
         changed |= {key for key in others if key[0] in ("template", "asset") and inputs(key)}
+        numbers = {self._number[key] for key in changed}
         while True:  # a shared value may read another: until no more change
-            more = {("shared", name) for name, keys in self.shared.items()
-                    if ("shared", name) not in changed and not keys.isdisjoint(changed)}
+            more = [("shared", name) for name, read in self.shared.items()
+                    if ("shared", name) not in changed and not read.isdisjoint(numbers)]
             if not more:
                 return changed
-            changed |= more
+            changed.update(more)
+            numbers.update(self.numbers(more))
 
     def stale(self, changed: set[Key]) -> set[str]:
         """The outputs that read one of `changed`."""
