@@ -333,3 +333,33 @@ def test_page_links_report_the_same_searched_as_text_or_as_a_set(
     assert len(expected) == 3  # the two missing ids and the missing page
     monkeypatch.setattr(links, "BIG_IDS", 0)  # every page's ids looked up in a set
     assert [str(p) for p in links.finish(pages)] == expected
+
+
+def test_the_dev_servers_forked_first_load_then_edits_equal_full_builds(
+        tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dev server's first load is the CLI's (forked readers on a big site); validation's
+    memo is filled from what the workers converted, so an edit converts only its file, and
+    every later build equals a build from scratch."""
+    import builder.perfile
+    from builder.build import build
+    from builder.incremental import Rebuilder
+
+    monkeypatch.setattr(builder.perfile, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(builder.perfile, "FILE_CHUNK", 2)
+    root = make_site(tmp_path / "site")
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    first = rebuilder.poll()
+    assert first is not None and not first.problems, first
+    assert "builder.perfile" in forks
+    converted: list[str] = []
+    real = builder.perfile.convert_file
+    monkeypatch.setattr(builder.perfile, "convert_file",
+                        lambda key, doc: converted.append(doc.path) or real(key, doc))
+    force = root / "content/forces/testshire.yaml"
+    force.write_text(force.read_text(encoding="utf-8").replace(
+        "name: Testshire Police", "name: Testshire Constabulary"), encoding="utf-8")
+    result = rebuilder.poll()
+    assert result is not None and not result.problems, result
+    assert converted == ["content/forces/testshire.yaml"]
+    build(root, out=tmp_path / "full")
+    assert tree(tmp_path / "inc") == tree(tmp_path / "full")
