@@ -102,12 +102,12 @@ class Rebuilder:
             self.problems = [f"internal error: {type(exc).__name__}: {exc}"]
         else:
             first = not self.started
-            # What the build keeps is long-lived: leave it out of the collector's full
-            # passes, which at 10,000 forces would walk millions of objects (~0.1-1 s) on
-            # some later edit. The build's own cyclic garbage is collected first (all of it
-            # after the first build; an edit's is young), since frozen garbage stays.
-            gc.collect(2 if first else 1)
-            gc.freeze()
+            if first or built.rendered * 2 > built.pages:
+                # What such a build keeps is big and long-lived (millions of objects at
+                # 10,000 forces). A full collection now also tells the collector so: its next
+                # full pass waits until a quarter as many new objects have survived, instead
+                # of walking all of it (~1 s) during some later edit.
+                gc.collect()
             self.problems = []
             self.started = True
             shown = counts(built.records) if first or failed else ""
