@@ -107,6 +107,9 @@ class Memo:
     cites, in the context of the speakers' names."""
     orders: Results[Any, Any] = field(default_factory=Results)
     """The timeline's order problems by its files and the ids that failed."""
+    records: Results[Any, Any] = field(default_factory=Results)
+    """Each kind's records, by id or in a list, by the kind and the records themselves
+    (their identities: the value holds them alive)."""
     accounts: Results[Any, Any] = field(default_factory=Results)
     """One article's accounting by its id, file name, text and the excerpts citing it."""
 

@@ -465,6 +465,8 @@ class _Values:
     def edited(self, kind: str) -> list[str]:
         """Ids of `kind` whose record is not the very same object on both sides (files not
         edited keep their records)."""
+        if kind != "config" and getattr(self.sides[0], kind) is getattr(self.sides[1], kind):
+            return []  # validation keeps a kind's collection while its records are the same
         before, after = self._collection(0, kind), self._collection(1, kind)
         if before is after:
             return []
@@ -473,7 +475,7 @@ class _Values:
 
     def reordered(self, kind: str) -> bool:
         """True if the collection's ids, in order, differ."""
-        if kind == "config":
+        if kind == "config" or getattr(self.sides[0], kind) is getattr(self.sides[1], kind):
             return False
         return list(self._collection(0, kind)) != list(self._collection(1, kind))
 

@@ -126,7 +126,7 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
         raise ContentError(c.problems)
     # Records that failed the schema are left out below; references to their ids are not
     # reported again (c.failed), so every message points at a real mistake.
-    records = _assemble(config, done.kinds, pages, origins)
+    records = _assemble(config, done.kinds, pages, origins, memo)
     failed = frozenset(c.failed)
     parts = tuple(f.referable for f in done.files)
     incomplete = bool(loaded.problems) or bool(failed)
@@ -215,17 +215,30 @@ def _convert_pages(docs: list[Document], c: _Collector) -> dict[str, Page]:
 
 
 def _assemble(config: m.SiteConfig, kinds: dict[str, Located], pages: dict[str, Page],
-              origins: dict[str, str]) -> Records:
-    def by_id(kind: str) -> dict:
-        return {r.id: r for r, _, _ in kinds[kind]}
+              origins: dict[str, str], memo: Memo) -> Records:
+    def records(kind: str) -> tuple[Any, ...]:
+        return tuple(r for r, _, _ in kinds[kind])
+
+    def by_id(kind: str) -> dict[str, Any]:
+        found = records(kind)  # the same dict while they are the same records, so that the
+        # dev server sees at once which kinds an edit left alone (reads.Registry.changed)
+        return memo.records.get((kind, *map(id, found)), _by_id, found)
+
+    def listed(kind: str) -> list[Any]:
+        found = records(kind)
+        return memo.records.get((kind, *map(id, found)), list, found)
 
     return Records(
         config=config, sources=by_id("sources"), forces=by_id("forces"),
         organisations=by_id("organisations"), alliances=by_id("alliances"),
-        people=by_id("people"), events=[r for r, _, _ in kinds["events"]],
-        attributes=[r for r, _, _ in kinds["attributes"]],
-        conflicts=[r for r, _, _ in kinds["conflicts"]], pages=pages, origins=origins,
-        glossary=[r for r, _, _ in kinds["terms"]], updates=[r for r, _, _ in kinds["updates"]])
+        people=by_id("people"), events=listed("events"), attributes=listed("attributes"),
+        conflicts=listed("conflicts"), pages=pages, origins=origins,
+        glossary=listed("terms"), updates=listed("updates"))
+
+
+def _by_id(records: tuple[Any, ...]) -> dict[str, Any]:
+    """Records by id (the last of an id wins, as every id is checked to be unique)."""
+    return {r.id: r for r in records}
 
 
 def _world(parts: tuple[Referable, ...], pages: tuple[str, ...], incomplete: bool,
