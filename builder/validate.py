@@ -6,6 +6,7 @@ Every problem is collected with its file, line and column; the stage fails once 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -66,8 +67,9 @@ class Records:
     archive is absent."""
     accounts: list[SourceAccount] = field(default_factory=list)
     """How each article's sentences are cited or left out (accounting.account)."""
-    places: list[Place] = field(default_factory=list)
-    """Every Markdown text with where it was written, to report a broken link there."""
+    places: Iterable[Place] = ()
+    """Every Markdown text with where it was written, to report a broken link there (worked
+    out only then: see Places)."""
 
 
 class _Collector:
@@ -145,7 +147,7 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     found, accounts = check_truth(done, texts, memo, complete=not c.problems, failed=failed)
     c.problems.extend(found)
     return replace(records, warnings=warnings, articles=texts, accounts=accounts,
-                   places=_places(done, loaded.pages)), c.problems
+                   places=Places(done.holding, tuple(loaded.pages))), c.problems
 
 
 def _merge(done: Converted, c: _Collector, memo: Memo) -> dict[str, str]:
@@ -183,13 +185,27 @@ def _quotes(f: FileResult, cited: tuple[str | None, ...]) -> list[Problem]:
     return check_quotes(f.items, texts)
 
 
-def _places(done: Converted, pages: list[Document]) -> list[Place]:
-    """Every Markdown text, kind by kind as the records are listed, then the pages'."""
-    places: list[Place] = []
-    for kind in KINDS:
-        for f in done.holding[kind]:
-            places += f.places.get(kind, ())
-    return places + places_of({}, pages, m.markdown_fields)
+@dataclass(frozen=True, eq=False)
+class Places:
+    """Every Markdown text with where it was written, kind by kind as the records are listed,
+    then the pages': listed only when iterated, since only a broken link needs them (a walk
+    over every file's results that each of the dev server's rebuilds would otherwise pay)."""
+
+    holding: dict[str, list[FileResult]]
+    """The files holding records of each kind (perfile.by_kind)."""
+    pages: tuple[Document, ...]
+    """The Markdown pages."""
+
+    def __iter__(self) -> Iterator[Place]:
+        for kind in KINDS:
+            for f in self.holding[kind]:
+                yield from f.places.get(kind, ())
+        yield from places_of({}, list(self.pages), m.markdown_fields)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Places) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 RESERVED_SLUGS = {"forces", "organisations", "sources", "matrix", "chronology", "people",
