@@ -22,7 +22,7 @@ from .contentlinks import attribute
 from .errors import ContentError, Problem
 from .glossary import Marker, abbreviations
 from .inputs import Snapshot, changed_files
-from .load import Loaded, ParseMemo, load_site, reload, settled
+from .load import Loaded, load_site, reload, settled
 from .models import markdown_fields
 from .outputs import Output, refuse_clashes
 from .reads import Key, Recorder, Registry, TrackedRecords, carry
@@ -129,8 +129,8 @@ class Writer(Protocol):
 @dataclass
 class Warm:
     """What a build starts from: nothing for a one-off build; for the dev server, what its
-    last build kept (the template environment, memos of parsed files, validation and
-    Markdown, and what the last good build read and wrote)."""
+    last build kept (the template environment, the documents loaded, the memos of
+    validation and Markdown, and what the last good build read and wrote)."""
 
     env: jinja2.Environment
     """The template environment (Jinja recompiles only edited templates)."""
@@ -138,8 +138,6 @@ class Warm:
     """Notes what each output reads; None for a one-off build, which records nothing."""
     markdown: MarkdownMemo = field(default_factory=dict)
     """Rendered Markdown by (scope, text)."""
-    parsed: ParseMemo = field(default_factory=dict)
-    """Parsed files by path (the dev server's)."""
     validation: Memo | None = None
     """Validation's memo (the dev server's)."""
     snapshot: Snapshot | None = None
@@ -147,7 +145,8 @@ class Warm:
     good: Snapshot = field(default_factory=dict)
     """The inputs of the last good build."""
     loaded: tuple[Snapshot, Loaded] | None = None
-    """The last load without problems, with the inputs it read."""
+    """The last load without problems (light copies of its documents, see load.settled),
+    with the inputs it read."""
     records: Records | None = None
     """The last good build's records; None before the first."""
     registry: Registry = field(default_factory=Registry)
@@ -298,15 +297,15 @@ def _load_records(root: Path, warm: Warm, strict: bool) -> tuple[Records, float]
     """
     if warm.snapshot is not None and warm.loaded is not None:
         before, last = warm.loaded
-        again = reload(root, last, changed_files(before, warm.snapshot), warm.parsed)
+        again = reload(root, last, changed_files(before, warm.snapshot))
         if again is not None:
-            warm.loaded = None if again.problems else (warm.snapshot, again)
+            warm.loaded = (warm.snapshot, again)
             return _records(root, strict, again, warm.validation), again.reading.seconds
     # Named after the reader's source, not its module: importing it imports the YAML library.
     stored = disk.Entries(cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))
                           .with_suffix(""))
     used: set[str] = set()
-    loaded = load_site(root, warm.parsed, stored=stored, lazy=True, used=used)
+    loaded = load_site(root, stored, lazy=True, used=used)
     try:
         records = _records(root, strict, loaded, warm.validation)
     finally:  # what the dev server loads again from (unless some file could not be read)

@@ -53,27 +53,18 @@ def is_scratch(name: str) -> bool:
     return name.startswith(".") or name.endswith("~") or (
         name.startswith("#") and name.endswith("#"))
 
-Stamp = tuple[int, int]
-"""A file's (mtime in ns, size): unchanged, and the file is not read again."""
-ParseMemo = dict[str, tuple[Stamp, str, Document]]
-"""Parse cache: shown path -> (stamp, content digest, parsed document); owned by the caller
-(the dev server keeps one across rebuilds)."""
-
-
-def load_site(root: Path, cache: ParseMemo | None = None, stored: Stored | None = None, *,
-              lazy: bool = False, used: set[str] | None = None) -> Loaded:
+def load_site(root: Path, stored: Stored | None = None, *, lazy: bool = False,
+              used: set[str] | None = None) -> Loaded:
     """Read site.yaml and every content file under root/content.
 
-    `cache` keeps parsed documents across rebuilds in one process; `stored` (on disk, see
-    cache.Entries) holds the data of YAML texts parsed by earlier builds, by content digest,
-    and is given the data of every text parsed now; `used` collects the digests of every
-    YAML text read (to sweep `stored` of the others). With `lazy`, record files are read one
-    at a time as validation consumes them, so a big site's raw data is never all in memory
-    at once (a one-off build's peak memory).
+    `stored` (on disk, see cache.Entries) holds the data of YAML texts parsed by earlier
+    builds, by content digest, and is given the data of every text parsed now; `used`
+    collects the digests of every YAML text read (to sweep `stored` of the others). With
+    `lazy`, record files are read one at a time as validation consumes them, so a big site's
+    raw data is never all in memory at once (see also `settled` and `reload`).
     """
-    cache = {} if cache is None else cache
     reading = Reading()
-    read = _FileReader(cache, stored, used, lazy, reading)
+    read = _FileReader(stored, used, lazy, reading)
     problems: list[Problem] = []
     config = read.one(root / "site.yaml", "site.yaml", problems, markdown=False)
     content = root / "content"
@@ -106,14 +97,14 @@ def load_site(root: Path, cache: ParseMemo | None = None, stored: Stored | None 
     return Loaded(config, records, pages, problems, reading)
 
 
-def reload(root: Path, loaded: Loaded, changed: set[str], cache: ParseMemo) -> Loaded | None:
+def reload(root: Path, loaded: Loaded, changed: set[str]) -> Loaded | None:
     """`loaded` with the files `changed` (shown paths: edited, added or removed) read again,
     added or left out as load_site would (the others are not even looked at); None when
     only a whole load can say what changed means (a file in a new place, a stray, a file
     that can no longer be read: load_site, run afresh, reports it). `loaded` must hold
     lists, not lazy Files (see `settled`)."""
     reading = Reading()
-    read = _FileReader(cache, None, None, False, reading)
+    read = _FileReader(None, None, False, reading)
     problems: list[Problem] = []
     config = loaded.config
     records = {key: list(docs) for key, docs in loaded.records.items()}
@@ -229,7 +220,7 @@ class Files:
     def read_apart(self, index: int) -> Apart:
         """Read file `index` touching no shared state; the parent then calls `take`."""
         used: set[str] = set()
-        reader = _FileReader(self._reader.cache, self._reader.stored, used, True, Reading())
+        reader = _FileReader(self._reader.stored, used, True, Reading())
         problems: list[Problem] = []
         path = self.paths[index]
         doc = reader.one(path, _shown(self.root, path), problems)
@@ -259,11 +250,10 @@ class Apart:
 
 
 class _FileReader:
-    """Reads files into Documents through the caches, eagerly or lazily."""
+    """Reads files into Documents through the parse cache, eagerly or lazily."""
 
-    def __init__(self, cache: ParseMemo, stored: Stored | None, used: set[str] | None,
-                 lazy: bool, reading: Reading) -> None:
-        self.cache = cache
+    def __init__(self, stored: Stored | None, used: set[str] | None, lazy: bool,
+                 reading: Reading) -> None:
         self.stored = stored
         self.used = used
         self.lazy = lazy
@@ -288,27 +278,12 @@ class _FileReader:
 
     def _one(self, path: Path, shown: str, problems: list[Problem],
              markdown: bool) -> Document | None:
-        hit = self.cache.get(shown)
-        try:
-            st = path.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = (-1, -1)  # read_text below reports why
-        if hit is not None and hit[0] == stamp:
-            return hit[2]  # untouched since the last read: not even read again
         try:
             text = read_text(path, shown)
-            key = digest(text)
-            if hit is not None and hit[1] == key:
-                self.cache[shown] = (stamp, key, hit[2])
-                return hit[2]
-            doc = parse_file(text, key, path, shown, markdown, self.stored)
+            doc = parse_file(text, digest(text), path, shown, markdown, self.stored)
         except LoadError as exc:
             problems.append(exc.problem)
-            self.cache.pop(shown, None)
             return None
-        if not self.lazy:  # a lazy read keeps nothing: that is its point
-            self.cache[shown] = (stamp, key, doc)
         if self.used is not None:
             self.used.add(doc.digest)  # a page's: its front matter's
         return doc

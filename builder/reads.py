@@ -465,19 +465,22 @@ class _Values:
     def edited(self, kind: str) -> list[str]:
         """Ids of `kind` whose record is not the very same object on both sides (files not
         edited keep their records)."""
-        if kind != "config" and getattr(self.sides[0], kind) is getattr(self.sides[1], kind):
-            return []  # validation keeps a kind's collection while its records are the same
-        before, after = self._collection(0, kind), self._collection(1, kind)
-        if before is after:
+        if self._same(kind):
             return []
+        before, after = self._collection(0, kind), self._collection(1, kind)
         gone = [i for i in before if i not in after]
         return [i for i, r in after.items() if before.get(i, MISSING) is not r] + gone
 
     def reordered(self, kind: str) -> bool:
         """True if the collection's ids, in order, differ."""
-        if kind == "config" or getattr(self.sides[0], kind) is getattr(self.sides[1], kind):
+        if kind == "config" or self._same(kind):
             return False
         return list(self._collection(0, kind)) != list(self._collection(1, kind))
+
+    def _same(self, kind: str) -> bool:
+        """True if both sides hold the very same collection (validation keeps a kind's
+        collection while its records are the same objects)."""
+        return getattr(self.sides[0], kind) is getattr(self.sides[1], kind)
 
     def changed(self, key: Key) -> bool:
         """True if a `rec` or `has` key's value differs."""

@@ -267,14 +267,14 @@ def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
         sent.update(made)
         return done, fresh, made
 
+    settle = keep or (lambda summary: summary)
     if workers == 1:
-        done = work(items)[0]
-        return {path: keep(v) for path, v in done} if keep else dict(done), {}
+        return {path: settle(v) for path, v in work(items)[0]}, {}
     results: dict[str, T] = {}
     shared: dict[str, frozenset[Key]] = {}
     # Small chunks, in plan order: the big list pages come first and spread out.
     for done, fresh, names in forked_chunks(work, items, workers, CHUNK):
-        results.update((path, keep(v)) for path, v in done) if keep else results.update(done)
+        results.update((path, settle(v)) for path, v in done)
         shared.update(names)
         if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
             markdown.memo.update(fresh)
