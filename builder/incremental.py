@@ -77,6 +77,8 @@ class Rebuilder:
     def poll(self) -> Result | None:
         """Rebuild if any input's bytes changed since the last attempt; else None."""
         names = self.watch.changed() if self.watch is not None and self.started else None
+        if names is not None and not names:
+            return None  # the kernel saw nothing change: nothing to look at, ten times a second
         snapshot = scan(self.root, self.seen) if names is None else rescan(
             self.root, self.seen, names)
         if self.started and not changed_files(self.seen, snapshot):

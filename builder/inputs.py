@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def rescan(root: Path, previous: Snapshot, names: Iterable[str]) -> Snapshot:
             st = os.stat(path)
         except OSError:  # gone
             continue
-        if not os.path.isdir(path):
+        if not stat.S_ISDIR(st.st_mode):
             _digest(name, path, st, {}, out)
     return out
 
@@ -149,10 +150,6 @@ class Watch:
             return cls(root)
         except (ImportError, OSError, AttributeError):
             return None
-
-    def close(self) -> None:
-        """Stop watching (the kernel drops every watch of the instance)."""
-        self._notify.close()
 
     def _watch_all(self) -> None:
         """Watch the root and every watched folder (again: a watch of a folder already
