@@ -12,7 +12,7 @@ from itertools import chain
 from .accounting import SourceAccount, account, unaccounted
 from .errors import Problem
 from .facts import order_problems
-from .memo import Memo
+from .memo import Memo, joined
 from .outline import BODIES, Excerpts, Naming
 from .perfile import Converted, FileResult
 from .truth import Article, Named, Names, article, attribution_problems, passage_problems
@@ -27,7 +27,7 @@ def check(done: Converted, texts: Mapping[str, str], memo: Memo, complete: bool 
     left unaccounted are problems only when the records are `complete` (none failed to load
     or to match its article): otherwise they follow from the problems already reported.
     Ids in `failed` belong to records that failed to load: naming them is not a mistake."""
-    naming = tuple(f.naming for f in done.files)
+    naming = tuple(done.every("naming"))
     named = memo.names.get(naming, _names, naming)
     found = _articles(done.holding["sources"], texts, memo)
     problems = _passages(done.holding["sources"], found, named, failed, memo)
@@ -36,18 +36,16 @@ def check(done: Converted, texts: Mapping[str, str], memo: Memo, complete: bool 
                  for (s, _, _), a in zip(f.items["sources"], found[f], strict=True)
                  if a is not None}
     memo.attribution.within(named)
-    attributed = {}
-    for f in done.holding["statements"]:  # every body's file
-        cited = tuple(map(by_source.get, f.cited))
-        attributed[f] = memo.attribution.get((f, cited), _attribution, f, cited, named)
-    for f in done.holding["statements"]:
-        problems += attributed[f][0]
-    for f in done.holding["forces"]:
-        problems += attributed[f][1]
+    attributed = memo.attribution.combined(  # every body's file
+        done.holding["statements"], lambda f, cited: _attribution(f, cited, named), _both,
+        _cited, by_source)
+    problems += chain.from_iterable(said for said, _ in attributed)
+    problems += chain.from_iterable(positions for _, positions in attributed)
     events = tuple(done.holding["events"])
     problems += memo.orders.get((events, failed), _orders, events, failed)
     # Figures were checked with their file: the check reads nothing else.
-    problems += chain.from_iterable(f.figures for f in done.holding["figures"])
+    problems += chain.from_iterable(p.figures.get(holder, ()) for holder in BODIES
+                                    for p in done.parts)
     accounts = _accounts(done, texts, memo)
     problems += unaccounted(done.kinds["sources"], accounts) if complete else []
     return problems, accounts
@@ -98,6 +96,16 @@ def _attribution(f: FileResult, cited: tuple[Article | None, ...], named: Names
     return attribution_problems(f.items, articles, named)
 
 
+def _cited(f: FileResult) -> tuple[str, ...]:
+    return f.cited
+
+
+def _both(found: tuple[tuple[list[Problem], list[Problem]], ...]
+          ) -> tuple[list[Problem], list[Problem]]:
+    """Every statement problem and every position problem of some files."""
+    return joined(tuple(s for s, _ in found)), joined(tuple(p for _, p in found))
+
+
 def _orders(events: tuple[FileResult, ...], failed: frozenset[str]) -> list[Problem]:
     """Order problems of the events of the timeline files `events`."""
     return order_problems([e for f in events for e in f.items["events"]], failed)
@@ -106,9 +114,9 @@ def _orders(events: tuple[FileResult, ...], failed: frozenset[str]) -> list[Prob
 def _accounts(done: Converted, texts: Mapping[str, str], memo: Memo) -> list[SourceAccount]:
     """The accounting of every article with a text, in source order."""
     quoting: dict[str, list[Excerpts]] = {}
-    for f in done.files:
-        for source, words in f.excerpts.items():
-            quoting.setdefault(source, []).append(words)
+    for p in done.parts:
+        for source, words in p.quoting.items():
+            quoting.setdefault(source, []).extend(words)
     accounts = []
     for s, _, _ in done.kinds["sources"]:
         text = texts.get(s.id)

@@ -56,7 +56,7 @@ class Referable(msgspec.Struct, frozen=True, cache_hash=True):
     named: tuple[tuple[str, str], ...] = ()
     """(what it names, id) of each record an update may name (see UPDATE_KINDS)."""
     stems: tuple[str, ...] = ()
-    """The file's name without extension, when it holds a record Records.origins names: a
+    """The file's name without extension, when it holds a record of perfile.NAMED_BY_FILE: a
     record file's name is its id even while the id inside says otherwise."""
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from itertools import chain
+from typing import Any, TypeVar
 
 from . import models as m
 from .convert import Located, convert, problem
@@ -19,7 +20,7 @@ from .document import Document
 from .errors import Problem
 from .facts import figure_problems
 from .load import Apart, Files, Loaded, read_again
-from .memo import Key, Results
+from .memo import Chunks, Key, Results
 from .outline import BODIES, KINDS, Claims, Excerpts, Naming, Referable, claims, naming, referable
 from .parallel import forked_chunks, workers_for
 from .places import Place, places_of
@@ -38,8 +39,6 @@ class FileResult:
     """Schema problems."""
     failed: frozenset[str]
     """Ids of its records that failed the schema."""
-    origins: dict[str, str]
-    """'kind/id' of its records -> its path."""
     claims: Claims
     """Its claims on ids, to find duplicates across files."""
     referable: Referable
@@ -136,7 +135,7 @@ def _interned(r: FileResult) -> FileResult:
     character where identical objects compare at once: at 10,000 forces, a third of each
     of the dev server's later validations (~80 ms an edit)."""
     return replace(r, items=_keys_interned(r.items), excerpts=_keys_interned(r.excerpts),
-                   places=_keys_interned(r.places), origins=_keys_interned(r.origins))
+                   places=_keys_interned(r.places))
 
 
 def _keys_interned(mapping: dict[str, T]) -> dict[str, T]:
@@ -174,16 +173,14 @@ def convert_file(key: str, doc: Document) -> FileResult:
 
 def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> FileResult:
     """The file's records with what the checks across files read of them (see outline)."""
-    origins = {f"{kind}/{r.id}": doc.path for kind in ORIGIN_KINDS
-               for r, _, _ in items.get(kind, ())}
     quoted: dict[str, list[tuple[str, bool]]] = {}
     for v in verbatim_fields(items):
         quoted.setdefault(v.source, []).append((v.text, v.cites))
     places = {kind: found for kind, located in items.items()
               if (found := places_of({kind: located}, (), m.markdown_fields))}
-    stems = tuple(dict.fromkeys(file_stem(path) for path in origins.values()))
+    stems = (file_stem(doc.path),) if any(items.get(k) for k in NAMED_BY_FILE) else ()
     return FileResult(
-        items, c.problems, frozenset(c.failed), origins, claims(items),
+        items, c.problems, frozenset(c.failed), claims(items),
         referable(items, stems), naming(items), tuple(sorted(quoted)),
         {source: Key(tuple(words)) for source, words in quoted.items()}, places,
         figure_problems(items.get("figures", [])))
@@ -194,8 +191,8 @@ def file_stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-ORIGIN_KINDS = ("sources", "forces", "organisations", "alliances", "people", "events")
-"""Kinds whose records' files Records.origins names."""
+NAMED_BY_FILE = ("sources", "forces", "organisations", "alliances", "people", "events")
+"""Kinds of record whose file's name may be meant as an id (see outline.Referable.stems)."""
 
 
 LIST_FILES = {"timeline": ("events", m.Event), "people.yaml": ("people", m.Person),
@@ -238,47 +235,96 @@ def _raw_ids(data: object) -> set[str]:
     return set()
 
 
+@dataclass(frozen=True, eq=False)
+class Part:
+    """What a run of consecutive files contributes, put together once (see memo.Chunks):
+    each check across files combines some 90 parts at 10,000 forces, not 11,000 files."""
+
+    holding: dict[str, list[FileResult]]
+    """The files holding records of each kind, but statements and figures (a body's file
+    holds its body's)."""
+    located: dict[tuple[str, str], Located]
+    """The records of each (kind, the kind of record whose file holds them)."""
+    problems: list[Problem]
+    """Schema problems."""
+    failed: frozenset[str]
+    """Ids of records that failed the schema."""
+    claims: tuple[Claims, ...]
+    """Each file's claims on ids."""
+    referable: tuple[Referable, ...]
+    """What references can see of each file's records."""
+    naming: tuple[Naming, ...]
+    """How each file's records name speakers."""
+    quoting: dict[str, list[Excerpts]]
+    """Each file's verbatim words, by the source they cite."""
+    figures: dict[str, list[Problem]]
+    """Problems of figures' values and qualifiers, by the kind of body holding them."""
+
+
+def part(files: tuple[FileResult, ...]) -> Part:
+    """What `files` contribute, in their order."""
+    holding: dict[str, list[FileResult]] = {}
+    located: dict[tuple[str, str], Located] = {}
+    quoting: dict[str, list[Excerpts]] = {}
+    figures: dict[str, list[Problem]] = {}
+    for f in files:
+        holder = next((k for k in BODIES if k in f.items), "")
+        for kind, records in f.items.items():
+            if kind != "statements" and kind != "figures":
+                holding.setdefault(kind, []).append(f)
+            located.setdefault((kind, holder if kind in SAID else kind), []).extend(records)
+        for source, words in f.excerpts.items():
+            quoting.setdefault(source, []).append(words)
+        if f.figures:
+            figures.setdefault(holder, []).extend(f.figures)
+    return Part(
+        holding, located,
+        [p for f in files for p in f.problems], frozenset().union(*(f.failed for f in files)),
+        tuple(f.claims for f in files), tuple(f.referable for f in files),
+        tuple(f.naming for f in files), quoting, figures)
+
+
+SAID = ("statements", "figures")
+"""Kinds of record a body's file holds besides the body."""
+
+
 @dataclass(frozen=True)
 class Converted:
     """Every content file's conversion, and its records by kind."""
 
     files: list[FileResult]
     """In load order."""
+    parts: list[Part]
+    """The files, a run at a time (see Part)."""
     holding: dict[str, list[FileResult]]
-    """The files holding records of each kind (see by_kind)."""
-    kinds: dict[str, Located]
-    """Every record of each kind, in that order."""
-
-
-def converted(files: list[FileResult]) -> Converted:
-    """`files` with their records listed by kind."""
-    holding = by_kind(files)
-    return Converted(files, holding, merged(holding))
-
-
-def by_kind(files: Sequence[FileResult]) -> dict[str, list[FileResult]]:
     """The files holding records of each kind (all of KINDS), in the order validation lists
     their records: load order, except that statements and figures come from all forces'
     files first, then organisations', then alliances'."""
-    out: dict[str, list[FileResult]] = {kind: [] for kind in KINDS}
-    for f in files:
-        for kind in f.items:
-            if kind != "statements" and kind != "figures":
-                out[kind].append(f)
-    for kind in BODIES:
-        out["statements"] += out[kind]
-        out["figures"] += out[kind]
-    return out
+    kinds: dict[str, Located]
+    """Every record of each kind, in that order."""
+
+    def every(self, name: str) -> Iterator[Any]:
+        """Every file's `name` (a tuple of Part), in load order."""
+        return chain.from_iterable(getattr(p, name) for p in self.parts)
 
 
-def merged(files: Mapping[str, list[FileResult]]) -> dict[str, Located]:
-    """Every record of each kind, from `files` (see by_kind), in that order."""
-    out: dict[str, Located] = {}
-    for kind, holding in files.items():
-        out[kind] = records = []
-        for f in holding:
-            records += f.items[kind]
-    return out
+def converted(files: list[FileResult], parts: Chunks[FileResult, FileResult, Part] | None = None
+              ) -> Converted:
+    """`files` with their records listed by kind; `parts`, the dev server's, keeps each run
+    of files' Part while it holds the same files."""
+    made = (Chunks() if parts is None else parts).combined(files, _itself, part)
+    holding: dict[str, list[FileResult]] = {kind: [] for kind in KINDS}
+    kinds: dict[str, Located] = {kind: [] for kind in KINDS}
+    for kind in KINDS:
+        for holder in BODIES if kind in SAID else (kind,):
+            for p in made:
+                holding[kind] += p.holding.get(holder, ())
+                kinds[kind] += p.located.get((kind, holder), ())
+    return Converted(files, made, holding, kinds)
+
+
+def _itself(f: FileResult, _: tuple[object, ...]) -> FileResult:
+    return f
 
 
 @dataclass

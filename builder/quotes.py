@@ -6,7 +6,9 @@ asks; anything else (a changed word, a dropped comma) is a mismatch.
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -131,32 +133,50 @@ def archive_warning(setting: str | None, root: Path, config: Document | None) ->
     return [problem(config, ("sources_archive",), message, hint)]
 
 
+Stamp = tuple[str, int, int, int, int]
+"""What says a file is unchanged: its path, size, inode and change times (see stamp)."""
+
+SETTLED_NS = 2_000_000_000
+"""How long before a read a file must have last changed for its stamp to stand for its bytes:
+longer than any file system's timestamp tick, so a change after the read shows in the stamp
+(git's "racily clean" check)."""
+
+
 def article_texts(setting: str, root: Path, sources: Located, problems: list[Problem],
-                  normalised: Results[bytes, str] | None = None) -> dict[str, str]:
+                  normalised: Results[Stamp, str] | None = None) -> dict[str, str]:
     """Each source's article text, normalised, by source id; a missing file is a problem.
-    With `normalised` (texts by the bytes they are read from), a file whose bytes are
-    known is neither decoded nor normalised again."""
+    With `normalised` (the dev server's texts by their file's stamp), a file whose stamp is
+    known is not read again: the archive is outside the inputs the dev server watches, and
+    reading a thousand articles on every rebuild would cost more than the rest of a check."""
     archive = (root / setting).resolve()
     texts: dict[str, str] = {}
     for s, doc, path in sources:
-        try:  # read once: a known file's bytes are its key, others are decoded from them
-            raw = (archive / s.file).read_bytes()
-            known = normalised.find(raw) if normalised is not None else None
-            if known is not None:
-                texts[s.id] = known
-                continue
-            text = decode_text(raw, f"{setting}/{s.file}")
+        file, key = archive / s.file, None
+        try:
+            if normalised is not None:
+                known, key = _known(file, normalised)
+                if known is not None:
+                    texts[s.id] = known
+                    continue
+            text = decode_text(file.read_bytes(), f"{setting}/{s.file}")
         except (OSError, LoadError):
             problems.append(problem(doc, (*path, "file"), f"'{s.file}' is not in the sources "
                                       f"archive {setting}", "fix the file name"))
             continue
-        # Kept by the bytes that read back as exactly this text: a file holding them again
-        # reads the same. One read with a byte-order mark or \r\n never matches them: it is
-        # decoded each time, never mistaken. (A text still starting with a mark would lose
-        # it when read back, so it is not kept.)
-        texts[s.id] = (normalise_article(text) if normalised is None or text[:1] == "\ufeff"
-                       else normalised.get(text.encode(), normalise_article, text))
+        texts[s.id] = normalise_article(text)
+        if normalised is not None and key is not None:
+            normalised.put(key, texts[s.id])
     return texts
+
+
+def _known(file: Path, normalised: Results[Stamp, str]) -> tuple[str | None, Stamp | None]:
+    """The text kept for `file`'s stamp, or None; and the stamp to keep the text read now
+    by, None while the file changed too recently for its stamp to stand for what is read."""
+    before = time.time_ns()
+    st = os.stat(file)
+    key = (str(file), st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+    recent = max(st.st_mtime_ns, st.st_ctime_ns) > before - SETTLED_NS
+    return normalised.find(key), None if recent else key
 
 
 def verbatim_fields(items: Mapping[str, Located]) -> Iterator[Verbatim]:

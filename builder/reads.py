@@ -237,7 +237,7 @@ class TrackedRecords:
         elif isinstance(value, list) and name in LISTS:
             tracked = TrackedList(name, self.recorder)
         else:
-            return value  # what no output shows (origins, warnings...)
+            return value  # what no output shows (warnings...)
         object.__setattr__(self, name, tracked)  # made once
         return tracked
 

@@ -6,7 +6,7 @@ Every problem is collected with its file, line and column; the stage fails once 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -14,14 +14,14 @@ from typing import Any
 
 from . import models as m
 from .accounting import SourceAccount
-from .convert import Located, convert, locate, problem
+from .convert import convert, locate, problem
 from .crossfile import check as check_truth
 from .document import Document
 from .errors import ContentError, Path_, Problem
 from .load import Loaded
-from .memo import Memo
+from .memo import Memo, joined
 from .outline import KINDS, Referable, claimed, duplicated
-from .perfile import Converted, FileResult, convert_files, converted, file_stem
+from .perfile import Converted, FileResult, Part, convert_files, converted, file_stem
 from .places import Place, places_of
 from .quotes import archive_warning, article_texts, check_quotes
 from .refs import World, check_references
@@ -58,8 +58,6 @@ class Records:
     """The glossary's terms, in file order (content/glossary.yaml; none without it)."""
     updates: list[m.Update] = field(default_factory=list)
     """Published changes, in file order (content/updates.yaml; none without it)."""
-    origins: dict[str, str] = field(default_factory=dict)
-    """'kind/id' -> content file it came from (for dependency tracking)."""
     warnings: list[Problem] = field(default_factory=list)
     """Things worth saying that do not stop the build (e.g. quote check skipped)."""
     articles: dict[str, str] = field(default_factory=dict)
@@ -112,75 +110,67 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     if loaded.config is not None:
         config, found = convert(loaded.config, m.SiteConfig)
         c.problems.extend(found)
-    if memo is not None:
+    kept = memo is not None
+    memo = memo if memo is not None else Memo()  # a fresh one runs every check once
+    if kept:
         memo.turn()
     # Reads lazily loaded files, adding their problems.
-    done = converted(convert_files(loaded, memo.files if memo is not None else None))
-    memo = Memo() if memo is None else memo  # a fresh one runs every check once
+    done = converted(convert_files(loaded, memo.files if kept else None), memo.parts)
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
     # A file that could not even be parsed still owns the id its name gives, and the ids its
     # text seems to define: references to them are not reported as if they stood alone.
     c.failed.update(file_stem(p.file) for p in loaded.problems)
     c.problems.extend(unreadable_ids(root, loaded.problems, c.failed))
-    origins = _merge(done, c, memo)
+    _merge(done, c, memo)
     if config is None:
         raise ContentError(c.problems)
     # Records that failed the schema are left out below; references to their ids are not
     # reported again (c.failed), so every message points at a real mistake.
-    records = _assemble(config, done.kinds, pages, origins, memo)
+    records = _assemble(config, done, pages, memo)
     failed = frozenset(c.failed)
-    parts = tuple(f.referable for f in done.files)
+    parts = tuple(done.every("referable"))
     incomplete = bool(loaded.problems) or bool(failed)
     slugs = tuple(pages)
     world = memo.world.get((parts, slugs, incomplete, failed), _world, parts, slugs,
                            incomplete, failed)
     memo.refs.within(world)  # a file's references hold while the world is equal
-    for f in done.files:
-        c.problems += memo.refs.get(f, check_references, f.items, world)
+    c.problems += chain.from_iterable(memo.refs.combined(
+        done.files, lambda f, _: check_references(f.items, world), joined))
     warnings = archive_warning(config.sources_archive, root, loaded.config)
     texts: dict[str, str] = {}
     if not warnings:
         texts = article_texts(config.sources_archive or "", root, done.kinds["sources"],
                               c.problems, memo.texts)
-        _check_quotes(done.files, texts, c, memo)
+        c.problems += chain.from_iterable(memo.quotes.combined(
+            done.files, _quotes, joined, _cited, texts))
     found, accounts = check_truth(done, texts, memo, complete=not c.problems, failed=failed)
     c.problems.extend(found)
     return replace(records, warnings=warnings, articles=texts, accounts=accounts,
                    places=Places(done.holding, tuple(loaded.pages))), c.problems
 
 
-def _merge(done: Converted, c: _Collector, memo: Memo) -> dict[str, str]:
-    """Every file's schema problems, failed ids and origins (returned), in load order; then
-    duplicate ids."""
-    origins: dict[str, str] = {}
-    for f in done.files:
-        origins.update(f.origins)
-        if f.problems:
-            c.problems += f.problems
-        if f.failed:
-            c.failed.update(f.failed)
+def _merge(done: Converted, c: _Collector, memo: Memo) -> None:
+    """Every file's schema problems and failed ids, in load order; then duplicate ids."""
+    for p in done.parts:
+        c.problems += p.problems
+        c.failed.update(p.failed)
     # Whether an id is used twice is kept while every file claims the same ids; only a
     # duplicate costs the walk that finds and places it.
-    claims = tuple(f.claims for f in done.files)
+    claims = tuple(done.every("claims"))
     if memo.duplicates.get(claims, duplicated, claims):
         for namespace, ident, doc, path in claimed(done.kinds):
             c.claim(namespace, ident, doc, path)
-    return origins
 
 
-def _check_quotes(files: list[FileResult], texts: dict[str, str], c: _Collector,
-                  memo: Memo) -> None:
-    """Quote problems of every file, each kept while the texts of the articles it cites are
-    the same."""
-    for f in files:
-        if f.cited:  # else no words to check
-            cited = tuple(map(texts.get, f.cited))
-            c.problems += memo.quotes.get((f, cited), _quotes, f, cited)
+def _cited(f: FileResult) -> tuple[str, ...]:
+    return f.cited
 
 
 def _quotes(f: FileResult, cited: tuple[str | None, ...]) -> list[Problem]:
     """Quote problems of one file, which cites `cited` (the texts of f.cited)."""
+    if not cited:
+        return []  # no words to check
     texts = {source: t for source, t in zip(f.cited, cited, strict=True) if t is not None}
     return check_quotes(f.items, texts)
 
@@ -230,29 +220,34 @@ def _convert_pages(docs: list[Document], c: _Collector) -> dict[str, Page]:
     return pages
 
 
-def _assemble(config: m.SiteConfig, kinds: dict[str, Located], pages: dict[str, Page],
-              origins: dict[str, str], memo: Memo) -> Records:
-    def records(kind: str) -> tuple[Any, ...]:
-        return tuple(r for r, _, _ in kinds[kind])
+def _assemble(config: m.SiteConfig, done: Converted, pages: dict[str, Page], memo: Memo
+              ) -> Records:
+    def collected(kind: str, collect: Callable[[Iterator[Any]], Any]) -> Any:
+        # The same collection while the runs of files holding the kind are the same, so that
+        # the dev server sees at once which kinds an edit left alone (reads.Registry.changed)
+        holding = tuple(p for p in done.parts if kind in p.holding)
+        return memo.records.get((kind, holding), _collect, kind, holding, collect)
 
     def by_id(kind: str) -> dict[str, Any]:
-        found = records(kind)  # the same dict while they are the same records, so that the
-        # dev server sees at once which kinds an edit left alone (reads.Registry.changed)
-        return memo.records.get((kind, *map(id, found)), _by_id, found)
+        return collected(kind, _by_id)
 
     def listed(kind: str) -> list[Any]:
-        found = records(kind)
-        return memo.records.get((kind, *map(id, found)), list, found)
+        return collected(kind, list)
 
     return Records(
         config=config, sources=by_id("sources"), forces=by_id("forces"),
         organisations=by_id("organisations"), alliances=by_id("alliances"),
         people=by_id("people"), events=listed("events"), attributes=listed("attributes"),
-        conflicts=listed("conflicts"), pages=pages, origins=origins,
+        conflicts=listed("conflicts"), pages=pages,
         glossary=listed("terms"), updates=listed("updates"))
 
 
-def _by_id(records: tuple[Any, ...]) -> dict[str, Any]:
+def _collect(kind: str, parts: tuple[Part, ...], collect: Callable[[Iterator[Any]], Any]
+             ) -> Any:
+    return collect(r for p in parts for r, _, _ in p.located[(kind, kind)])
+
+
+def _by_id(records: Iterator[Any]) -> dict[str, Any]:
     """Records by id (the last of an id wins, as every id is checked to be unique)."""
     return {r.id: r for r in records}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from conftest import SITES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builder import memo as memo_module
+from builder import quotes
 from builder.errors import Problem
 from builder.load import load_site
 from builder.validate import Memo, Records, examine
@@ -157,6 +160,15 @@ def same(root: Path, memo: Memo) -> list[str]:
     return [str(p) for p in problems]
 
 
+@pytest.fixture(autouse=True, params=[memo_module.CHUNK, 1, 2], ids=lambda n: f"chunk{n}")
+def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Every test with the files in one run (the fixture's 9 files), and one or two at a time:
+    then an edit changes a run in the middle, and a file deleted or written moves the runs
+    after it (see memo.Chunks)."""
+    monkeypatch.setattr(memo_module, "CHUNK", request.param)
+    return request.param
+
+
 @pytest.fixture
 def voices() -> Iterator[tuple[Path, dict[str, str]]]:
     """A copy of the fixture site `voices` (content and archive only) and its edited files'
@@ -259,3 +271,32 @@ def test_the_memo_keeps_only_what_the_last_run_used(
     site_of(root, base, frozenset())
     outcome(root, memo)
     assert {name: len(cache) for name, cache in vars(memo).items()} == sizes
+
+
+def test_an_article_settled_is_read_once_and_its_changes_seen(
+        voices: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An article that last changed well before a check is kept by its file's stamp: the next
+    check does not read it. A change after it, even of the same size, is seen, and the file
+    is read on each check until it has settled again."""
+    root, _ = voices
+    monkeypatch.setattr(quotes, "SETTLED_NS", 50_000_000)
+    reads: list[str] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes",
+                        lambda p: reads.append(p.name) or read_bytes(p) if p.suffix == ".txt"
+                        else read_bytes(p))
+    article = root / ARTICLE
+    memo = Memo()
+    time.sleep(0.1)
+    assert outcome(root, memo)[1] == [] and reads == ["article.txt"]
+    assert outcome(root, memo)[1] == [] and reads == ["article.txt"]  # kept
+    article.write_text(article.read_text().replace("12 armed", "21 armed"))  # same size
+    for count in (2, 3):  # read while the change is recent
+        found = outcome(root, memo)[1]
+        assert found and all(p.message.startswith("quote differs from the article (source "
+                                                  "'article'): after") for p in found)
+        assert reads.count("article.txt") == count
+    time.sleep(0.1)
+    outcome(root, memo)
+    outcome(root, memo)
+    assert reads.count("article.txt") == 4
