@@ -412,7 +412,8 @@ def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],
             now = old.without(page, gone, where)
             if now is not old:
                 found[page] = now
-    pages = {p: v for p, v in warm.links.items() if p not in gone} | found
+    pages = ({p: v for p, v in warm.links.items() if p not in gone} if gone
+             else warm.links) | found
     moved = {p for p, v in found.items() if p not in warm.links or v.ids != warm.links[p].ids}
     again = set(found) | ({p for p, v in pages.items()  # fragments pointing at new ids
                            if any(t in moved for _, t, _ in v.fragment_list())} if moved else set())

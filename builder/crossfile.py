@@ -65,16 +65,18 @@ def _names(parts: tuple[Naming, ...]) -> Names:
 def _articles(files: Sequence[FileResult], texts: Mapping[str, str], memo: Memo
               ) -> dict[FileResult, Found]:
     """The article of each source of each source file, as its passages find it."""
-    out: dict[FileResult, Found] = {}
-    for f in files:
-        found: list[Article | None] = []
-        for s, _, _ in f.items["sources"]:
-            text = texts.get(s.id)
-            passages = tuple(s.passages)
-            found.append(None if text is None else memo.articles.get(
-                (text, passages, s.narrator), article, text, passages, s.narrator))
-        out[f] = tuple(found)
-    return out
+    return dict(chain.from_iterable(memo.found.combined(
+        files, lambda f, seen: (f, _found(f, seen)), tuple, _sources, texts)))
+
+
+def _sources(f: FileResult) -> tuple[str, ...]:
+    return tuple(s.id for s, _, _ in f.items["sources"])
+
+
+def _found(f: FileResult, texts: tuple[str | None, ...]) -> Found:
+    """The article of each of a source file's sources (`texts`, their texts)."""
+    return tuple(None if text is None else article(text, tuple(s.passages), s.narrator)
+                 for (s, _, _), text in zip(f.items["sources"], texts, strict=True))
 
 
 def _passages(files: Sequence[FileResult], found: Mapping[FileResult, Found], named: Names,

@@ -78,9 +78,11 @@ CHUNK = 128
 
 
 @dataclass(frozen=True, eq=False)
-class _Chunk(Generic[V, C]):
+class _Chunk(Generic[T, V, C]):
     """One chunk's values, and what they read besides the items."""
 
+    items: tuple[T, ...]
+    """The items (held alive, so that no other object can take their ids)."""
     needs: tuple[Hashable, ...]
     """Every key of the lookup that some item's value reads."""
     seen: tuple[Any, ...]
@@ -104,8 +106,8 @@ class Chunks(Generic[T, V, C]):
     item. Keyed by exactly what the values read, as Results is."""
 
     def __init__(self) -> None:
-        self._last: dict[tuple[T, ...], _Chunk[V, C]] = {}
-        self._order: list[tuple[T, ...]] = []
+        self._last: dict[tuple[int, ...], _Chunk[T, V, C]] = {}
+        self._order: list[tuple[int, ...]] = []
         self._context: object = _MISSING
 
     def within(self, context: object) -> None:
@@ -128,11 +130,12 @@ class Chunks(Generic[T, V, C]):
         `value(item, seen)`: `seen` holds lookup.get(k) for each k in `needs(item)`, and the
         value must read nothing else (but the context)."""
         get = (lookup or {}).get
-        now: dict[tuple[T, ...], _Chunk[V, C]] = {}
+        now: dict[tuple[int, ...], _Chunk[T, V, C]] = {}
         out = []
         for number, start in enumerate(range(0, len(items), CHUNK)):
             chunk = tuple(items[start:start + CHUNK])
-            kept = self._last.get(chunk) or now.get(chunk)
+            ids = tuple(map(id, chunk))  # items compared by identity, hashable or not
+            kept = self._last.get(ids) or now.get(ids)
             if kept is None or tuple(map(get, kept.needs)) != kept.seen:
                 last = self._values(number, chunk)
                 values = []
@@ -142,9 +145,9 @@ class Chunks(Generic[T, V, C]):
                     values.append(found if found is not None and found[1] == seen
                                   else (value(item, seen), seen))
                 wanted = tuple(dict.fromkeys(chain.from_iterable(map(needs, chunk))))
-                kept = _Chunk(wanted, tuple(map(get, wanted)), tuple(values),
+                kept = _Chunk(chunk, wanted, tuple(map(get, wanted)), tuple(values),
                               combine(tuple(v for v, _ in values)))
-            now[chunk] = kept
+            now[ids] = kept
             out.append(kept.combined)
         self._last, self._order = now, list(now)
         return out
@@ -155,11 +158,10 @@ class Chunks(Generic[T, V, C]):
         run's chunks hold them alive): from the chunk in the same place, or, when more than
         one item is not there (one added or removed moves the rest), from every chunk."""
         old = self._order[number] if number < len(self._order) else ()
-        found = ({id(i): v for i, v in zip(old, self._last[old].values, strict=True)}
-                 if old else {})
+        found = dict(zip(old, self._last[old].values, strict=True)) if old else {}
         if sum(id(i) not in found for i in chunk) > 1:
-            found = {id(i): v for c, k in self._last.items()
-                     for i, v in zip(c, k.values, strict=True)}
+            found = {i: v for ids, k in self._last.items()
+                     for i, v in zip(ids, k.values, strict=True)}
         return found
 
 
@@ -188,6 +190,8 @@ class Memo:
     world: Results[Any, Any] = field(default_factory=Results)
     """What references are resolved against (refs.World) by what every file shows of its
     records (outline.Referable), the page names and the ids that failed."""
+    documents: Chunks[Any, Any, Any] = field(default_factory=Chunks)
+    """Runs of files' conversions by the documents (light copies, compared by identity)."""
     parts: Chunks[Any, Any, Any] = field(default_factory=Chunks)
     """What runs of files contribute (perfile.Part), by the files."""
     refs: Chunks[Any, Any, Any] = field(default_factory=Chunks)
@@ -196,9 +200,9 @@ class Memo:
     """Files' quote problems by the files and the texts of the articles they cite."""
     names: Results[Any, Any] = field(default_factory=Results)
     """How speakers are named (truth.Names) by how every file names them (outline.Naming)."""
-    articles: Results[Any, Any] = field(default_factory=Results)
-    """An article with its passages found in it (truth.Article) by its text, passages and
-    narrator."""
+    found: Chunks[Any, Any, Any] = field(default_factory=Chunks)
+    """The articles of source files' sources (truth.Article, with their passages found) by
+    the files and the articles' texts."""
     passages: Results[Any, Any] = field(default_factory=Results)
     """A source file's passage problems by the file and its articles, in the context of
     the speakers' names and the ids that failed."""

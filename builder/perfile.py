@@ -66,10 +66,12 @@ FileKey = tuple[str, str, str, "str | None"]
 """What a file's conversion reads: its kind key, shown path, text digest and file."""
 
 
-def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None
+def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None,
+                  kept: Chunks[Document, FileResult, tuple[FileResult, ...]] | None = None
                   ) -> list[FileResult]:
     """Each file's contribution, in load order: from `known` (the dev server's) while the
-    file's text is unchanged; in forked workers when there is no `known` and many files."""
+    file's text is unchanged; in forked workers when there is no `known` and many files.
+    `kept` (the dev server's too) keeps runs of the same documents' contributions whole."""
     lazy = [(key, files) for key, files in loaded.records.items() if isinstance(files, Files)]
     if len(lazy) == len(loaded.records):
         jobs = [(key, files, i) for key, files in lazy for i in range(len(files))]
@@ -86,10 +88,18 @@ def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None
             return done
     if known is None:
         return [convert_file(key, doc) for key, docs in loaded.records.items() for doc in docs]
-    # A document without a digest (made in memory) has nothing to key it by: converted anew.
-    return [known.get(_file_key(key, doc), _convert_again, key, doc)
-            if doc.digest else convert_file(key, doc)
-            for key, docs in loaded.records.items() for doc in docs]
+    docs = list(chain.from_iterable(loaded.records.values()))
+    return list(chain.from_iterable((Chunks() if kept is None else kept).combined(
+        docs, lambda doc, _: _known(known, doc), tuple)))
+
+
+def _known(known: Results[FileKey, FileResult], doc: Document) -> FileResult:
+    """The contribution of `doc` (a light copy, or read afresh), from `known` while its text
+    is unchanged."""
+    key = doc.path.split("/")[1]  # content/forces/x.yaml: 'forces'; content/people.yaml
+    if not doc.digest:  # made in memory: nothing to key it by
+        return convert_file(key, doc)
+    return known.get(_file_key(key, doc), _convert_again, key, doc)
 
 
 def _file_key(key: str, doc: Document) -> FileKey:

@@ -57,8 +57,8 @@ def found_spans(source: m.Source, text: str) -> list[Span]:
 
 @dataclass(frozen=True, eq=False)
 class Article:
-    """A source's article as the attribution checks read it. Made once for each text,
-    passages and narrator (see Memo.articles), then compared by identity: cheap in keys."""
+    """A source's article as the attribution checks read it. Made once while its source
+    file and text are the same (see Memo.found), then compared by identity: cheap in keys."""
 
     text: str
     """The normalised text."""

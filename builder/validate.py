@@ -115,7 +115,8 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     if kept:
         memo.turn()
     # Reads lazily loaded files, adding their problems.
-    done = converted(convert_files(loaded, memo.files if kept else None), memo.parts)
+    done = converted(convert_files(loaded, memo.files if kept else None, memo.documents),
+                     memo.parts)
     pages = _convert_pages(loaded.pages, c)
     c.problems.extend(loaded.problems)
     # A file that could not even be parsed still owns the id its name gives, and the ids its
