@@ -223,16 +223,18 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     if changed is None:  # every page to make: their Markdown first, in parallel if many
         warm.env.filters["markdown"].prerender(_markdown_texts(records))
     planned = planner.planned
-    refuse_clashes(planned)  # type: ignore[arg-type]
     raw = [Output(path, data=data) for path, data in assets.values()] + planner.hosting
-    refuse_clashes([*planned, *raw])  # type: ignore[list-item]
+    paths = [p.path for p in planned] + [o.path for o in raw]
+    every = frozenset(paths)
+    if len(every) < len(paths):  # some path claimed twice: say which, pages' first
+        refuse_clashes(planned)  # type: ignore[arg-type]
+        refuse_clashes([*planned, *raw])  # type: ignore[list-item]
     if changed is None:
         todo = planned
     else:  # what is new, and what read something that changed
         stale = warm.registry.stale(changed)
         todo = [p for p in planned if p.path in stale or not warm.registry.has(p.path)]
     tp = time.perf_counter()
-    every = frozenset([p.path for p in planned] + [o.path for o in raw])
     made = _render(todo, planner, warm, writer, every, site)
     put = {o.path: writer.add(o.path, [o.data or b""], warm.written.get(o.path)) for o in raw}
     written = sum(1 for _, new in put.values() if new)

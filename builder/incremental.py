@@ -57,6 +57,10 @@ class Result:
 
 
 
+YOUNG = 20_000
+"""Allocations between young collections while the dev server builds."""
+
+
 class Rebuilder:
     """Keeps what the last good build used, and rebuilds only what an edit touched."""
 
@@ -93,7 +97,7 @@ class Rebuilder:
         notes = 0
         failed = bool(self.problems)
         try:
-            built = self._build(snapshot)
+            built = self._young(snapshot)
         except ContentError as exc:
             self.problems = [str(p) for p in exc.problems]
             notes = sum(1 for p in exc.problems if p.note)
@@ -119,6 +123,17 @@ class Rebuilder:
         pages = sum(1 for p in self.warm.links)
         return Result(0, pages, 0, (time.perf_counter() - start) * 1000, list(self.problems),
                       notes)
+
+    def _young(self, snapshot: Snapshot):  # type: ignore[no-untyped-def]
+        """_build with fewer young collections: each walks every container the build still
+        holds, and a rebuild holds thousands for its whole length (~10 ms of an edit at
+        10,000 forces with the default threshold of 700 allocations)."""
+        threshold = gc.get_threshold()
+        gc.set_threshold(YOUNG, *threshold[1:])
+        try:
+            return self._build(snapshot)
+        finally:
+            gc.set_threshold(*threshold)
 
     def _build(self, snapshot: Snapshot):  # type: ignore[no-untyped-def]
         self.warm.snapshot = snapshot

@@ -6,6 +6,7 @@ The server runs in a subprocess on a free loopback port; every wait is a bounded
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from tornado.websocket import websocket_connect
 from builder import inputs
 from builder.build import build, check
 from builder.errors import ContentError
-from builder.incremental import Rebuilder
+from builder.incremental import YOUNG, Rebuilder
 from tests.conftest import ROOT, make_site
 
 START_TIMEOUT = 60.0
@@ -453,6 +454,10 @@ def test_summary_edit_rerenders_only_its_page(tmp_path: Path) -> None:
 def test_rebuild_after_a_failure_compares_with_the_last_good_build(tmp_path: Path) -> None:
     root = _real_site(tmp_path)
     rebuilder = Rebuilder(root, tmp_path / "inc")
+    threshold = gc.get_threshold()
+    seen: list[int] = []
+    build = rebuilder._build
+    rebuilder._build = lambda snapshot: seen.append(gc.get_threshold()[0]) or build(snapshot)
     assert not rebuilder.poll().problems  # type: ignore[union-attr]
     edit(root / "content/forces/surrey.yaml", "short_name: Surrey", "short_name: Surrey Y")
     edit(root / "content/forces/dorset.yaml", "neighbours: []", "neighbours: [nowhere]")
@@ -464,6 +469,9 @@ def test_rebuild_after_a_failure_compares_with_the_last_good_build(tmp_path: Pat
     result = rebuilder.poll()
     assert result is not None and not result.problems, result
     assert _differences(tmp_path / "inc", root, tmp_path / "full") == []
+    # Fewer young collections while building, the process's own between builds and after
+    # a failed one.
+    assert seen == [YOUNG] * 3 and gc.get_threshold() == threshold
 
 
 def test_a_broken_link_left_by_a_removed_page_fails_the_rebuild(tmp_path: Path) -> None:
