@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import chain
+from operator import attrgetter
 
 from .accounting import SourceAccount, account, unaccounted
 from .errors import Problem
@@ -38,7 +39,7 @@ def check(done: Converted, texts: Mapping[str, str], memo: Memo, complete: bool 
     memo.attribution.within(named)
     attributed = memo.attribution.combined(  # every body's file
         done.holding["statements"], lambda f, cited: _attribution(f, cited, named), _both,
-        _cited, by_source)
+        attrgetter("cited"), by_source)
     problems += chain.from_iterable(said for said, _ in attributed)
     problems += chain.from_iterable(positions for _, positions in attributed)
     events = tuple(done.holding["events"])
@@ -96,10 +97,6 @@ def _attribution(f: FileResult, cited: tuple[Article | None, ...], named: Names
     of f.cited, None where there is none)."""
     articles = {source: a for source, a in zip(f.cited, cited, strict=True) if a is not None}
     return attribution_problems(f.items, articles, named)
-
-
-def _cited(f: FileResult) -> tuple[str, ...]:
-    return f.cited
 
 
 def _both(found: tuple[tuple[list[Problem], list[Problem]], ...]

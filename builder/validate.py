@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +145,7 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
         texts = article_texts(config.sources_archive or "", root, done.kinds["sources"],
                               c.problems, memo.texts)
         c.problems += chain.from_iterable(memo.quotes.combined(
-            done.files, _quotes, joined, _cited, texts))
+            done.files, _quotes, joined, attrgetter("cited"), texts))
     found, accounts = check_truth(done, texts, memo, complete=not c.problems, failed=failed)
     c.problems.extend(found)
     return replace(records, warnings=warnings, articles=texts, accounts=accounts,
@@ -162,10 +163,6 @@ def _merge(done: Converted, c: _Collector, memo: Memo) -> None:
     if memo.duplicates.get(claims, duplicated, claims):
         for namespace, ident, doc, path in claimed(done.kinds):
             c.claim(namespace, ident, doc, path)
-
-
-def _cited(f: FileResult) -> tuple[str, ...]:
-    return f.cited
 
 
 def _quotes(f: FileResult, cited: tuple[str | None, ...]) -> list[Problem]:
