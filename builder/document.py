@@ -64,7 +64,10 @@ class Document:
         """This document without its data or text, to locate problems later: a big site's
         raw data and YAML text need not stay in memory once converted (the text is read
         from the file again, and only if a problem is reported in it)."""
-        if self.file is None or self.first_line != 1:
+        kept = self.file is None or self.first_line != 1  # no file to read its text from again
+        if self.data is None and (kept or (not self.yaml and self.digest)):
+            return self  # light already: one copy, kept by identity (memo.Chunks)
+        if kept:
             return replace(self, data=None)
         return replace(self, data=None, yaml="", digest=self.digest or digest(self.yaml))
 

@@ -78,11 +78,15 @@ def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None,
         workers = workers_for(len(jobs), PARALLEL_MIN_FILES)
         if workers > 1:
             start = time.perf_counter()
-            done = []
+            done, docs = [], []
             for key, doc, result in _convert_forked(jobs, workers):
                 if known is not None:  # the dev server's next builds find it there
                     known.put(_file_key(key, doc), result)
                 done.append(result)
+                docs.append(doc)
+            if kept is not None:  # and each run of these documents (see load.settled)
+                results = dict(zip(map(id, docs), done, strict=True))
+                kept.combined(docs, lambda doc, _: results[id(doc)], tuple)
             # Reading, parsing and converting overlap in the workers: all count as reading.
             loaded.reading.seconds += time.perf_counter() - start
             return done
