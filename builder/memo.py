@@ -155,10 +155,12 @@ class Chunks(Generic[T, V, C]):
     def _values(self, number: int, chunk: tuple[T, ...]
                 ) -> dict[int, tuple[V, tuple[Any, ...]]]:
         """The last run's values of a chunk's items, by their ids (valid while the last
-        run's chunks hold them alive): from the chunk in the same place, or, when more than
-        one item is not there (one added or removed moves the rest), from every chunk."""
-        old = self._order[number] if number < len(self._order) else ()
-        found = dict(zip(old, self._last[old].values, strict=True)) if old else {}
+        run's chunks hold them alive): from the chunks in the same place and on either side
+        (a few files added or removed move the rest by as many), or, when more than one item
+        is not there, from every chunk."""
+        found = {}
+        for ids in self._order[max(number - 1, 0):number + 2]:
+            found.update(zip(ids, self._last[ids].values, strict=True))
         if sum(id(i) not in found for i in chunk) > 1:
             found = {i: v for ids, k in self._last.items()
                      for i, v in zip(ids, k.values, strict=True)}

@@ -92,7 +92,9 @@ def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None,
             return done
     if known is None:
         return [convert_file(key, doc) for key, docs in loaded.records.items() for doc in docs]
-    docs = list(chain.from_iterable(loaded.records.values()))
+    if lazy:  # one at a time, as read: a big site's raw data is never all in memory
+        return [_known(known, doc) for docs in loaded.records.values() for doc in docs]
+    docs = list(chain.from_iterable(loaded.records.values()))  # light copies (load.settled)
     return list(chain.from_iterable((Chunks() if kept is None else kept).combined(
         docs, lambda doc, _: _known(known, doc), tuple)))
 

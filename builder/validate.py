@@ -180,7 +180,7 @@ class Places:
     over every file's results that each of the dev server's rebuilds would otherwise pay)."""
 
     holding: dict[str, list[FileResult]]
-    """The files holding records of each kind (perfile.by_kind)."""
+    """The files holding records of each kind (perfile.Converted.holding)."""
     pages: tuple[Document, ...]
     """The Markdown pages."""
 

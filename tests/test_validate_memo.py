@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from builder import memo as memo_module
 from builder import quotes
 from builder.errors import Problem
-from builder.load import load_site
+from builder.load import load_site, reload, settled
 from builder.validate import Memo, Records, examine
 
 FORCE = "content/forces/testshire.yaml"
@@ -300,3 +300,37 @@ def test_an_article_settled_is_read_once_and_its_changes_seen(
     outcome(root, memo)
     outcome(root, memo)
     assert reads.count("article.txt") == 4
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(0, len(EDITS) - 1), min_size=1, max_size=12))
+def test_any_sequence_of_edits_as_the_dev_server_loads_them(flips: list[int]) -> None:
+    """As the dev server loads: lazily at first, then only the files an edit changed (the
+    others the very same documents, so whole runs of them are kept; see memo.Chunks), and
+    afresh when that cannot be done. After each edit the memo's answers are the fresh ones."""
+    with tempfile.TemporaryDirectory() as folder:
+        root, base = _copy(Path(folder))
+        memo = Memo()
+        loaded = load_site(root, lazy=True)
+        examine(loaded, root, memo)
+        kept = settled(loaded)
+        on: set[int] = set()
+        for i in flips:
+            before = {n: (root / n).read_bytes() if (root / n).exists() else None
+                      for n in {e.file for e in EDITS}}
+            on ^= {i}
+            site_of(root, base, frozenset(on))
+            changed = {n for n, b in before.items()
+                       if b != ((root / n).read_bytes() if (root / n).exists() else None)}
+            again = reload(root, kept, changed) if kept is not None else None
+            if again is None:
+                again = load_site(root, lazy=True)
+                records, problems = examine(again, root, memo)
+                kept = settled(again) if not again.problems else None
+            else:
+                records, problems = examine(again, root, memo)
+                kept = again if not again.problems else None
+            fresh_records, fresh_problems = outcome(root, None)
+            assert [str(p) for p in problems] == [str(p) for p in fresh_problems]
+            assert problems == fresh_problems and records == fresh_records
