@@ -64,10 +64,10 @@ class Document:
         """This document without its data or text, to locate problems later: a big site's
         raw data and YAML text need not stay in memory once converted (the text is read
         from the file again, and only if a problem is reported in it)."""
-        kept = self.file is None or self.first_line != 1  # no file to read its text from again
-        if self.data is None and (kept or (not self.yaml and self.digest)):
+        keeps_text = self.file is None or self.first_line != 1  # no file to read it from
+        if self.data is None and (keeps_text or (not self.yaml and self.digest)):
             return self  # light already: one copy, kept by identity (memo.Chunks)
-        if kept:
+        if keeps_text:
             return replace(self, data=None)
         return replace(self, data=None, yaml="", digest=self.digest or digest(self.yaml))
 

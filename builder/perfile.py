@@ -67,11 +67,11 @@ FileKey = tuple[str, str, str, "str | None"]
 
 
 def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None,
-                  kept: Chunks[Document, FileResult, tuple[FileResult, ...]] | None = None
+                  kept: Chunks[Document, FileResult, tuple[FileResult, ...]]
                   ) -> list[FileResult]:
     """Each file's contribution, in load order: from `known` (the dev server's) while the
     file's text is unchanged; in forked workers when there is no `known` and many files.
-    `kept` (the dev server's too) keeps runs of the same documents' contributions whole."""
+    `kept` keeps runs of the same documents' contributions whole (used with `known`)."""
     lazy = [(key, files) for key, files in loaded.records.items() if isinstance(files, Files)]
     if len(lazy) == len(loaded.records):
         jobs = [(key, files, i) for key, files in lazy for i in range(len(files))]
@@ -84,7 +84,7 @@ def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None,
                     known.put(_file_key(key, doc), result)
                 done.append(result)
                 docs.append(doc)
-            if kept is not None:  # and each run of these documents (see load.settled)
+            if known is not None:  # and each run of these documents (see load.settled)
                 results = dict(zip(map(id, docs), done, strict=True))
                 kept.combined(docs, lambda doc, _: results[id(doc)], tuple)
             # Reading, parsing and converting overlap in the workers: all count as reading.
@@ -95,8 +95,8 @@ def convert_files(loaded: Loaded, known: Results[FileKey, FileResult] | None,
     if lazy:  # one at a time, as read: a big site's raw data is never all in memory
         return [_known(known, doc) for docs in loaded.records.values() for doc in docs]
     docs = list(chain.from_iterable(loaded.records.values()))  # light copies (load.settled)
-    return list(chain.from_iterable((Chunks() if kept is None else kept).combined(
-        docs, lambda doc, _: _known(known, doc), tuple)))
+    return list(chain.from_iterable(kept.combined(docs, lambda doc, _: _known(known, doc),
+                                                  tuple)))
 
 
 def _known(known: Results[FileKey, FileResult], doc: Document) -> FileResult:
@@ -324,11 +324,11 @@ class Converted:
         return chain.from_iterable(getattr(p, name) for p in self.parts)
 
 
-def converted(files: list[FileResult], parts: Chunks[FileResult, FileResult, Part] | None = None
+def converted(files: list[FileResult], parts: Chunks[FileResult, FileResult, Part]
               ) -> Converted:
-    """`files` with their records listed by kind; `parts`, the dev server's, keeps each run
-    of files' Part while it holds the same files."""
-    made = (Chunks() if parts is None else parts).combined(files, _itself, part)
+    """`files` with their records listed by kind; `parts` keeps each run of files' Part
+    while it holds the same files."""
+    made = parts.combined(files, _itself, part)
     holding: dict[str, list[FileResult]] = {kind: [] for kind in KINDS}
     kinds: dict[str, Located] = {kind: [] for kind in KINDS}
     for kind in KINDS:

@@ -154,7 +154,7 @@ def article_texts(setting: str, root: Path, sources: Located, problems: list[Pro
         file, key = archive / s.file, None
         try:
             if normalised is not None:
-                known, key = _known(file, normalised)
+                known, key = _kept_text(file, normalised)
                 if known is not None:
                     texts[s.id] = known
                     continue
@@ -169,7 +169,7 @@ def article_texts(setting: str, root: Path, sources: Located, problems: list[Pro
     return texts
 
 
-def _known(file: Path, normalised: Results[Stamp, str]) -> tuple[str | None, Stamp | None]:
+def _kept_text(file: Path, normalised: Results[Stamp, str]) -> tuple[str | None, Stamp | None]:
     """The text kept for `file`'s stamp, or None; and the stamp to keep the text read now
     by, None while the file changed too recently for its stamp to stand for what is read."""
     before = time.time_ns()
