@@ -36,8 +36,8 @@ from .render import (
     render_each,
     render_page,
 )
-from .site import Site, make_site, path_for
-from .validate import Memo, Records, examine, validate
+from .site import Site, make_site, path_for, site_base
+from .validate import Draft, Memo, Records, checked, draft, examine
 from .views import Planned, Planner
 from .write import staged
 
@@ -202,10 +202,23 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     check links -> write. Only the outputs that read something an edit changed are made
     again (all of them on a cold start); `warm` is updated only when the build succeeds."""
     t0 = time.perf_counter()
-    records, reading = _load_records(root, warm, strict)
+    drafted, reading = _load_records(root, warm)
+    recorder = warm.recorder
+    memo_file = cache_path(root, "markdown", Path(render_module.__file__))
+    memo = warm.markdown if recorder is not None else disk.load(memo_file)
+    known = len(memo)
+    # Every page to make: their Markdown rendered first, in forked workers for a big site,
+    # while this process checks the records across files (one core would otherwise idle).
+    texts = _markdown_filter(warm.env, drafted.records, base_url, memo).prerender(
+        _markdown_texts(drafted.records)) if _first(warm) else None
+    try:
+        records = _checked(drafted, strict)
+    except BaseException:
+        if texts is not None:
+            texts.cancel()
+        raise
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
-    recorder = warm.recorder
     assets = fingerprint(root / "assets")
     names = {name: path for name, (path, _) in assets.items()}
     changed = _changed(warm, records, names)
@@ -215,13 +228,10 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     if changed is not None:  # what nothing changed is carried over from the last build
         carry(warm.site, site, changed)
         carry(warm.planner, planner, changed)
-    memo_file = cache_path(root, "markdown", Path(render_module.__file__))
-    memo = warm.markdown if recorder is not None else disk.load(memo_file)
-    known = len(memo)
     _prepare_env(warm.env, site, memo, recorder)
     compile_all(warm.env, root / "templates")
-    if changed is None:  # every page to make: their Markdown first, in parallel if many
-        warm.env.filters["markdown"].prerender(_markdown_texts(records))
+    if texts is not None:
+        texts.finish()
     planned = planner.planned
     raw = [Output(path, data=data) for path, data in assets.values()] + planner.hosting
     paths = [p.path for p in planned] + [o.path for o in raw]
@@ -279,17 +289,33 @@ def _prepare_env(env: jinja2.Environment, site: Site, memo: MarkdownMemo,
         marker = Marker(glossary, entries)
     if recorder is not None:
         recorder.shared[SITE] = recorder.shared[SITE] | reads
-    current = env.filters.get("markdown")
-    if not (isinstance(current, MarkdownFilter) and current.base_path == site.base_path
-            and current.abbreviations == terms and current.memo is memo):
-        # One filter while the glossary stays: its Markdown converter costs ~40 ms to build.
-        env.filters["markdown"] = MarkdownFilter(site.base_path, memo, terms)
+    _install(env, site.base_path, terms, memo)
     env.mark_terms = marker  # type: ignore[attr-defined]
     env.recorder = recorder  # type: ignore[attr-defined]
 
 
-def _load_records(root: Path, warm: Warm, strict: bool) -> tuple[Records, float]:
-    """Load and validate; return the records and the seconds spent reading files.
+def _markdown_filter(env: jinja2.Environment, records: Records, base_url: str | None,
+                     memo: MarkdownMemo) -> MarkdownFilter:
+    """The Markdown filter the site of `records` will have (see _prepare_env), made before
+    the site is, so that the records' texts can be rendered while they are checked."""
+    return _install(env, site_base(records.config, base_url)[1], abbreviations(
+        records.glossary), memo)
+
+
+def _install(env: jinja2.Environment, base_path: str, terms: dict[str, str],
+             memo: MarkdownMemo) -> MarkdownFilter:
+    """Give `env` a Markdown filter for `base_path` and the glossary's `terms`, keeping the
+    one it has for the same: its Markdown converter costs ~40 ms to build."""
+    current = env.filters.get("markdown")
+    if not (isinstance(current, MarkdownFilter) and current.base_path == base_path
+            and current.abbreviations == terms and current.memo is memo):
+        current = env.filters["markdown"] = MarkdownFilter(base_path, memo, terms)
+    return current
+
+
+def _load_records(root: Path, warm: Warm) -> tuple[Draft, float]:
+    """Load and convert file by file; return the records drafted and the seconds spent
+    reading files.
 
     Every load reads each file lazily as validation converts it (in forked workers for a
     big site), so the raw data of a big site is never all in memory; unchanged texts' data
@@ -302,26 +328,26 @@ def _load_records(root: Path, warm: Warm, strict: bool) -> tuple[Records, float]
         again = reload(root, last, changed_files(before, warm.snapshot))
         if again is not None:
             warm.loaded = (warm.snapshot, again)
-            return _records(root, strict, again, warm.validation), again.reading.seconds
+            return draft(again, root, warm.validation), again.reading.seconds
     # Named after the reader's source, not its module: importing it imports the YAML library.
     stored = disk.Entries(cache_path(root, "parse", Path(__file__).with_name("yamlread.py"))
                           .with_suffix(""))
     used: set[str] = set()
     loaded = load_site(root, stored, lazy=True, used=used)
     try:
-        records = _records(root, strict, loaded, warm.validation)
+        drafted = draft(loaded, root, warm.validation)
     finally:  # what the dev server loads again from (unless some file could not be read)
         kept = settled(loaded) if warm.snapshot is not None and not loaded.problems else None
         warm.loaded = (warm.snapshot, kept) if kept is not None else None  # type: ignore[assignment]
     stored.sweep(used)  # entries of texts edited or deleted since
-    return records, loaded.reading.seconds
+    return drafted, loaded.reading.seconds
 
 
 def _changed(warm: Warm, records: Records, assets: dict[str, str]) -> set[Key] | None:
     """What changed since the last good build, as keys outputs read; None when every output
     is to be made (a one-off build, or the dev server's first). `assets`: each asset's
     fingerprinted path now."""
-    if warm.records is None or warm.recorder is None or warm.planner is None:
+    if _first(warm):
         return None
     before = warm.planner.assets
 
@@ -461,8 +487,13 @@ def _markdown_texts(r: Records) -> Iterator[str]:
         yield term.definition
 
 
-def _records(root: Path, strict: bool, loaded: Loaded, memo: Memo | None) -> Records:
-    records = validate(loaded, root, memo)
+def _first(warm: Warm) -> bool:
+    """True when every output is to be made: a one-off build, or the dev server's first."""
+    return warm.records is None or warm.recorder is None or warm.planner is None
+
+
+def _checked(drafted: Draft, strict: bool) -> Records:
+    records = checked(drafted)
     if strict and records.warnings:
         raise ContentError([replace(w, hint="--strict makes this an error")
                             for w in records.warnings])

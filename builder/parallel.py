@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 MAX_WORKERS = 4
 """Most worker processes (each holds a copy-on-write view of the whole site)."""
@@ -35,27 +35,53 @@ def workers_for(units: int, minimum: int) -> int:
 
 
 _JOB: tuple[Callable[[Sequence[Any]], Any], Sequence[Any], int] | None = None
-"""The running job's chunk function, items and chunk size: set just before the fork and
+"""The starting job's chunk function, items and chunk size: set just before the fork and
 inherited (never pickled), since closures and Jinja environments cannot be sent."""
 
 
-def forked_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], workers: int,
-                  chunk: int) -> Iterator[R]:
-    """work(items[i:i + chunk]) for each chunk, computed in `workers` forked processes and
-    yielded in order as they arrive (so the caller can use each while the rest compute)."""
-    import multiprocessing as mp
+class Forked(Generic[R]):
+    """work(items[i:i + chunk]) for each chunk, computed in forked processes that start at
+    once, so the caller can do other work meanwhile; iterating yields the results in order
+    as they arrive (to use each while the rest compute), then stops the workers. `close`
+    stops them early (say, when the other work failed)."""
 
-    global _JOB
-    _JOB = (work, items, chunk)
-    # Objects alive at the fork are shared copy-on-write; keep the collector from walking
-    # (and so writing to) all of them in every worker.
-    gc.freeze()
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_run_chunk, range(0, len(items), chunk), chunksize=1)
-    finally:
-        gc.unfreeze()
-        _JOB = None
+    def __init__(self, work: Callable[[Sequence[T]], R], items: Sequence[T], workers: int,
+                  chunk: int, nice: int = 0) -> None:
+        import multiprocessing as mp
+
+        global _JOB
+        _JOB = (work, items, chunk)
+        # Objects alive at the fork are shared copy-on-write; keep the collector from walking
+        # (and so writing to) all of them in every worker.
+        gc.freeze()
+        try:  # the pool forks every worker here; none is forked again later
+            self._pool: Any = mp.get_context("fork").Pool(workers, os.nice, (nice,))
+        except BaseException:
+            gc.unfreeze()
+            raise
+        finally:
+            _JOB = None
+        self._results = self._pool.imap(_run_chunk, range(0, len(items), chunk), chunksize=1)
+
+    def __iter__(self) -> Iterator[R]:
+        try:
+            yield from self._results
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers (at once, if they are still working)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
+            gc.unfreeze()
+
+
+def forked_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], workers: int,
+                  chunk: int, nice: int = 0) -> Forked[R]:
+    """work(items[i:i + chunk]) for each chunk in `workers` forked processes (see Forked),
+    `nice` lower in priority than this one (to use only what a core it leaves idle)."""
+    return Forked(work, items, workers, chunk, nice)
 
 
 def _run_chunk(start: int) -> Any:

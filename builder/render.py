@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from markupsafe import Markup
 
 from .errors import ContentError, Problem, TemplateError
 from .outputs import Output
-from .parallel import forked_chunks, workers_for
+from .parallel import Forked, forked_chunks, workers_for
 from .reads import Key, Recorder
 
 #: Tags Markdown may produce that we keep; everything else (raw HTML) is stripped.
@@ -42,6 +43,9 @@ TEXTS_PER_PAGE = 5
 """Markdown texts that cost about what one page does (to decide when forking pays)."""
 TEXT_CHUNK = 256
 """Markdown texts per task handed to a worker."""
+BACKGROUND = 10
+"""How much lower the Markdown workers' priority is than the build's: they render while the
+build checks the records on one core, and should only take what it leaves idle."""
 T = TypeVar("T")
 P = TypeVar("P")
 
@@ -188,28 +192,51 @@ class MarkdownFilter:
             return self.base_path + value.lstrip("/")
         return value
 
-    def prerender(self, texts: Iterable[str]) -> int:
-        """Render every text not yet in the memo, in forked processes when there are many;
-        return how many were rendered. Pages then find their Markdown ready: the chronology
-        alone would otherwise convert every event's description in one render worker
-        (34 s of a 10,000-force build, while the other worker waited)."""
+    def prerender(self, texts: Iterable[str]) -> Prerendering:
+        """Start rendering every text not yet in the memo, in forked processes when there are
+        many, so the caller can do other work meanwhile; `Prerendering.finish` puts them in
+        the memo. Pages then find their Markdown ready: the chronology alone would otherwise
+        convert every event's description in one render worker (34 s of a 10,000-force
+        build, while the other worker waited)."""
         todo = sorted({t for t in texts if (self.scope, t) not in self.memo})
         workers = workers_for(len(todo) // TEXTS_PER_PAGE, PARALLEL_MIN_PAGES)
-        if workers == 1:
-            html: Iterable[str] = map(self._render, todo)
-        else:
-            parts = forked_chunks(self._render_all, todo, workers, TEXT_CHUNK)
-            html = (h for part in parts for h in part)
-        # Not listed as `fresh`: render workers forked later would hand them all back.
-        for text, done in zip(todo, html, strict=True):
-            self.memo[(self.scope, text)] = done
-        return len(todo)
+        if workers == 1:  # rendered when finished: no other work to overlap with
+            return Prerendering(self, todo, map(self._render, todo), None)
+        parts = forked_chunks(self._render_all, todo, workers, TEXT_CHUNK, BACKGROUND)
+        return Prerendering(self, todo, (h for part in parts for h in part), parts)
 
     def take_fresh(self) -> list[tuple[tuple[str, str], str]]:
         """The entries added since the last call, as (key, html)."""
         out = [(key, self.memo[key]) for key in self.fresh]
         self.fresh = []
         return out
+
+
+@dataclass
+class Prerendering:
+    """Markdown texts being rendered (see MarkdownFilter.prerender)."""
+
+    markdown: MarkdownFilter
+    """The filter whose memo they go to."""
+    texts: list[str]
+    """The texts, in the order their HTML comes."""
+    html: Iterator[str]
+    """Their HTML, as it comes."""
+    workers: Forked[list[str]] | None
+    """The forked processes rendering them; None when rendered here."""
+
+    def finish(self) -> int:
+        """Put every text's HTML in the memo; return how many there were."""
+        scope, memo = self.markdown.scope, self.markdown.memo
+        # Not listed as `fresh`: render workers forked later would hand them all back.
+        for text, done in zip(self.texts, self.html, strict=True):
+            memo[(scope, text)] = done
+        return len(self.texts)
+
+    def cancel(self) -> None:
+        """Stop the workers, if any, without waiting for them."""
+        if self.workers is not None:
+            self.workers.close()
 
 
 def fingerprint(assets: Path) -> dict[str, tuple[str, bytes]]:

@@ -281,9 +281,16 @@ def chronological(events: list[m.Event]) -> list[m.Event]:
 
 def make_site(records: Records, base_url: str | None = None) -> Site:
     """The site model over validated records (its indexes are built on first use)."""
-    base = base_url or records.config.base_url
+    base, path = site_base(records.config, base_url)
+    return Site(records=records, base_url=base, base_path=path)
+
+
+def site_base(config: m.SiteConfig, base_url: str | None = None) -> tuple[str, str]:
+    """The site's base URL (`base_url` if given, else the configured one) ending in '/',
+    and its path."""
+    base = base_url or config.base_url
     base = base if base.endswith("/") else base + "/"
-    return Site(records=records, base_url=base, base_path=urlsplit(base).path or "/")
+    return base, urlsplit(base).path or "/"
 
 
 #: Record kind -> the path_for() kind of one record's page.

@@ -95,7 +95,12 @@ class _Collector:
 def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     """Check everything loaded; return the records or raise ContentError with every problem.
     `memo` (the dev server's) keeps each check's result while what it reads is unchanged."""
-    records, problems = examine(loaded, root, memo)
+    return checked(draft(loaded, root, memo))
+
+
+def checked(converted: Draft) -> Records:
+    """The records once checked across files, or ContentError with every problem."""
+    records, problems = cross_check(converted)
     if problems:
         raise ContentError(problems)
     return records
@@ -106,6 +111,33 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     (the authors' reports use the records even when problems remain). Raises ContentError
     only if site.yaml itself is unusable. The same with or without `memo`: it only keeps
     results whose inputs are unchanged."""
+    return cross_check(draft(loaded, root, memo))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The records converted file by file, not yet checked across files: what the build can
+    already start from (their Markdown) while `cross_check` runs."""
+
+    records: Records
+    """The records that passed the schema (without warnings, articles, accounts, places)."""
+    done: Converted
+    """Every file's results."""
+    loaded: Loaded
+    """What was loaded."""
+    root: Path
+    """The site's root."""
+    memo: Memo
+    """Validation's memo (a fresh one outside the dev server)."""
+    problems: list[Problem]
+    """The problems found so far: schema, reading, duplicate ids."""
+    failed: frozenset[str]
+    """Ids of records that failed the schema or could not be read."""
+
+
+def draft(loaded: Loaded, root: Path, memo: Memo | None = None) -> Draft:
+    """Convert every loaded file to records and report what each file holds wrongly by
+    itself (and duplicate ids). Raises ContentError only if site.yaml itself is unusable."""
     c = _Collector()
     config = None
     if loaded.config is not None:
@@ -130,26 +162,34 @@ def examine(loaded: Loaded, root: Path, memo: Memo | None = None) -> tuple[Recor
     # Records that failed the schema are left out below; references to their ids are not
     # reported again (c.failed), so every message points at a real mistake.
     records = _assemble(config, done, pages, memo)
-    failed = frozenset(c.failed)
+    return Draft(records, done, loaded, root, memo, c.problems, frozenset(c.failed))
+
+
+def cross_check(d: Draft) -> tuple[Records, list[Problem]]:
+    """Check what spans files (references, quotes against their articles, attribution and
+    the articles' accounting); return the records and every problem, the draft's first."""
+    done, memo, failed, records = d.done, d.memo, d.failed, d.records
+    problems = list(d.problems)
     parts = tuple(done.every("referable"))
-    incomplete = bool(loaded.problems) or bool(failed)
-    slugs = tuple(pages)
+    incomplete = bool(d.loaded.problems) or bool(failed)
+    slugs = tuple(records.pages)
     world = memo.world.get((parts, slugs, incomplete, failed), _world, parts, slugs,
                            incomplete, failed)
     memo.refs.within(world)  # a file's references hold while the world is equal
-    c.problems += chain.from_iterable(memo.refs.combined(
+    problems += chain.from_iterable(memo.refs.combined(
         done.files, lambda f, _: check_references(f.items, world), joined))
-    warnings = archive_warning(config.sources_archive, root, loaded.config)
+    config = records.config
+    warnings = archive_warning(config.sources_archive, d.root, d.loaded.config)
     texts: dict[str, str] = {}
     if not warnings:
-        texts = article_texts(config.sources_archive or "", root, done.kinds["sources"],
-                              c.problems, memo.texts)
-        c.problems += chain.from_iterable(memo.quotes.combined(
+        texts = article_texts(config.sources_archive or "", d.root, done.kinds["sources"],
+                              problems, memo.texts)
+        problems += chain.from_iterable(memo.quotes.combined(
             done.files, _quotes, joined, attrgetter("cited"), texts))
-    found, accounts = check_truth(done, texts, memo, complete=not c.problems, failed=failed)
-    c.problems.extend(found)
+    found, accounts = check_truth(done, texts, memo, complete=not problems, failed=failed)
+    problems.extend(found)
     return replace(records, warnings=warnings, articles=texts, accounts=accounts,
-                   places=Places(done.holding, tuple(loaded.pages))), c.problems
+                   places=Places(done.holding, tuple(d.loaded.pages))), problems
 
 
 def _merge(done: Converted, c: _Collector, memo: Memo) -> None:

@@ -208,6 +208,36 @@ def test_forked_rendering_writes_the_same_bytes(tmp_path: Path, forks: list[str]
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
 
 
+def test_markdown_renders_while_the_records_are_checked_and_stops_when_they_fail(
+        tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    import builder.render
+    from builder.build import build
+    from builder.errors import ContentError
+
+    monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)  # fork even for this site
+    monkeypatch.setattr(builder.render, "TEXT_CHUNK", 1)
+    monkeypatch.setattr(builder.render, "TEXTS_PER_PAGE", 1)
+    good = "This is a precautionary measure - to reassure the public."
+    path = "content/forces/testshire.yaml"
+    site = make_site(tmp_path)
+    text = (site / path).read_text(encoding="utf-8")
+    # A quote the article does not hold: found by the checks across files, after the
+    # Markdown workers have started (they fork before those checks, and only once).
+    (site / path).write_text(text.replace(good, good.replace("reassure", "calm")),
+                             encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        build(site, out=tmp_path / "out")
+    assert [p.message for p in caught.value.problems] == [
+        "quote differs from the article (source 'article'): after 'This is a precautionary "
+        "measure - to' the article has 'reassure the public.\"' where the quote has 'calm "
+        "the public.'"]
+    assert forks == ["builder.render"]
+    assert multiprocessing.active_children() == []  # the workers were stopped, not left
+    assert not (tmp_path / "out").exists()
+
+
 def test_markdown_prerendered_in_forked_workers_equals_rendering_on_demand(
         forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import builder.render
@@ -219,7 +249,7 @@ def test_markdown_prerendered_in_forked_workers_equals_rendering_on_demand(
     monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)
     monkeypatch.setattr(builder.render, "TEXT_CHUNK", 3)
     forked = MarkdownFilter("/base/", {("/base/", texts[0]): expected[texts[0]]})
-    assert forked.prerender([*texts, *texts]) == 39  # each new text once
+    assert forked.prerender([*texts, *texts]).finish() == 39  # each new text once
     assert forks == ["builder.render"]
     assert {t: str(forked(t)) for t in texts} == expected
     assert forked.take_fresh() == []  # render workers forked later must not hand them back
