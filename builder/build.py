@@ -30,6 +30,7 @@ from .render import (
     PARALLEL_MIN_PAGES,
     MarkdownFilter,
     MarkdownMemo,
+    Prerendering,
     compile_all,
     fingerprint,
     make_env,
@@ -202,21 +203,11 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     check links -> write. Only the outputs that read something an edit changed are made
     again (all of them on a cold start); `warm` is updated only when the build succeeds."""
     t0 = time.perf_counter()
-    drafted, reading = _load_records(root, warm)
     recorder = warm.recorder
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = warm.markdown if recorder is not None else disk.load(memo_file)
     known = len(memo)
-    # Every page to make: their Markdown rendered first, in forked workers for a big site,
-    # while this process checks the records across files (one core would otherwise idle).
-    texts = _markdown_filter(warm.env, drafted.records, base_url, memo).prerender(
-        _markdown_texts(drafted.records)) if _first(warm) else None
-    try:
-        records = _checked(drafted, strict)
-    except BaseException:
-        if texts is not None:
-            texts.cancel()
-        raise
+    records, texts, reading = _records(root, warm, base_url, memo, strict)
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
     assets = fingerprint(root / "assets")
@@ -311,6 +302,24 @@ def _install(env: jinja2.Environment, base_path: str, terms: dict[str, str],
             and current.abbreviations == terms and current.memo is memo):
         current = env.filters["markdown"] = MarkdownFilter(base_path, memo, terms)
     return current
+
+
+def _records(root: Path, warm: Warm, base_url: str | None, memo: MarkdownMemo, strict: bool
+             ) -> tuple[Records, Prerendering | None, float]:
+    """Load, convert and check the records; return them, their Markdown being rendered (for
+    every page to make) and the seconds spent reading files. What only the checks need is
+    let go on return (a one-off build's validation memo, every file's results)."""
+    drafted, reading = _load_records(root, warm)
+    # Every page to make: their Markdown rendered first, in forked workers for a big site,
+    # while this process checks the records across files (one core would otherwise idle).
+    texts = _markdown_filter(warm.env, drafted.records, base_url, memo).prerender(
+        _markdown_texts(drafted.records)) if _first(warm) else None
+    try:
+        return _checked(drafted, strict), texts, reading
+    except BaseException:
+        if texts is not None:
+            texts.cancel()
+        raise
 
 
 def _load_records(root: Path, warm: Warm) -> tuple[Draft, float]:
