@@ -210,17 +210,22 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     records, texts, reading = _records(root, warm, base_url, memo, strict)
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
-    assets = fingerprint(root / "assets")
-    names = {name: path for name, (path, _) in assets.items()}
-    changed = _changed(warm, records, names)
-    site = _site(records, base_url, recorder) if recorder is not None else make_site(
-        records, base_url)
-    planner = Planner(site, names)
-    if changed is not None:  # what nothing changed is carried over from the last build
-        carry(warm.site, site, changed)
-        carry(warm.planner, planner, changed)
-    _prepare_env(warm.env, site, memo, recorder)
-    compile_all(warm.env, root / "templates")
+    try:  # the Markdown workers render meanwhile: stopped if anything here fails
+        assets = fingerprint(root / "assets")
+        names = {name: path for name, (path, _) in assets.items()}
+        changed = _changed(warm, records, names)
+        site = _site(records, base_url, recorder) if recorder is not None else make_site(
+            records, base_url)
+        planner = Planner(site, names)
+        if changed is not None:  # what nothing changed is carried over from the last build
+            carry(warm.site, site, changed)
+            carry(warm.planner, planner, changed)
+        _prepare_env(warm.env, site, memo, recorder)
+        compile_all(warm.env, root / "templates")
+    except BaseException:
+        if texts is not None:
+            texts.cancel()
+        raise
     if texts is not None:
         texts.finish()
     planned = planner.planned

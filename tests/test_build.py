@@ -238,6 +238,33 @@ def test_markdown_renders_while_the_records_are_checked_and_stops_when_they_fail
     assert not (tmp_path / "out").exists()
 
 
+def test_markdown_workers_stop_when_the_templates_fail_after_the_checks(
+        tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import multiprocessing
+
+    import builder.render
+    from builder.build import build
+    from builder.errors import ContentError
+
+    monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)  # fork even for this site
+    monkeypatch.setattr(builder.render, "TEXT_CHUNK", 1)
+    monkeypatch.setattr(builder.render, "TEXTS_PER_PAGE", 1)
+    # The records pass their checks; a template is compiled only after, while the Markdown
+    # workers still render.
+    site = make_site(tmp_path, files={"templates/broken.html": "{% if x %}\n"})
+    with pytest.raises(ContentError) as caught:
+        build(site, out=tmp_path / "out")
+    assert [p.message for p in caught.value.problems] == [
+        "template syntax error: Unexpected end of template. Jinja was looking for the "
+        "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be "
+        "closed is 'if'."]
+    assert forks == ["builder.render"]
+    assert multiprocessing.active_children() == []  # the workers were stopped, not left
+    assert gc.get_freeze_count() == 0
+    assert not (tmp_path / "out").exists()
+
+
 def test_markdown_prerendered_in_forked_workers_equals_rendering_on_demand(
         forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import builder.render
@@ -362,6 +389,7 @@ def test_page_links_report_the_same_searched_as_text_or_as_a_set(
     expected = [str(p) for p in links.finish(pages)]
     assert len(expected) == 3  # the two missing ids and the missing page
     monkeypatch.setattr(links, "BIG_IDS", 0)  # every page's ids looked up in a set
+    monkeypatch.setattr(links, "MANY_FRAGMENTS", 0)
     assert [str(p) for p in links.finish(pages)] == expected
 
 
