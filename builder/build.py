@@ -207,7 +207,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = warm.markdown if recorder is not None else disk.load(memo_file)
     known = len(memo)
-    records, texts, reading = _records(root, warm, base_url, memo, strict)
+    records, texts, reading = _validated(root, warm, base_url, memo, strict)
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
     try:  # the Markdown workers render meanwhile: stopped if anything here fails
@@ -222,24 +222,26 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
             carry(warm.planner, planner, changed)
         _prepare_env(warm.env, site, memo, recorder)
         compile_all(warm.env, root / "templates")
+        planned = planner.planned
+        raw = [Output(path, data=data) for path, data in assets.values()] + planner.hosting
+        paths = [p.path for p in planned] + [o.path for o in raw]
+        every = frozenset(paths)
+        if len(every) < len(paths):  # some path claimed twice: say which, pages' first
+            refuse_clashes(planned)  # type: ignore[arg-type]
+            refuse_clashes([*planned, *raw])  # type: ignore[list-item]
+        if changed is None:
+            todo = planned
+        else:  # what is new, and what read something that changed
+            stale = warm.registry.stale(changed)
+            todo = [p for p in planned if p.path in stale or not warm.registry.has(p.path)]
+        if len(todo) >= PARALLEL_MIN_PAGES:  # what many outputs use: worked out once, before
+            planner.share()                   # the workers fork (each would work it out again)
     except BaseException:
         if texts is not None:
             texts.cancel()
         raise
     if texts is not None:
         texts.finish()
-    planned = planner.planned
-    raw = [Output(path, data=data) for path, data in assets.values()] + planner.hosting
-    paths = [p.path for p in planned] + [o.path for o in raw]
-    every = frozenset(paths)
-    if len(every) < len(paths):  # some path claimed twice: say which, pages' first
-        refuse_clashes(planned)  # type: ignore[arg-type]
-        refuse_clashes([*planned, *raw])  # type: ignore[list-item]
-    if changed is None:
-        todo = planned
-    else:  # what is new, and what read something that changed
-        stale = warm.registry.stale(changed)
-        todo = [p for p in planned if p.path in stale or not warm.registry.has(p.path)]
     tp = time.perf_counter()
     made = _render(todo, planner, warm, writer, every, site)
     put = {o.path: writer.add(o.path, [o.data or b""], warm.written.get(o.path)) for o in raw}
@@ -309,11 +311,12 @@ def _install(env: jinja2.Environment, base_path: str, terms: dict[str, str],
     return current
 
 
-def _records(root: Path, warm: Warm, base_url: str | None, memo: MarkdownMemo, strict: bool
-             ) -> tuple[Records, Prerendering | None, float]:
-    """Load, convert and check the records; return them, their Markdown being rendered (for
-    every page to make) and the seconds spent reading files. What only the checks need is
-    let go on return (a one-off build's validation memo, every file's results)."""
+def _validated(root: Path, warm: Warm, base_url: str | None, memo: MarkdownMemo,
+               strict: bool) -> tuple[Records, Prerendering | None, float]:
+    """Load, convert and check the records; return them, their Markdown being rendered when
+    every page is to be made (the caller finishes or cancels it), and the seconds spent
+    reading files. What only the checks need is let go on return (a one-off build's
+    validation memo, every file's results)."""
     drafted, reading = _load_records(root, warm)
     # Every page to make: their Markdown rendered first, in forked workers for a big site,
     # while this process checks the records across files (one core would otherwise idle).
@@ -406,8 +409,6 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
         warm.judged, warm.judged_for = {}, every
     where = links.Targets(every, site.base_path, site.base_url, warm.judged)
     recorder = warm.recorder
-    if len(todo) >= PARALLEL_MIN_PAGES:  # what many outputs use: worked out once, before
-        planner.share()                   # the workers fork (each would work it out again)
     base = frozenset({("shared", SITE)})
 
     def make(p: Planned) -> tuple[str, Made]:

@@ -228,13 +228,15 @@ class Prerendering:
     def finish(self) -> int:
         """Put every text's HTML in the memo; return how many there were."""
         scope, memo = self.markdown.scope, self.markdown.memo
-        # Not listed as `fresh`: render workers forked later would hand them all back.
-        for text, done in zip(self.texts, self.html, strict=True):
-            memo[(scope, text)] = done
+        try:  # Not listed as `fresh`: render workers forked later would hand them all back.
+            for text, done in zip(self.texts, self.html, strict=True):
+                memo[(scope, text)] = done
+        finally:
+            self.cancel()
         return len(self.texts)
 
     def cancel(self) -> None:
-        """Stop the workers, if any, without waiting for them."""
+        """Stop the workers, if any, whatever they are doing."""
         if self.workers is not None:
             self.workers.close()
 

@@ -98,9 +98,9 @@ def validate(loaded: Loaded, root: Path, memo: Memo | None = None) -> Records:
     return checked(draft(loaded, root, memo))
 
 
-def checked(converted: Draft) -> Records:
+def checked(drafted: Draft) -> Records:
     """The records once checked across files, or ContentError with every problem."""
-    records, problems = cross_check(converted)
+    records, problems = cross_check(drafted)
     if problems:
         raise ContentError(problems)
     return records
