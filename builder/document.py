@@ -186,6 +186,9 @@ class Stored(Protocol):
     def put(self, key: str, value: Any) -> None:
         """Keep the data of the text with digest `key`."""
 
+    def flush(self) -> None:
+        """Write what `put` kept so far."""
+
 
 def file_text(doc: Document) -> str:
     """The document's YAML text, read again from its file when it was dropped (and only if

@@ -226,6 +226,12 @@ class Files:
         doc = reader.one(path, _shown(self.root, path), problems)
         return Apart(doc, problems, used)
 
+    def flush(self) -> None:
+        """Write the parse-cache entries `read_apart` made (in a worker, before it hands its
+        work back: what it kept in memory goes with it)."""
+        if self._reader.stored is not None:
+            self._reader.stored.flush()
+
     def take(self, apart: Apart) -> Document | None:
         """Record in the parent what a `read_apart` in a worker found; return its document.
         (Its reading time is not added: workers read side by side, so the caller counts the

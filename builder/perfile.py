@@ -134,6 +134,8 @@ def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int
             doc = convert_file(key, apart.doc) if apart.doc is not None else None
             # The records carry light copies of their document, and so does what comes back.
             done.append((replace(apart, doc=apart.doc and apart.doc.light()), doc))
+        for files in {id(files): files for _, files, _ in chunk}.values():
+            files.flush()
         return done
 
     parts = forked_chunks(work, jobs, workers, FILE_CHUNK)

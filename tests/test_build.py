@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import signal
@@ -305,6 +306,7 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
         tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Big sites read, parse and convert files in forked workers: the problems (with their
     lines), the parse cache and the output must be those of a build in one process."""
+    import builder.document
     import builder.perfile
     from builder.build import build
     from builder.errors import ContentError
@@ -341,33 +343,83 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
     [parsed] = (good / ".build-cache").glob("parse-*")  # one entry per YAML text
     texts = [p for p in (good / "content").rglob("*.y*ml") if "schemas" not in p.parts]
     pages = list((good / "content" / "pages").glob("*.md"))  # their front matter
-    assert len(list(parsed.iterdir())) == len(texts) + len(pages) + 1 == 10  # + site.yaml
+    index = marshal.loads((parsed / "index").read_bytes())
+    assert len(index) == len(texts) + len(pages) + 1 == 10  # + site.yaml
+    assert len(set(index.values())) > 1  # packs written by the workers
     monkeypatch.setattr(builder.perfile, "PARALLEL_MIN_FILES", 10_000)
+    parses = counted(monkeypatch, builder.document, "parse_yaml")
     build(good, out=tmp_path / "warm")  # one process, from that cache
+    assert parses == []  # every text found there
     (good / ".build-cache").rename(tmp_path / "cache")
     build(good, out=tmp_path / "serial")
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial") == tree(tmp_path / "warm")
 
 
-def test_parse_cache_keeps_one_entry_per_text_in_use(site: Path) -> None:
-    """Parsed YAML is kept one file per text digest: an edited file's old entry is swept,
-    a corrupt entry is only a miss, and an older version's cache is removed."""
+def test_parse_cache_keeps_one_entry_per_text_in_use(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsed YAML is kept in packs, by text digest: an edited file's old entry is swept,
+    a pack mostly of such entries goes, a corrupt pack or index is only a miss, and an
+    older version's cache is removed."""
+    import builder.cache
+    import builder.document
     from builder.build import build
 
+    monkeypatch.setattr(builder.cache, "PACK", 3)
     stale = site / ".build-cache" / "parse-0123456789abcdef"
     stale.mkdir(parents=True)
     build(site)
     [parsed] = (site / ".build-cache").glob("parse-*")
-    before = {p.name for p in parsed.iterdir()}
+    before = marshal.loads((parsed / "index").read_bytes())
+    assert len(before) == 10 and len(set(before.values())) == 4  # 3 + 3 + 3 + 1
     force = site / "content" / "forces" / "testshire.yaml"
     force.write_text(force.read_text().replace("name: ", "name:  ", 1))
+    parses = counted(monkeypatch, builder.document, "parse_yaml")
+    build(site)
+    assert [shown for _, shown, *_ in parses] == ["content/forces/testshire.yaml"]
+    after = marshal.loads((parsed / "index").read_bytes())
+    assert len(after) == 10 and len(after.keys() - before.keys()) == 1  # the edited text's
     for entry in parsed.iterdir():
         entry.write_bytes(b"not marshal")
+    parses.clear()
     build(site)
-    after = {p.name for p in parsed.iterdir()}
-    assert len(after) == len(before) and len(after - before) == 1  # the edited text's
+    assert len(parses) == 10  # every text parsed again
     assert not stale.exists()
-    assert tree(site / "output")  # built despite the corrupt entries
+    assert tree(site / "output")  # built despite the corrupt packs and index
+
+
+def test_parse_cache_packs_are_read_when_asked_and_swept_when_mostly_stale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builder.cache
+    from builder.cache import Entries
+
+    monkeypatch.setattr(builder.cache, "PACK", 2)
+    folder = tmp_path / "parse-0123"
+    writer = Entries(folder)
+    for key in "abcde":
+        writer.put(key, {"value": key})
+    assert len(list(folder.iterdir())) == 2  # two packs of two; 'e' not yet written
+    writer.sweep(set("abcde"))  # writes 'e' first
+    assert Entries(folder).get("e") == {"value": "e"}
+    Entries(folder).sweep({"a", "c"})  # half of (a, b) and of (c, d) in use: both kept
+    assert [Entries(folder).get(k) for k in "abcde"] == [{"value": "a"}, None,
+                                                        {"value": "c"}, None, None]
+    Entries(folder).sweep({"a"})  # (c, d) no longer in use at all: removed
+    assert sorted(p.name.startswith("pack-") for p in folder.iterdir()) == [False, True]
+    reader = Entries(folder)
+    assert (reader.get("a"), reader.get("c")) == ({"value": "a"}, None)
+
+
+def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
+    """Record the arguments of each call of module.name (which still runs)."""
+    calls: list[tuple] = []
+    original = getattr(module, name)
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
 
 
 def test_page_links_report_the_same_searched_as_text_or_as_a_set(
