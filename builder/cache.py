@@ -1,8 +1,8 @@
 """On-disk caches under `.build-cache/`: they only make builds faster, never change them.
 
-Each cache is one marshal file (or a folder of one marshal file per entry: `Entries`) whose
-name carries a digest of what could change its entries, so an upgrade starts afresh instead
-of trusting stale results. A missing, corrupt or unwritable cache is simply ignored.
+Each cache is one marshal file (or a folder of packs of entries and their index: `Entries`)
+whose name carries a digest of what could change its entries, so an upgrade starts afresh
+instead of trusting stale results. A missing, corrupt or unwritable cache is simply ignored.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import marshal
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -145,15 +146,21 @@ class Entries:
 
     def get(self, key: str) -> Any:
         """The value kept for `key`, or None."""
+        if key in self._pending:  # the same text met again before its pack is written
+            return self._pending[key]
         if self._index is None:
-            self._index = _read_first(self.folder / INDEX) or {}
+            index = _read_first(self.folder / INDEX)
+            self._index = index if isinstance(index, dict) else {}
         pack = self._index.get(key)
-        if pack is None:
+        if not isinstance(pack, str) or not PACK_NAME.fullmatch(pack):
             return None
         if pack not in self._packs:
             if len(self._packs) >= PACKS_HELD:  # a reader's files come in order: few at once
                 del self._packs[next(iter(self._packs))]
             self._packs[pack] = _read_pack(self.folder / pack)
+            if not self._packs[pack]:  # corrupt: else the sweep, reading only its keys, keeps it
+                with contextlib.suppress(OSError):
+                    os.unlink(self.folder / pack)
         return self._packs[pack].get(key)
 
     def put(self, key: str, value: Any) -> None:
@@ -187,11 +194,12 @@ class Entries:
         index: dict[str, str] = {}
         with contextlib.suppress(OSError):
             for name in sorted(os.listdir(self.folder)):
-                if not name.startswith("pack-"):
+                if name == INDEX or name.startswith(".tmp-"):  # the latter maybe being written
                     continue
-                keys = _read_first(self.folder / name)
+                # Any other name not a pack's is an entry of the layout before packs (one a text).
+                keys = _read_first(self.folder / name) if PACK_NAME.fullmatch(name) else ()
                 keys = keys if isinstance(keys, tuple) else ()
-                kept = [k for k in keys if k in used]
+                kept = [k for k in keys if isinstance(k, str) and k in used]
                 if len(kept) * 2 >= len(keys) > 0:
                     index.update(dict.fromkeys(kept, name))
                 else:
@@ -208,6 +216,8 @@ PACKS_HELD = 4
 """Packs a reader keeps in memory at once."""
 INDEX = "index"
 """The file naming each entry's pack."""
+PACK_NAME = re.compile(r"pack-[0-9a-f]{16}")
+"""A pack's file name: a digest of its keys."""
 
 
 def _write_atomically(path: Path, *objects: Any) -> None:
@@ -233,12 +243,13 @@ def _read_first(path: Path) -> Any:
 
 
 def _read_pack(path: Path) -> dict[str, Any]:
-    """A pack's entries, or {} if it is missing or corrupt."""
+    """A pack's entries, or {} if it is missing or corrupt (its keys and entries differ)."""
     try:
         with path.open("rb") as handle:
             keys = marshal.load(handle)
             entries = marshal.load(handle)
+        if isinstance(keys, tuple) and isinstance(entries, dict) and entries.keys() == set(keys):
+            return entries
     except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    ok = isinstance(entries, dict) and isinstance(keys, tuple) and len(keys) == len(entries)
-    return entries if ok else {}
+        pass
+    return {}

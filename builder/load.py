@@ -183,7 +183,8 @@ def _warn_strays(root: Path, folder: Path, taken: set[str], problems: list[Probl
 class Files:
     """Record files of one kind, read lazily: iterating reads them one at a time (problems go
     to the load's list), and `read_apart` reads one in a forked worker, whose problems and
-    parse-cache entries must travel back to the parent instead."""
+    texts' digests must travel back to the parent instead (its parse-cache entries the worker
+    writes itself: `flush`)."""
 
     def __init__(self, root: Path, paths: list[Path], reader: _FileReader,
                  problems: list[Problem]) -> None:

@@ -124,8 +124,11 @@ def _convert_again(key: str, doc: Document) -> FileResult:
 def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int
                     ) -> Iterator[tuple[str, Document, FileResult]]:
     """Read, parse and convert each file in forked workers; in the parent, only what they
-    found is recorded (problems, parse-cache entries) and the converted records arrive.
-    Both cores parse, and the parent never holds a file's raw data."""
+    found is recorded (problems, the digests of the texts read) and the converted records
+    arrive; each worker writes the parse-cache entries it made. Both cores parse, and the
+    parent never holds a file's raw data."""
+    for files in {id(files): files for _, files, _ in jobs}.values():
+        files.flush()  # what the parent parsed (site.yaml, pages): else every worker writes it
 
     def work(chunk: Sequence[tuple[str, Files, int]]) -> list[tuple[Apart, FileResult | None]]:
         done = []

@@ -346,6 +346,8 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
     index = marshal.loads((parsed / "index").read_bytes())
     assert len(index) == len(texts) + len(pages) + 1 == 10  # + site.yaml
     assert len(set(index.values())) > 1  # packs written by the workers
+    packed = [marshal.loads(p.read_bytes()) for p in parsed.glob("pack-*")]
+    assert sum(map(len, packed)) == 10  # each once: what the parent parsed is not inherited
     monkeypatch.setattr(builder.perfile, "PARALLEL_MIN_FILES", 10_000)
     parses = counted(monkeypatch, builder.document, "parse_yaml")
     build(good, out=tmp_path / "warm")  # one process, from that cache
@@ -407,6 +409,33 @@ def test_parse_cache_packs_are_read_when_asked_and_swept_when_mostly_stale(
     assert sorted(p.name.startswith("pack-") for p in folder.iterdir()) == [False, True]
     reader = Entries(folder)
     assert (reader.get("a"), reader.get("c")) == ({"value": "a"}, None)
+
+
+def test_parse_cache_misses_on_a_malformed_index_or_pack_and_drops_the_old_layout(
+        tmp_path: Path) -> None:
+    """Whatever decodes but is not an index or a pack is only a miss (a pack whose keys and
+    entries differ is removed, so the sweep does not index it again); files of the layout
+    before packs (one a text) are swept; a text met twice before its pack is written is
+    parsed once."""
+    from builder.cache import INDEX, Entries
+
+    folder = tmp_path / "parse-0123"
+    writer = Entries(folder)
+    writer.put("a", [1])
+    assert writer.get("a") == [1]  # not yet written
+    writer.sweep({"a"})
+    [pack] = folder.glob("pack-*")
+    (folder / ("0" * 32)).write_bytes(marshal.dumps({"old": "entry"}))
+    (tmp_path / "victim").write_text("not a pack, and not ours to remove")
+    for index in (["a"], {"a": 5}, {"a": "../victim"}):
+        (folder / INDEX).write_bytes(marshal.dumps(index))
+        assert Entries(folder).get("a") is None
+    assert (tmp_path / "victim").exists()
+    Entries(folder).sweep({"a"})
+    assert sorted(p.name for p in folder.iterdir()) == sorted([INDEX, pack.name])
+    pack.write_bytes(marshal.dumps(("a",)) + marshal.dumps({"b": [1]}))
+    assert Entries(folder).get("a") is None
+    assert not pack.exists()
 
 
 def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
