@@ -391,6 +391,8 @@ def test_parse_cache_keeps_one_entry_per_text_in_use(
 
 def test_parse_cache_packs_are_read_when_asked_and_swept_when_mostly_stale(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries are written in packs of PACK, the last with the sweep; a new reader finds
+    only what the sweep indexed; a pack at least half in use stays, one not in use goes."""
     import builder.cache
     from builder.cache import Entries
 
