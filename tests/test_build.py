@@ -209,38 +209,27 @@ def test_forked_rendering_writes_the_same_bytes(tmp_path: Path, forks: list[str]
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
 
 
-def test_markdown_renders_while_the_records_are_checked_and_stops_when_they_fail(
-        tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import multiprocessing
-
-    import builder.render
-    from builder.build import build
-    from builder.errors import ContentError
-
-    monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)  # fork even for this site
-    monkeypatch.setattr(builder.render, "TEXT_CHUNK", 1)
-    monkeypatch.setattr(builder.render, "TEXTS_PER_PAGE", 1)
-    good = "This is a precautionary measure - to reassure the public."
-    path = "content/forces/testshire.yaml"
-    site = make_site(tmp_path)
-    text = (site / path).read_text(encoding="utf-8")
-    # A quote the article does not hold: found by the checks across files, after the
-    # Markdown workers have started (they fork before those checks, and only once).
-    (site / path).write_text(text.replace(good, good.replace("reassure", "calm")),
-                             encoding="utf-8")
-    with pytest.raises(ContentError) as caught:
-        build(site, out=tmp_path / "out")
-    assert [p.message for p in caught.value.problems] == [
-        "quote differs from the article (source 'article'): after 'This is a precautionary "
-        "measure - to' the article has 'reassure the public.\"' where the quote has 'calm "
-        "the public.'"]
-    assert forks == ["builder.render"]
-    assert multiprocessing.active_children() == []  # the workers were stopped, not left
-    assert not (tmp_path / "out").exists()
+QUOTE = "This is a precautionary measure - to reassure the public."
+FAILING_WHILE_MARKDOWN_RENDERS = {
+    # A quote the article does not hold: found by the checks across files, which run while
+    # the Markdown workers render (they fork before those checks, and only once).
+    "quote": ("content/forces/testshire.yaml",
+              lambda text: text.replace(QUOTE, QUOTE.replace("reassure", "calm")),
+              "quote differs from the article (source 'article'): after 'This is a "
+              "precautionary measure - to' the article has 'reassure the public.\"' where the "
+              "quote has 'calm the public.'"),
+    # The records pass their checks; a template is compiled only after, while the Markdown
+    # workers still render.
+    "template": ("templates/broken.html", lambda text: "{% if x %}\n",
+                 "template syntax error: Unexpected end of template. Jinja was looking for "
+                 "the following tags: 'elif' or 'else' or 'endif'. The innermost block that "
+                 "needs to be closed is 'if'."),
+}
 
 
-def test_markdown_workers_stop_when_the_templates_fail_after_the_checks(
-        tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("case", sorted(FAILING_WHILE_MARKDOWN_RENDERS))
+def test_markdown_workers_stop_when_the_build_fails_while_they_render(
+        case: str, tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
     import multiprocessing
 
@@ -251,17 +240,15 @@ def test_markdown_workers_stop_when_the_templates_fail_after_the_checks(
     monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)  # fork even for this site
     monkeypatch.setattr(builder.render, "TEXT_CHUNK", 1)
     monkeypatch.setattr(builder.render, "TEXTS_PER_PAGE", 1)
-    # The records pass their checks; a template is compiled only after, while the Markdown
-    # workers still render.
-    site = make_site(tmp_path, files={"templates/broken.html": "{% if x %}\n"})
+    path, edit, message = FAILING_WHILE_MARKDOWN_RENDERS[case]
+    file = make_site(tmp_path) / path
+    file.write_text(edit(file.read_text(encoding="utf-8") if file.exists() else ""),
+                    encoding="utf-8")
     with pytest.raises(ContentError) as caught:
-        build(site, out=tmp_path / "out")
-    assert [p.message for p in caught.value.problems] == [
-        "template syntax error: Unexpected end of template. Jinja was looking for the "
-        "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be "
-        "closed is 'if'."]
-    assert forks == ["builder.render"]
-    assert multiprocessing.active_children() == []  # the workers were stopped, not left
+        build(tmp_path / "site", out=tmp_path / "out")
+    assert [p.message for p in caught.value.problems] == [message]
+    assert forks == ["builder.render"]  # the Markdown workers had started
+    assert multiprocessing.active_children() == []  # and were stopped, not left
     assert gc.get_freeze_count() == 0
     assert not (tmp_path / "out").exists()
 
