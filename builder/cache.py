@@ -174,9 +174,12 @@ class Entries:
     def flush(self) -> None:
         """Write the entries kept since the last flush as one pack (a forked reader calls
         this before handing its work back: its memory goes with it)."""
-        if not self._pending or not self.writable:
-            return
-        entries, self._pending = self._pending, {}
+        if self._pending and self.writable:
+            entries, self._pending = self._pending, {}
+            self._write(entries)
+
+    def _write(self, entries: dict[str, Any]) -> str | None:
+        """Write `entries` as one pack; return its name, or None if it cannot be written."""
         keys = tuple(sorted(entries))
         name = "pack-" + hashlib.blake2b("\0".join(keys).encode(), digest_size=8).hexdigest()
         try:
@@ -186,12 +189,17 @@ class Entries:
             _write_atomically(self.folder / name, keys, entries)
         except (OSError, ValueError):
             self.writable = False
+            return None
+        return name
 
     def sweep(self, used: Collection[str]) -> None:
-        """Index the entries in `used` and remove the packs mostly holding others (texts
-        edited or deleted since; their few entries still in use are parsed again)."""
+        """Index the entries in `used`. Remove the packs mostly holding others (texts edited
+        or deleted since: their few entries still in use are parsed again) or entries an
+        earlier pack holds (written twice when a build stopped before its sweep); merge the
+        packs left small (each build writes one of the texts it parsed) into full ones."""
         self.flush()
         index: dict[str, str] = {}
+        small: dict[str, list[str]] = {}
         with contextlib.suppress(OSError):
             for name in sorted(os.listdir(self.folder)):
                 if name == INDEX or name.startswith(".tmp-"):  # the latter maybe being written
@@ -199,15 +207,40 @@ class Entries:
                 # Any other name not a pack's is an entry of the layout before packs (one a text).
                 keys = _read_first(self.folder / name) if PACK_NAME.fullmatch(name) else ()
                 keys = keys if isinstance(keys, tuple) else ()
-                kept = [k for k in keys if isinstance(k, str) and k in used]
+                kept = [k for k in keys if isinstance(k, str) and k in used and k not in index]
                 if len(kept) * 2 >= len(keys) > 0:
                     index.update(dict.fromkeys(kept, name))
+                    if len(kept) < PACK // 4:
+                        small[name] = kept
                 else:
                     with contextlib.suppress(OSError):
                         os.unlink(self.folder / name)
+            if len(small) > 1:
+                self._merge(small, index)
             if self.writable:
                 with contextlib.suppress(ValueError):
                     _write_atomically(self.folder / INDEX, index)
+
+
+    def _merge(self, small: dict[str, list[str]], index: dict[str, str]) -> None:
+        """Write the entries of the packs `small` (name -> its keys in use) into packs of up
+        to PACK, then remove the small ones; `index` follows."""
+        merged: dict[str, Any] = {}
+        for name, keys in small.items():
+            entries = _read_pack(self.folder / name)
+            merged.update((k, entries[k]) for k in keys if k in entries)
+        items = list(merged.items())
+        written: set[str] = set()
+        for start in range(0, len(items), PACK):
+            part = dict(items[start:start + PACK])
+            name = self._write(part)
+            if name is None:
+                return  # the small packs stay, indexed as they are
+            written.add(name)
+            index.update(dict.fromkeys(part, name))
+        for name in small.keys() - written:
+            with contextlib.suppress(OSError):
+                os.unlink(self.folder / name)
 
 
 PACK = 64

@@ -427,6 +427,40 @@ def test_parse_cache_misses_on_a_malformed_index_or_pack_and_drops_the_old_layou
     assert not pack.exists()
 
 
+def test_parse_cache_merges_small_packs_and_drops_packs_written_twice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds that each parse a few edited texts leave a pack of a few entries each: the
+    sweep merges them into one. A pack whose entries an earlier pack already holds (a build
+    stopped before its sweep, the next parsing the same texts again) is removed."""
+    import builder.cache
+    from builder.cache import Entries
+
+    folder = tmp_path / "parse-0123"
+    for keys in ("ab", "cd", "e", "ab"):  # four builds' packs, the last a copy of the first
+        writer = Entries(folder)
+        for key in keys:
+            writer.put(key, {"value": key})
+        writer.flush()
+    assert len(list(folder.iterdir())) == 3  # the copy has the same name: written over
+    stopped = Entries(folder)  # a build stopped before its sweep wrote what it parsed again
+    for key in "bac":
+        stopped.put(key, {"value": key})
+    stopped.flush()
+    assert len(list(folder.iterdir())) == 4
+
+    def packs() -> int:
+        return sum(p.name.startswith("pack-") for p in folder.iterdir())
+
+    with monkeypatch.context() as small:
+        small.setattr(builder.cache, "PACK", 4)  # no pack counts as small: none merged
+        Entries(folder).sweep(set("abcde"))
+    assert packs() == 3  # (a, b) or (a, b, c), whichever came second, held nothing new
+    Entries(folder).sweep(set("abcde"))
+    assert packs() == 1  # the small packs merged
+    reader = Entries(folder)
+    assert [reader.get(k) for k in "abcde"] == [{"value": k} for k in "abcde"]
+
+
 def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
     """Record the arguments of each call of module.name (which still runs)."""
     calls: list[tuple] = []
