@@ -293,6 +293,7 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
         tmp_path: Path, forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Big sites read, parse and convert files in forked workers: the problems (with their
     lines), the parse cache and the output must be those of a build in one process."""
+    import builder.cache
     import builder.document
     import builder.perfile
     from builder.build import build
@@ -326,6 +327,7 @@ def test_forked_reading_reports_and_builds_exactly_as_one_process(
         "content/forces/typo.yaml:3:1"]
 
     good = make_site(tmp_path / "c")
+    monkeypatch.setattr(builder.cache, "PACK", 8)  # the workers' packs of two are not merged
     build(good, out=tmp_path / "forked")  # forked, and keeps the parse cache
     [parsed] = (good / ".build-cache").glob("parse-*")  # one entry per YAML text
     texts = [p for p in (good / "content").rglob("*.y*ml") if "schemas" not in p.parts]
