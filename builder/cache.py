@@ -194,7 +194,7 @@ class Entries:
 
     def sweep(self, used: Collection[str]) -> None:
         """Index the entries in `used`. Remove the packs mostly holding others (texts edited
-        or deleted since: their few entries still in use are parsed again) or entries an
+        or deleted since: their few entries still in use are parsed again) or only entries an
         earlier pack holds (written twice when a build stopped before its sweep); merge the
         packs left small (each build writes one of the texts it parsed) into full ones."""
         self.flush()
@@ -207,15 +207,16 @@ class Entries:
                 # Any other name not a pack's is an entry of the layout before packs (one a text).
                 keys = _read_first(self.folder / name) if PACK_NAME.fullmatch(name) else ()
                 keys = keys if isinstance(keys, tuple) else ()
-                kept = [k for k in keys if isinstance(k, str) and k in used and k not in index]
-                if len(kept) * 2 >= len(keys) > 0:
+                live = [k for k in keys if isinstance(k, str) and k in used]
+                kept = [k for k in live if k not in index]  # the others an earlier pack holds
+                if kept and len(live) * 2 >= len(keys):  # duplicates count: else one is lost
                     index.update(dict.fromkeys(kept, name))
                     if len(kept) < PACK // 4:
                         small[name] = kept
                 else:
                     with contextlib.suppress(OSError):
                         os.unlink(self.folder / name)
-            if len(small) > 1:
+            if len(small) > 1 and self.writable:  # else the old index names the small packs
                 self._merge(small, index)
             if self.writable:
                 with contextlib.suppress(ValueError):

@@ -463,6 +463,42 @@ def test_parse_cache_merges_small_packs_and_drops_packs_written_twice(
     assert [reader.get(k) for k in "abcde"] == [{"value": k} for k in "abcde"]
 
 
+def test_parse_cache_sweep_keeps_every_entry_in_use_of_an_intact_pack(tmp_path: Path) -> None:
+    """A pack partly holding entries an earlier pack holds stays for its other entries in use
+    (then merged), a merged pack named as one of the small ones stays, and nothing is merged
+    while the index cannot be written (the old one still names the small packs)."""
+    from builder.cache import Entries
+
+    folder = tmp_path / "parse-0123"
+
+    def write(keys: str) -> str:
+        before = set(folder.glob("pack-*"))
+        writer = Entries(folder)
+        for key in keys:
+            writer.put(key, {"value": key})
+        writer.flush()
+        [pack] = set(folder.glob("pack-*")) - before
+        return pack.name
+
+    def found(keys: str) -> list[bool]:
+        reader = Entries(folder)
+        return [reader.get(k) == {"value": k} for k in keys]
+
+    pair, triple = write("xy"), write("xyz")
+    assert pair < triple  # (x, y) is read first: (x, y, z) holds only z that it does not
+    Entries(folder).sweep(set("xyz"))
+    assert sorted(p.name for p in folder.glob("pack-*")) == [triple]  # the merge's name
+    assert found("xyz") == [True] * 3
+    write("p")
+    write("q")
+    failed = Entries(folder)
+    failed.writable = False  # a write failed earlier in this build
+    failed.sweep(set("xyzpq"))
+    assert found("xyz") == [True] * 3
+    Entries(folder).sweep(set("xyzpq"))
+    assert len(list(folder.glob("pack-*"))) == 1 and found("xyzpq") == [True] * 5
+
+
 def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
     """Record the arguments of each call of module.name (which still runs)."""
     calls: list[tuple] = []
