@@ -456,7 +456,7 @@ def test_parse_cache_merges_small_packs_and_drops_packs_written_twice(
     with monkeypatch.context() as small:
         small.setattr(builder.cache, "PACK", 4)  # no pack counts as small: none merged
         Entries(folder).sweep(set("abcde"))
-    assert packs() == 3  # (a, b) or (a, b, c), whichever came second, held nothing new
+    assert packs() == 3  # (a, b), read after (a, b, c) (by name), held nothing new
     Entries(folder).sweep(set("abcde"))
     assert packs() == 1  # the small packs merged
     reader = Entries(folder)
