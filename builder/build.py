@@ -210,7 +210,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     records, texts, reading = _validated(root, warm, base_url, memo, strict)
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
-    try:  # the Markdown workers render meanwhile: stopped if anything here fails
+    with texts or nullcontext():  # the Markdown workers render meanwhile, until finished
         assets = fingerprint(root / "assets")
         names = {name: path for name, (path, _) in assets.items()}
         changed = _changed(warm, records, names)
@@ -236,12 +236,8 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
             todo = [p for p in planned if p.path in stale or not warm.registry.has(p.path)]
         if len(todo) >= PARALLEL_MIN_PAGES:  # what many outputs use: worked out once, before
             planner.share()                   # the workers fork (each would work it out again)
-    except BaseException:
         if texts is not None:
-            texts.cancel()
-        raise
-    if texts is not None:
-        texts.finish()
+            texts.finish()
     tp = time.perf_counter()
     made = _render(todo, planner, warm, writer, every, site)
     put = {o.path: writer.add(o.path, [o.data or b""], warm.written.get(o.path)) for o in raw}
@@ -322,12 +318,8 @@ def _validated(root: Path, warm: Warm, base_url: str | None, memo: MarkdownMemo,
     # while this process checks the records across files (one core would otherwise idle).
     texts = _markdown_filter(warm.env, drafted.records, base_url, memo).prerender(
         _markdown_texts(drafted.records)) if _first(warm) else None
-    try:
+    with texts or nullcontext():
         return _checked(drafted, strict), texts, reading
-    except BaseException:
-        if texts is not None:
-            texts.cancel()
-        raise
 
 
 def _load_records(root: Path, warm: Warm) -> tuple[Draft, float]:

@@ -222,7 +222,6 @@ class Entries:
                 with contextlib.suppress(ValueError):
                     _write_atomically(self.folder / INDEX, index)
 
-
     def _merge(self, small: dict[str, list[str]], index: dict[str, str]) -> None:
         """Write the entries of the packs `small` (name -> its keys in use) into packs of up
         to PACK, then remove the small ones; `index` follows."""

@@ -127,8 +127,7 @@ def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int
     found is recorded (problems, the digests of the texts read) and the converted records
     arrive; each worker writes the parse-cache entries it made. Both cores parse, and the
     parent never holds a file's raw data."""
-    for files in {id(files): files for _, files, _ in jobs}.values():
-        files.flush()  # what the parent parsed (site.yaml, pages): else every worker writes it
+    _flush(jobs)  # what the parent parsed (site.yaml, pages): else every worker writes it
 
     def work(chunk: Sequence[tuple[str, Files, int]]) -> list[tuple[Apart, FileResult | None]]:
         done = []
@@ -137,8 +136,7 @@ def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int
             doc = convert_file(key, apart.doc) if apart.doc is not None else None
             # The records carry light copies of their document, and so does what comes back.
             done.append((replace(apart, doc=apart.doc and apart.doc.light()), doc))
-        for files in {id(files): files for _, files, _ in chunk}.values():
-            files.flush()
+        _flush(chunk)
         return done
 
     parts = forked_chunks(work, jobs, workers, FILE_CHUNK)
@@ -148,6 +146,12 @@ def _convert_forked(jobs: list[tuple[str, Files, int]], workers: int
             doc = files.take(apart)
             if doc is not None and result is not None:
                 yield key, doc, _interned(result)
+
+
+def _flush(jobs: Sequence[tuple[str, Files, int]]) -> None:
+    """Write the parse-cache entries kept by the readers of `jobs`' files."""
+    for files in {id(files): files for _, files, _ in jobs}.values():
+        files.flush()
 
 
 def _interned(r: FileResult) -> FileResult:

@@ -240,6 +240,14 @@ class Prerendering:
         if self.workers is not None:
             self.workers.close()
 
+    def __enter__(self) -> Prerendering:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """A block that fails stops the workers: nothing will use what they render."""
+        if kind is not None:
+            self.cancel()
+
 
 def fingerprint(assets: Path) -> dict[str, tuple[str, bytes]]:
     """Asset name -> (fingerprinted output path, bytes); the hash changes when the bytes do."""
