@@ -23,7 +23,6 @@ from .load import Apart, Files, Loaded, read_again
 from .memo import Chunks, Key, Results
 from .outline import BODIES, KINDS, Claims, Excerpts, Naming, Referable, claims, naming, referable
 from .parallel import forked_chunks, workers_for
-from .places import Place, places_of
 from .quotes import verbatim_fields
 
 
@@ -49,8 +48,6 @@ class FileResult:
     """Ids of the sources its verbatim words cite, sorted."""
     excerpts: dict[str, Excerpts]
     """Its verbatim words by the source they cite (what the accounting reads of it)."""
-    places: dict[str, list[Place]]
-    """Its Markdown texts by record kind, for reporting broken links where written."""
     figures: list[Problem]
     """Problems of its figures' values and qualifiers (facts.figure_problems)."""
 
@@ -159,8 +156,7 @@ def _interned(r: FileResult) -> FileResult:
     objects, so every look-up by a constant kind or an id would compare them character by
     character where identical objects compare at once: at 10,000 forces, a third of each
     of the dev server's later validations (~80 ms an edit)."""
-    return replace(r, items=_keys_interned(r.items), excerpts=_keys_interned(r.excerpts),
-                   places=_keys_interned(r.places))
+    return replace(r, items=_keys_interned(r.items), excerpts=_keys_interned(r.excerpts))
 
 
 def _keys_interned(mapping: dict[str, T]) -> dict[str, T]:
@@ -201,13 +197,11 @@ def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> Fil
     quoted: dict[str, list[tuple[str, bool]]] = {}
     for v in verbatim_fields(items):
         quoted.setdefault(v.source, []).append((v.text, v.cites))
-    places = {kind: found for kind, located in items.items()
-              if (found := places_of({kind: located}, (), m.markdown_fields))}
     stems = (file_stem(doc.path),) if any(items.get(k) for k in NAMED_BY_FILE) else ()
     return FileResult(
         items, c.problems, frozenset(c.failed), claims(items),
         referable(items, stems), naming(items), tuple(sorted(quoted)),
-        {source: Key(tuple(words)) for source, words in quoted.items()}, places,
+        {source: Key(tuple(words)) for source, words in quoted.items()},
         figure_problems(items.get("figures", [])))
 
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from . import models as m
 from .accounting import SourceAccount
-from .convert import convert, locate, problem
+from .convert import Located, convert, locate, problem
 from .crossfile import check as check_truth
 from .document import Document
 from .errors import ContentError, Path_, Problem
 from .load import Loaded
 from .memo import Memo, joined
-from .outline import KINDS, Referable, claimed, duplicated
+from .outline import Referable, claimed, duplicated
 from .perfile import Converted, FileResult, Part, convert_files, converted, file_stem
 from .places import Place, places_of
 from .quotes import archive_warning, article_texts, check_quotes
@@ -189,7 +189,7 @@ def cross_check(d: Draft) -> tuple[Records, list[Problem]]:
     found, accounts = check_truth(done, texts, memo, complete=not problems, failed=failed)
     problems.extend(found)
     return replace(records, warnings=warnings, articles=texts, accounts=accounts,
-                   places=Places(done.holding, tuple(d.loaded.pages))), problems
+                   places=Places(done.kinds, tuple(d.loaded.pages))), problems
 
 
 def _merge(done: Converted, c: _Collector, memo: Memo) -> None:
@@ -216,19 +216,17 @@ def _quotes(f: FileResult, cited: tuple[str | None, ...]) -> list[Problem]:
 @dataclass(frozen=True, eq=False)
 class Places:
     """Every Markdown text with where it was written, kind by kind as the records are listed,
-    then the pages': listed only when iterated, since only a broken link needs them (a walk
-    over every file's results that each of the dev server's rebuilds would otherwise pay)."""
+    then the pages': listed only when iterated, since only a broken link needs them. Made
+    from the records located (not from every file's results, which a one-off build lets go
+    before its pages render: they would hold ~70 MB at 10,000 forces)."""
 
-    holding: dict[str, list[FileResult]]
-    """The files holding records of each kind (perfile.Converted.holding)."""
+    kinds: dict[str, Located]
+    """Every record of each kind with its file and field (perfile.Converted.kinds)."""
     pages: tuple[Document, ...]
     """The Markdown pages."""
 
     def __iter__(self) -> Iterator[Place]:
-        for kind in KINDS:
-            for f in self.holding[kind]:
-                yield from f.places.get(kind, ())
-        yield from places_of({}, list(self.pages), m.markdown_fields)
+        yield from places_of(self.kinds, self.pages, m.markdown_fields)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Places) and list(self) == list(other)
