@@ -39,7 +39,8 @@ class PageLinks:
     ids: str
     """The page's element ids, each between NULs."""
     fragments: str
-    """Link, target file and fragment of each distinct link with a fragment, NUL-separated."""
+    """Link, target file and fragment of each distinct link with a fragment on another page,
+    NUL-separated (those on the page itself are judged with it: half of a big site's)."""
     targets: bytes
     """Link and target file of each distinct internal link, NUL-separated, compressed (zlib):
     read only to find the links a removed file breaks, and kept for every page by the dev
@@ -103,17 +104,26 @@ class Scanner:
         self._carry = ""
 
     def feed(self, text: str) -> None:
-        """Scan the next piece of the page."""
-        text = str(text)  # a template's pieces can be Markup, whose + would escape the carry
-        if self._carry:
-            text = self._carry + text
-        # Any tag starting before the first '<' after the last '>' also ends before it.
+        """Scan the next piece of the page, never copying it whole: a piece can be megabytes
+        (str.__add__, since a template's pieces can be Markup, whose + would escape)."""
+        start = 0
+        if self._carry:  # a tag cut at the last piece's end ends at this one's first '>'
+            start = text.find(">") + 1
+            if not start:
+                self._carry = str.__add__(self._carry, text)
+                return
+            self._scan(str.__add__(self._carry, text[:start]), 0, None)
+        # Any tag starting before the first '<' after the last '>' (at `start - 1` or later)
+        # also ends before it.
         cut = text.find("<", text.rfind(">") + 1)
-        if cut != -1:
-            text, self._carry = text[:cut], text[cut:]
+        if cut == -1:
+            cut, self._carry = len(text), ""
         else:
-            self._carry = ""
-        for tag in _TAG.finditer(text):
+            self._carry = str(text[cut:])
+        self._scan(text, start, cut)
+
+    def _scan(self, text: str, start: int, end: int | None) -> None:
+        for tag in _TAG.finditer(text, start, len(text) if end is None else end):
             for name, double, single in _ATTR.findall(tag.group()):
                 value = unescape(double or single)
                 if name == "id":
@@ -156,8 +166,12 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
         if target is None:
             continue
         targets += (link, target)
-        if fragment and target.endswith(".html"):
+        if not fragment or not target.endswith(".html"):
+            continue
+        if target != page:
             fragments += (link, target, fragment)
+        elif fragment not in ids:  # the page's own ids are all known: judged now, not kept
+            broken.append(_no_id(link, fragment, target))
     return PageLinks(tuple(broken), "\0" + "\0".join(sorted(ids)) + "\0",
                      "\0".join(fragments),
                      zlib.compress("\0".join(targets).encode(), 1) if keep and targets else b"")
@@ -206,11 +220,14 @@ def finish(pages: Mapping[str, PageLinks], only: Collection[str] | None = None
         reasons = list(pages[page].broken)
         for link, target, fragment in pages[page].fragment_list():
             if target in pages and not has(target, fragment):
-                reasons.append(f"broken link {link!r}: no element with id {fragment!r} on "
-                               f"{target}")
+                reasons.append(_no_id(link, fragment, target))
         problems += [Problem(f"output/{page}", None, None, "", reason,
                              "fix the template or the Markdown link") for reason in reasons]
     return problems
+
+
+def _no_id(link: str, fragment: str, target: str) -> str:
+    return f"broken link {link!r}: no element with id {fragment!r} on {target}"
 
 
 MANY_FRAGMENTS = 24

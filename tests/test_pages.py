@@ -181,22 +181,27 @@ def test_bar_chart_svg_is_labelled_and_escaped() -> None:
 
 
 def test_link_checker_reports_each_broken_link_by_page() -> None:
-    """A missing page and a missing fragment are both reported, naming the page."""
+    """A missing page and a missing fragment are both reported, naming the page; a fragment
+    of the page itself is judged with the page, and only those of other pages are kept."""
     files = {
         "index.html": b'<a href="/sub/a/">ok</a><a href="/sub/missing/">x</a>'
                       b'<a href="/sub/a/#nope">y</a><a href="#top">z</a><p id="top"></p>'
-                      b'<a href="https://other.example/">ext</a><a href="/elsewhere/">out</a>',
+                      b'<a href="https://other.example/">ext</a><a href="/elsewhere/">out</a>'
+                      b'<a href="#gone">g</a><a href="/sub/#top">t</a>',
         "a/index.html": b'<a href="../">up</a><a href="/sub/data.csv">d</a>',
         "data.csv": b"x",
     }
     where = links.Targets(frozenset(files), "/sub/", "https://example.org/sub/")
-    text = "\n".join(str(p) for p in links.finish(
-        {p: links.inspect_page(p, links.scan(d.decode()), where) for p, d in files.items()
-         if p.endswith(".html")}))
+    found = {p: links.inspect_page(p, links.scan(d.decode()), where) for p, d in files.items()
+             if p.endswith(".html")}
+    text = "\n".join(str(p) for p in links.finish(found))
     assert "output/index.html: broken link '/sub/missing/': no such page or file" in text
     assert "no element with id 'nope' on a/index.html" in text
     assert "'/elsewhere/': points outside the site's base path" in text
-    assert text.count("broken link") == 3
+    assert "output/index.html: broken link '#gone': no element with id 'gone' on index.html" \
+        in text
+    assert text.count("broken link") == 4
+    assert found["index.html"].fragment_list() == [("/sub/a/#nope", "a/index.html", "nope")]
 
 
 def test_broken_markdown_link_fails_the_build(tmp_path: Path) -> None:
