@@ -79,7 +79,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar]) -> Markup:
                     f'{escape(b.display)}</text>')
         y += ROW - 18
     head = _svg_open(chart_id, BAR_WIDTH, y + 4, title, desc, "chart chart-bars")
-    return Markup(head + "".join(body) + "</svg>")
+    return Markup("".join([head, *body, "</svg>"]))  # one join: a big site's is megabytes
 
 
 def _span(when: str) -> tuple[date, date]:
@@ -161,4 +161,4 @@ def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> Markup:
             f'width="{TIMELINE_WIDTH}" height="{y}" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{chart_id}-title">{escape(title)}</title>'
             f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
-    return Markup(head + "".join(body) + "</svg>")
+    return Markup("".join([head, *body, "</svg>"]))  # one join: a big site's is megabytes

@@ -269,12 +269,33 @@ def render_page(env: jinja2.Environment, out: Output) -> Iterator[str]:
     chronology of a big site is tens of megabytes, written as it comes, never whole."""
     pieces = _pieces(env, out)
     while batch := list(islice(pieces, BATCH)):
-        yield "".join(batch)  # joined by C code: a Python loop per piece cost a tenth of a page
+        if max(map(len, batch)) < BIG_PIECE:
+            yield "".join(batch)  # joined by C code: a Python loop per piece cost a tenth of a page
+        else:
+            yield from _around_big(batch)
 
 
 BATCH = 2048
 """Pieces of a page joined at a time (a template's pieces are a few dozen characters: a
 batch is tens of KB)."""
+BIG_PIECE = 1 << 18
+"""A piece this long is passed on as it is, never copied into a batch (the timeline chart
+of a big site's chronology is 20 MB)."""
+
+
+def _around_big(batch: list[str]) -> Iterator[str]:
+    """The batch's big pieces as they are, the runs of small pieces between them joined."""
+    run: list[str] = []
+    for piece in batch:
+        if len(piece) < BIG_PIECE:
+            run.append(piece)
+            continue
+        if run:
+            yield "".join(run)
+            run = []
+        yield piece
+    if run:
+        yield "".join(run)
 
 
 def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
