@@ -38,7 +38,7 @@ from .render import (
     render_page,
 )
 from .site import Site, make_site, path_for, site_base
-from .validate import Draft, Memo, Records, checked, draft, examine
+from .validate import Draft, Memo, Records, checked, draft, examine, release_caches
 from .views import Planned, Planner
 from .write import staged
 
@@ -239,6 +239,8 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
         if texts is not None:
             texts.finish()
     tp = time.perf_counter()
+    if recorder is None:
+        release_caches()
     made = _render(todo, planner, warm, writer, every, site)
     put = {o.path: writer.add(o.path, [o.data or b""], warm.written.get(o.path)) for o in raw}
     written = sum(1 for _, new in put.values() if new)
