@@ -395,6 +395,10 @@ class Made:
     server's registry once back in the parent (see Registry.numbers)."""
 
 
+ENCODED = 1 << 20
+"""Characters of a page encoded at a time (a piece of a big page can be tens of MB)."""
+
+
 def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
             every: frozenset[str], site: Site) -> dict[str, Made]:
     """Make each output (its context or bytes, then its page), write it, and scan its links,
@@ -410,21 +414,26 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
         size = 0
 
         def encoded(parts: Iterable[str]) -> Iterator[bytes]:
-            nonlocal size
             for text in parts:
                 if scanner is not None:
                     scanner.feed(text)
-                data = text.encode()
+                for start in range(0, len(text), ENCODED):  # a big piece, a slice at a time
+                    yield text[start:start + ENCODED].encode()
+
+        def counted(chunks: Iterable[bytes]) -> Iterator[bytes]:
+            nonlocal size
+            for data in chunks:
                 size += len(data)
                 yield data
 
         with recorder.collecting() if recorder is not None else nullcontext(set()) as reads:
             out = planner.output(p)  # its context (or bytes), then its page as it renders
-            chunks = [out.data] if out.data is not None else encoded(render_page(warm.env, out))
-            digest, written = writer.add(out.path, chunks, warm.written.get(out.path))
+            chunks = [out.data] if out.data is not None else out.chunks \
+                if out.chunks is not None else encoded(render_page(warm.env, out))
+            digest, written = writer.add(out.path, counted(chunks), warm.written.get(out.path))
         found = links.inspect_page(out.path, scanner, where, recorder is not None) \
             if scanner is not None else None
-        return out.path, Made(size or len(out.data or b""), written, digest, found,
+        return out.path, Made(size, written, digest, found,
                               tuple(reads | base) if recorder is not None else ())
 
     def numbered(made: Made) -> Made:  # in the parent, as each output's summary arrives

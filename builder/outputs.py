@@ -3,7 +3,7 @@ stage or given as bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,8 @@ from .errors import ContentError, Problem
 
 @dataclass(frozen=True)
 class Output:
-    """One file of the site: either a template rendered with a context, or raw bytes."""
+    """One file of the site: a template rendered with a context, raw bytes, or a download's
+    chunks."""
 
     path: str
     """Path inside the output folder, e.g. 'forces/hampshire/index.html'."""
@@ -21,7 +22,10 @@ class Output:
     context: Mapping[str, Any] = field(default_factory=dict)
     """What the template sees (built by a view function)."""
     data: bytes | None = None
-    """Raw bytes, for data downloads and assets."""
+    """Raw bytes, for assets and the host's files."""
+    chunks: Iterable[bytes] | None = None
+    """A download's bytes as they are made, a run of rows at a time (a big site's tables are
+    tens of MB: never whole in memory)."""
 
 
 def refuse_clashes(outputs: Sequence[Output]) -> None:

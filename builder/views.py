@@ -270,6 +270,10 @@ class Planner:
         # An index for each kind of body that has pages (a site with none has no empty list).
         out += [Planned(f"{kind}/index.html", "bodies.html", kind)
                 for kind in ("organisations", "alliances") if getattr(r, kind)]
+        # The downloads next: with the list pages, the biggest outputs of a big site, spread
+        # over the render workers first (last, they left one worker working alone).
+        for name in dl.TITLES:
+            out += [Planned(f"data/{name}.{ext}", None, "data", name) for ext in ("csv", "json")]
         out += [Planned(f"forces/{i}/index.html", "force.html", "force", i) for i in r.forces]
         out += [Planned(f"organisations/{i}/index.html", "organisation.html", "organisation", i)
                 for i in r.organisations]
@@ -282,8 +286,6 @@ class Planner:
                 Planned("updates/index.html", "updates.html", "updates"),
                 Planned(up.FEED_PATH, "feed.xml", "feed"),
                 Planned("data/index.html", "data.html", "datapage")]
-        for name in dl.TITLES:
-            out += [Planned(f"data/{name}.{ext}", None, "data", name) for ext in ("csv", "json")]
         for series in self.charted() if charted is None else charted:
             out.append(Planned(f"data/chart-{series}.csv", None, "chart-data", series))
         return out
@@ -314,17 +316,18 @@ class Planner:
         """The output itself: a page with its context, or a download with its bytes."""
         if planned.kind == "data":
             # The second format reuses the first's table, then lets it go; not when reads are
-            # recorded: each output must read the records itself.
+            # recorded: each output must read the records itself. One table at most is kept
+            # (a worker may never make the other format: tables of a big site are tens of MB).
             table = self._tables.pop(planned.key, None) if self.recorder is None else None
             if table is None:
                 table = dl.table(self.site, planned.key)
                 if self.recorder is None:
-                    self._tables[planned.key] = table
-            data = dl.to_csv(table) if planned.path.endswith(".csv") else dl.to_json(table)
-            return Output(planned.path, data=data)
+                    self._tables = {planned.key: table}
+            made = dl.csv_chunks if planned.path.endswith(".csv") else dl.json_chunks
+            return Output(planned.path, chunks=made(table))
         if planned.kind == "chart-data":
             table = chart_table(self.chart_map[planned.key], self.site.base_url)
-            return Output(planned.path, data=dl.to_csv(table))
+            return Output(planned.path, chunks=dl.csv_chunks(table))
         if planned.key:
             out = getattr(self, f"_{planned.kind}")(planned.path, planned.key)
         else:

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, make_site
+from markupsafe import Markup
 
-from builder import charts, links
+from builder import charts, downloads, links
 from builder.build import build
-from builder.downloads import Table, safe_cell, to_csv, to_json
+from builder.downloads import Table, csv_chunks, json_chunks, safe_cell
 from builder.errors import ContentError
+from builder.outputs import Output
+from builder.render import BIG_PIECE, make_env, render_page
 
 BUDGET = 100 * 1024
 JS_BUDGET = 15 * 1024
@@ -162,12 +165,42 @@ def test_csv_cells_cannot_become_formulas() -> None:
     """Text starting with = + - @ or a control character is prefixed; numbers are not."""
     table = Table("t", "T", ["a", "b"], [["=HYPERLINK(\"x\")", -3], ["@SUM(1)", "+1"],
                                          ["\tx", "plain"]])
-    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(csv_chunks(table)).decode("utf-8-sig"))))
     assert rows[1] == ["'=HYPERLINK(\"x\")", "-3"]
     assert rows[2] == ["'@SUM(1)", "'+1"]
     assert rows[3][0] == "'\tx"
     assert safe_cell(5.0) == 5.0
-    assert json.loads(to_json(table))[0]["a"] == "=HYPERLINK(\"x\")"
+    assert json.loads(b"".join(json_chunks(table)))[0]["a"] == "=HYPERLINK(\"x\")"
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 5])
+def test_downloads_made_a_few_rows_at_a_time_equal_the_whole(
+        count: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of rows joined (two at a time here) give the bytes of the table made whole: JSON
+    as json.dumps(indent=1) writes it, CSV as the csv module does, after the BOM."""
+    monkeypatch.setattr(downloads, "ROWS", 2)
+    rows: list[list[object]] = [[f"“r{i}”", i + 0.5, None if i % 2 else "=x"]
+                                for i in range(count)]
+    table = Table("t", "T", ["a", "b c", "d"], rows)  # type: ignore[arg-type]
+    whole = [dict(zip(table.columns, row, strict=True)) for row in rows]
+    assert b"".join(json_chunks(table)) == (
+        json.dumps(whole, indent=1, ensure_ascii=False) + "\n").encode()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([table.columns] + [["" if c is None else safe_cell(c) for c in row]
+                                        for row in rows])
+    assert b"".join(csv_chunks(table)) == ("\ufeff" + out.getvalue()).encode()
+
+
+def test_a_big_piece_of_a_page_comes_out_on_its_own(tmp_path: Path) -> None:
+    """A template's piece of BIG_PIECE characters or more (a big site's timeline chart) is
+    passed on as it is, the small pieces around it joined: never copied into a batch."""
+    (tmp_path / "t.html").write_text("<p>{{ a }}</p>{{ big }}<p>{{ b }}</p>")
+    big = Markup("<svg>" + "x" * BIG_PIECE + "</svg>")
+    out = Output("p.html", "t.html", {"a": "A", "big": big, "b": "B"})
+    assert list(render_page(make_env(tmp_path), out)) == ["<p>A</p>", big, "<p>B</p>"]
+    small = Output("p.html", "t.html", {"a": "A", "big": "x", "b": "B"})
+    assert list(render_page(make_env(tmp_path), small)) == ["<p>A</p>x<p>B</p>"]
 
 
 def test_bar_chart_svg_is_labelled_and_escaped() -> None:
