@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import models as m
@@ -34,16 +35,49 @@ class Owned:
         return path_for(PAGE_KIND[self.owner_kind], self.owner, self.item.id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
-    """A claim on the site that cites a source, for the source's page."""
+    """A claim on the site that cites a source, for the source's page. Its label and path are
+    made when shown, from the records it refers to (a big site has 170,000 claims: made up
+    front, their texts held 34 MB)."""
 
     kind: str
-    """What sort of claim: 'statement', 'figure', 'event', 'position', 'person', ..."""
-    label: str
-    """Short text naming the claim."""
-    url: str
-    """Site path of the claim, with its fragment."""
+    """What sort of claim: 'statement', 'figure', 'event', 'position', 'person', 'alliance'."""
+    claim: Any
+    """What it refers to: the Owned statement or figure, or the event, force (for a
+    position), person or alliance."""
+    named: str = ""
+    """Who made a statement; the attribute's label, for a position."""
+    attribute: str = ""
+    """The attribute's id, for a position."""
+
+    @property
+    def label(self) -> str:
+        """Short text naming the claim."""
+        c = self.claim
+        if self.kind == "statement":
+            return f"{self.named}: {c.item.context or 'statement'}"
+        if self.kind == "figure":
+            return f"{figure_value(c.item)}: {c.item.counts}"
+        if self.kind == "position":
+            return f"{c.short_name}: {self.named}"
+        if self.kind == "person":
+            return f"{c.name}, {c.role}"
+        return c.title if self.kind == "event" else c.name
+
+    @property
+    def url(self) -> str:
+        """Site path of the claim, with its fragment."""
+        c = self.claim
+        if self.kind in ("statement", "figure"):
+            return c.path  # type: ignore[no-any-return]
+        if self.kind == "position":
+            return path_for("force", c.id, f"position-{self.attribute}")
+        if self.kind == "event":
+            return path_for("chronology", anchor=c.id)
+        if self.kind == "person":
+            return path_for("people", anchor=c.id)
+        return path_for("alliance", c.id)
 
 
 @dataclass(frozen=True)
@@ -303,24 +337,18 @@ def _citations(records: Records, statements: dict[str, Owned],
     for o in statements.values():
         s = o.item
         who = records.people[s.speaker].name if s.speaker else s.speaker_label or ""
-        out[s.source].append(Citation("statement", f"{who}: {s.context or 'statement'}",
-                                      o.path))
+        out[s.source].append(Citation("statement", o, who))
     for o in figures.values():
-        f = o.item
-        out[f.source].append(Citation("figure", f"{figure_value(f)}: {f.counts}",
-                                      o.path))
+        out[o.item.source].append(Citation("figure", o))
     for e in records.events:
-        out[e.source].append(Citation("event", e.title, path_for("chronology", anchor=e.id)))
+        out[e.source].append(Citation("event", e))
     labels = {a.id: a.label for a in records.attributes}
     for force in records.forces.values():
         for attr, pos in force.positions.items():
             if pos.value != "not-stated":
-                out[pos.source].append(Citation(
-                    "position", f"{force.short_name}: {labels.get(attr, attr)}",
-                    path_for("force", force.id, f"position-{attr}")))
+                out[pos.source].append(Citation("position", force, labels.get(attr, attr), attr))
     for p in records.people.values():
-        out[p.source].append(Citation("person", f"{p.name}, {p.role}",
-                                      path_for("people", anchor=p.id)))
+        out[p.source].append(Citation("person", p))
     for a in records.alliances.values():
-        out[a.source].append(Citation("alliance", a.name, path_for("alliance", a.id)))
+        out[a.source].append(Citation("alliance", a))
     return dict(out)
