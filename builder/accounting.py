@@ -7,10 +7,12 @@ text or the words citing it change (see validate.Memo).
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from .convert import Located, problem
 from .errors import Problem
@@ -40,10 +42,17 @@ class SourceAccount:
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]]*\s+(?=["'(\[]?[A-Z0-9£])""")
 
 
-@lru_cache(maxsize=1 << 12)  # an article is split once, not on every rebuild
-def sentences(text: str) -> tuple[tuple[int, int, int], ...]:
+def sentences(text: str) -> Iterator[tuple[int, int, int]]:
     """(line, start, end) of each sentence of a normalised article."""
-    return tuple(_split(text))
+    found = sentence_marks(text)
+    return zip(found[0::3], found[1::3], found[2::3], strict=True)
+
+
+@lru_cache(maxsize=1 << 12)  # an article is split once, not on every rebuild
+def sentence_marks(text: str) -> array[int]:
+    """Line, start and end of each sentence, one after the other: numbers in an array, not
+    tuples (~20 MB less for a big site's 1,000 articles)."""
+    return array("i", chain.from_iterable(_split(text)))
 
 
 def _split(text: str) -> Iterator[tuple[int, int, int]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import models as m
-from .accounting import SourceAccount, sentences
+from .accounting import SourceAccount, sentence_marks
 from .convert import Located, convert, locate, problem
 from .crossfile import check as check_truth
 from .document import Document
@@ -197,7 +197,7 @@ def release_caches() -> None:
     the dev server's next rebuild: once a one-off build has made its site they only hold
     memory (~40 MB at 10,000 forces, which its pages' rendering then reuses)."""
     normalise.cache_clear()
-    sentences.cache_clear()
+    sentence_marks.cache_clear()
 
 
 def _merge(done: Converted, c: _Collector, memo: Memo) -> None:
