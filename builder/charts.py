@@ -79,7 +79,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar]) -> Markup:
                     f'{escape(b.display)}</text>')
         y += ROW - 18
     head = _svg_open(chart_id, BAR_WIDTH, y + 4, title, desc, "chart chart-bars")
-    return Markup("".join([head, *body, "</svg>"]))  # one join: a big site's is megabytes
+    return Markup(head + "".join(body) + "</svg>")
 
 
 def _span(when: str) -> tuple[date, date]:
@@ -107,7 +107,7 @@ TIMELINE_WIDTH = 400
 legible on a phone."""
 
 
-def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> Markup:
+def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> list[Markup]:
     """Events on a time axis, one row each: its label as text, then its date as a dot (a day)
     or a bar (a month or a year), hollow when the date is not stated exactly. Each row links
     to its event, so the chart can be read and followed by keyboard; the axis spans the
@@ -161,4 +161,11 @@ def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> Markup:
             f'width="{TIMELINE_WIDTH}" height="{y}" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{chart_id}-title">{escape(title)}</title>'
             f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
-    return Markup("".join([head, *body, "</svg>"]))  # one join: a big site's is megabytes
+    # In parts, a row each, never joined: a big site's chart is 20 MB, and the template
+    # would copy it whole again (escaping a Markup makes a new one).
+    parts = [Markup(head)]
+    body.reverse()
+    while body:  # each row's text let go as its Markup is made
+        parts.append(Markup(body.pop()))
+    parts.append(Markup("</svg>"))
+    return parts

@@ -142,14 +142,15 @@ def chart_table(chart: Chart, base_url: str) -> dl.Table:
     return dl.Table(f"chart-{chart.id}", chart.title, [c.name for c in cols], rows, cols)
 
 
-def timeline_chart(site: Site) -> Markup:
-    """The chronology chart: each dated event on a time axis, a row each, linked to it."""
+def timeline_chart(site: Site) -> list[Markup]:
+    """The chronology chart, in parts: each dated event on a time axis, a row each, linked to
+    it."""
     marks = [charts.Mark(e.id, f"{e.title} · {KIND_LABELS[e.kind]}", e.date.value,
                          human_date(e.date), len(e.date.value) == 10
                          and not e.date.approximate and not e.date.inferred)
              for e in site.events if e.date is not None]
     if not marks:
-        return Markup("")
+        return []
     desc = (f"{len(marks)} dated events in date order, each a row linked to its entry below: "
             "a dot for a day, a bar for a month or a year known only that far; hollow where "
             "the date is approximate or inferred.")
