@@ -82,8 +82,9 @@ class Targets:
     """Absolute base URL."""
     judged: dict[object, Verdict] = field(default_factory=dict, compare=False)
     """Links already judged against these files: absolute ones by link (nav and citation links
-    repeat on every page, and mean the same from each), relative ones by (folder, link). The
-    dev server keeps it across rebuilds while the files stay the same."""
+    repeat on every page, and mean the same from each), relative ones by (folder, link), and
+    none to the page itself ('#top'). The dev server keeps it across rebuilds while the files
+    stay the same."""
 
 
 class Scanner:
@@ -152,14 +153,18 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
     folder = page.rpartition("/")[0]
     for link in found:
         # A relative link means the same from every page of a folder, unless it has no path
-        # ('#top'): then it points at the page itself.
+        # ('#top'): then it points at the page itself, and is judged without being kept (a
+        # big site's chronology has 100,000 such links: kept, 20 MB that no page asks for).
+        itself = link.startswith(("#", "?")) or not link
         key: object = link if link.startswith(("/", "http:", "https:")) else (
-            (page, link, "") if link.startswith(("#", "?")) or not link else (folder, link))
-        verdict = judged.get(key)
+            None if itself else (folder, link))
+        verdict = judged.get(key) if key is not None else None
         if verdict is None:
             target, problem = _judge(page, link, site)
             fragment = unquote(urlsplit(link).fragment) if target is not None else ""
-            verdict = judged[key] = (target, problem, fragment)
+            verdict = (target, problem, fragment)
+            if key is not None:
+                judged[key] = verdict
         target, problem, fragment = verdict
         if problem:
             broken.append(problem)

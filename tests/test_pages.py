@@ -235,6 +235,8 @@ def test_link_checker_reports_each_broken_link_by_page() -> None:
         in text
     assert text.count("broken link") == 4
     assert found["index.html"].fragment_list() == [("/sub/a/#nope", "a/index.html", "nope")]
+    # Links to the page itself are judged with it, never kept for other pages.
+    assert [k for k in where.judged if "#top" in str(k) or "#gone" in str(k)] == ["/sub/#top"]
 
 
 def test_broken_markdown_link_fails_the_build(tmp_path: Path) -> None:
