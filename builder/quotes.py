@@ -33,7 +33,7 @@ def _fold(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_TRANSLATE)).strip()
 
 
-@lru_cache(maxsize=1 << 16)  # the same excerpts are normalised by several checks, and again
+@lru_cache(maxsize=1 << 14)  # the same excerpts are normalised by several checks, and again
 def normalise(text: str) -> str:  # on every rebuild of the dev server
     """Fold typographic quotes and dashes to ASCII and runs of white space to one space."""
     return _fold(text)
