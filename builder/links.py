@@ -5,8 +5,8 @@ absolute under the base URL) must name a rendered file, and its `#fragment` an `
 
 The check runs in two steps so that it can follow rendering page by page (and in the render
 workers): `inspect_page()` reads one page, judging what it can alone (does the target file
-exist?) and keeping its ids and the fragments it points at; `finish()` then checks those
-fragments against the ids of their pages.
+exist?) and keeping its ids and the fragments it points at (on the page itself only those
+it lacks); `finish()` then checks those fragments against the ids of their pages.
 """
 
 from __future__ import annotations
@@ -39,15 +39,15 @@ class PageLinks:
     ids: str
     """The page's element ids, each between NULs."""
     fragments: str
-    """Link, target file and fragment of each distinct link with a fragment on another page,
-    NUL-separated (those on the page itself are judged with it: half of a big site's)."""
+    """Link, target file and fragment of each distinct link with a fragment, NUL-separated;
+    of those on the page itself (half of a big site's), only the broken ones."""
     targets: bytes
     """Link and target file of each distinct internal link, NUL-separated, compressed (zlib):
     read only to find the links a removed file breaks, and kept for every page by the dev
     server (uncompressed, ~90 MB at 10,000 forces); empty when not kept."""
 
     def fragment_list(self) -> list[tuple[str, str, str]]:
-        """(link, target, fragment) of each link with a fragment."""
+        """(link, target, fragment) of each link with a fragment (see `fragments`)."""
         parts = self.fragments.split("\0") if self.fragments else []
         return list(zip(parts[0::3], parts[1::3], parts[2::3], strict=True))
 
@@ -83,8 +83,8 @@ class Targets:
     judged: dict[object, Verdict] = field(default_factory=dict, compare=False)
     """Links already judged against these files: absolute ones by link (nav and citation links
     repeat on every page, and mean the same from each), relative ones by (folder, link), and
-    none to the page itself ('#top'). The dev server keeps it across rebuilds while the files
-    stay the same."""
+    none without a path ('#top': the page itself). The dev server keeps it across rebuilds
+    while the files stay the same."""
 
 
 class Scanner:
@@ -105,8 +105,9 @@ class Scanner:
         self._carry = ""
 
     def feed(self, text: str) -> None:
-        """Scan the next piece of the page, never copying it whole: a piece can be megabytes
-        (str.__add__, since a template's pieces can be Markup, whose + would escape)."""
+        """Scan the next piece of the page, copying no more of it than a tag cut between
+        pieces (str.__add__ joins them: a template's pieces can be Markup, whose + would
+        escape)."""
         start = 0
         if self._carry:  # a tag cut at the last piece's end ends at this one's first '>'
             start = text.find(">") + 1
@@ -152,19 +153,18 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
     judged = site.judged
     folder = page.rpartition("/")[0]
     for link in found:
-        # A relative link means the same from every page of a folder, unless it has no path
-        # ('#top'): then it points at the page itself, and is judged without being kept (a
-        # big site's chronology has 100,000 such links: kept, 20 MB that no page asks for).
-        itself = link.startswith(("#", "?")) or not link
-        key: object = link if link.startswith(("/", "http:", "https:")) else (
-            None if itself else (folder, link))
-        verdict = judged.get(key) if key is not None else None
-        if verdict is None:
-            target, problem = _judge(page, link, site)
-            fragment = unquote(urlsplit(link).fragment) if target is not None else ""
-            verdict = (target, problem, fragment)
-            if key is not None:
-                judged[key] = verdict
+        # A link with no path ('#top') points at the page itself: nothing to judge, nor to
+        # keep (a big site's chronology has 100,000). Any other relative link means the same
+        # from every page of a folder.
+        if link.startswith(("#", "?")) or not link:
+            verdict: Verdict | None = (page, "", unquote(urlsplit(link).fragment))
+        else:
+            key = link if link.startswith(("/", "http:", "https:")) else (folder, link)
+            verdict = judged.get(key)
+            if verdict is None:
+                target, problem = _judge(page, link, site)
+                fragment = unquote(urlsplit(link).fragment) if target is not None else ""
+                verdict = judged[key] = (target, problem, fragment)
         target, problem, fragment = verdict
         if problem:
             broken.append(problem)
@@ -173,10 +173,10 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
         targets += (link, target)
         if not fragment or not target.endswith(".html"):
             continue
-        if target != page:
-            fragments += (link, target, fragment)
-        elif fragment not in ids:  # the page's own ids are all known: judged now, not kept
+        if "\0" in fragment:  # no id holds one (and it would split the fragments' string)
             broken.append(_no_id(link, fragment, target))
+        elif target != page or fragment not in ids:  # the page's own ids are all known here:
+            fragments += (link, target, fragment)    # only a broken one is kept, to report
     return PageLinks(tuple(broken), "\0" + "\0".join(sorted(ids)) + "\0",
                      "\0".join(fragments),
                      zlib.compress("\0".join(targets).encode(), 1) if keep and targets else b"")

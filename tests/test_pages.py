@@ -177,26 +177,29 @@ def test_csv_cells_cannot_become_formulas() -> None:
 def test_downloads_made_a_few_rows_at_a_time_equal_the_whole(
         count: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs of rows joined (two at a time here) give the bytes of the table made whole: JSON
-    as json.dumps(indent=1) writes it, CSV as the csv module does, after the BOM."""
+    as json.dumps(indent=1) writes it, CSV as the csv module does (whole numbers without
+    '.0'), after the BOM."""
     monkeypatch.setattr(downloads, "ROWS", 2)
-    rows: list[list[object]] = [[f"“r{i}”", i + 0.5, None if i % 2 else "=x"]
-                                for i in range(count)]
+    rows: list[list[object]] = [[f"“r{i}”", float(i) if i % 2 else i + 0.5,
+                                 None if i % 2 else "=x"] for i in range(count)]
     table = Table("t", "T", ["a", "b c", "d"], rows)  # type: ignore[arg-type]
     whole = [dict(zip(table.columns, row, strict=True)) for row in rows]
     assert b"".join(json_chunks(table)) == (
         json.dumps(whole, indent=1, ensure_ascii=False) + "\n").encode()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([table.columns] + [["" if c is None else safe_cell(c) for c in row]
-                                        for row in rows])
+    writer.writerows([table.columns] + [[  # a whole number without its '.0'
+        "" if c is None else int(c) if isinstance(c, float) and c.is_integer() else safe_cell(c)
+        for c in row] for row in rows])
     assert b"".join(csv_chunks(table)) == ("\ufeff" + out.getvalue()).encode()
 
 
 def test_a_big_piece_of_a_page_comes_out_on_its_own(tmp_path: Path) -> None:
-    """A template's piece of BIG_PIECE characters or more (a big site's timeline chart) is
-    passed on as it is, the small pieces around it joined: never copied into a batch."""
+    """A template's piece of BIG_PIECE characters or more (a macro's output, such as a big
+    site's figures table) is passed on alone, the small pieces around it joined: never
+    copied into a batch."""
     (tmp_path / "t.html").write_text("<p>{{ a }}</p>{{ big }}<p>{{ b }}</p>")
-    big = Markup("<svg>" + "x" * BIG_PIECE + "</svg>")
+    big = Markup("<table>" + "x" * BIG_PIECE + "</table>")
     out = Output("p.html", "t.html", {"a": "A", "big": big, "b": "B"})
     assert list(render_page(make_env(tmp_path), out)) == ["<p>A</p>", big, "<p>B</p>"]
     small = Output("p.html", "t.html", {"a": "A", "big": "x", "b": "B"})
@@ -215,12 +218,13 @@ def test_bar_chart_svg_is_labelled_and_escaped() -> None:
 
 def test_link_checker_reports_each_broken_link_by_page() -> None:
     """A missing page and a missing fragment are both reported, naming the page; a fragment
-    of the page itself is judged with the page, and only those of other pages are kept."""
+    of the page itself is judged with the page, and kept only when broken."""
     files = {
         "index.html": b'<a href="/sub/a/">ok</a><a href="/sub/missing/">x</a>'
                       b'<a href="/sub/a/#nope">y</a><a href="#top">z</a><p id="top"></p>'
                       b'<a href="https://other.example/">ext</a><a href="/elsewhere/">out</a>'
-                      b'<a href="#gone">g</a><a href="/sub/#top">t</a>',
+                      b'<a href="#gone">g</a><a href="/sub/#top">t</a>'
+                      b'<a href="/sub/a/#x%00y">nul</a>',
         "a/index.html": b'<a href="../">up</a><a href="/sub/data.csv">d</a>',
         "data.csv": b"x",
     }
@@ -233,8 +237,11 @@ def test_link_checker_reports_each_broken_link_by_page() -> None:
     assert "'/elsewhere/': points outside the site's base path" in text
     assert "output/index.html: broken link '#gone': no element with id 'gone' on index.html" \
         in text
-    assert text.count("broken link") == 4
-    assert found["index.html"].fragment_list() == [("/sub/a/#nope", "a/index.html", "nope")]
+    assert "broken link '/sub/a/#x%00y': no element with id 'x\\x00y' on a/index.html" in text
+    assert text.count("broken link") == 5
+    # Of the page's own fragments only the broken one is kept (reported in link order).
+    assert found["index.html"].fragment_list() == [("/sub/a/#nope", "a/index.html", "nope"),
+                                                   ("#gone", "index.html", "gone")]
     # Links to the page itself are judged with it, never kept for other pages.
     assert [k for k in where.judged if "#top" in str(k) or "#gone" in str(k)] == ["/sub/#top"]
 
