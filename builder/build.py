@@ -396,7 +396,8 @@ class Made:
 
 
 ENCODED = 1 << 20
-"""Characters of a page encoded at a time (a piece of a big page can be tens of MB)."""
+"""Characters of a page encoded at a time (a piece of a big page can be megabytes: see
+render.BIG_PIECE)."""
 
 
 def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,

@@ -1,4 +1,5 @@
-"""Build-time SVG charts: a labelled bar chart and a chronology strip, as inline SVG strings.
+"""Build-time SVG charts: a labelled bar chart and a chronology strip, as inline SVG (the
+strip in parts, a row each).
 
 No script runs in the browser. Each SVG is `role="img"` with a `<title>` and `<desc>`; every
 mark is labelled with real `<text>` (no legend, no meaning by colour alone); colours come from
@@ -122,15 +123,16 @@ def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> list[Ma
     def x(d: date) -> float:
         return 10 + plot * (d - lo).days / days
 
-    body: list[str] = []
+    body: list[Markup] = []  # a part a row, never joined (see the end)
     y = 30
     ticks = [date(year, 1, 1) for year in range(lo.year, hi.year + 1)
              if lo <= date(year, 1, 1) and x(date(year, 1, 1)) < TIMELINE_WIDTH - 40]
     if not ticks or x(ticks[0]) - x(lo) > 60:  # where the axis starts, if not at a new year
-        body.append(f'<text class="chart-label" x="10" y="16">{_MONTHS[lo.month - 1]} '
-                    f'{lo.year}</text>')
+        body.append(Markup(f'<text class="chart-label" x="10" y="16">'
+                           f'{_MONTHS[lo.month - 1]} {lo.year}</text>'))
     for jan in ticks:  # a label at each 1 January inside (the lines are drawn below)
-        body.append(f'<text class="chart-label" x="{x(jan) + 3:.1f}" y="16">{jan.year}</text>')
+        body.append(Markup(f'<text class="chart-label" x="{x(jan) + 3:.1f}" y="16">'
+                           f'{jan.year}</text>'))
     for mk, (first, after) in zip(marks, spans, strict=True):
         lines = _lines(f"{mk.label} · {mk.shown}", 52)
         row = [f'<text class="chart-label" x="0" y="{y + 18 * i + 14}">{escape(line)}</text>'
@@ -147,25 +149,20 @@ def timeline(chart_id: str, title: str, desc: str, marks: list[Mark]) -> list[Ma
             row.append(f'<circle class="{css}" cx="{x(first):.1f}" cy="{top + 8}" r="6"/>')
         back = (f'<rect class="chart-row-back" x="0" y="{y}" width="{TIMELINE_WIDTH}" '
                 f'height="{top + 20 - y}"/>')  # the focus highlight
-        body.append(f'<a href="#{escape(mk.anchor)}" class="chart-row">{back}' + "".join(row)
-                    + "</a>")
+        body.append(Markup(f'<a href="#{escape(mk.anchor)}" class="chart-row">{back}'
+                           + "".join(row) + "</a>"))
         y = top + 26
     for year in range(lo.year, hi.year + 1):
         jan = date(year, 1, 1)
         if lo < jan < hi:
-            body.insert(0, f'<line class="chart-axis" x1="{x(jan):.1f}" x2="{x(jan):.1f}" '
-                        f'y1="22" y2="{y}"/>')
+            body.insert(0, Markup(f'<line class="chart-axis" x1="{x(jan):.1f}" '
+                                  f'x2="{x(jan):.1f}" y1="22" y2="{y}"/>'))
     # No role="img": that would hide the rows' links from assistive technology; the SVG's
     # <title> names it, and the figure around it has a heading and a takeaway.
     head = (f'<svg class="chart chart-timeline" viewBox="0 0 {TIMELINE_WIDTH} {y}" '
             f'width="{TIMELINE_WIDTH}" height="{y}" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{chart_id}-title">{escape(title)}</title>'
             f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
-    # In parts, a row each, never joined: a big site's chart is 20 MB, and the template
-    # would copy it whole again (escaping a Markup makes a new one).
-    parts = [Markup(head)]
-    body.reverse()
-    while body:  # each row's text let go as its Markup is made
-        parts.append(Markup(body.pop()))
-    parts.append(Markup("</svg>"))
-    return parts
+    # In parts: a big site's chart is 20 MB, which joined the template would copy whole
+    # again (escaping a Markup makes a new one).
+    return [Markup(head), *body, Markup("</svg>")]

@@ -279,8 +279,8 @@ BATCH = 2048
 """Pieces of a page joined at a time (a template's pieces are a few dozen characters: a
 batch is tens of KB)."""
 BIG_PIECE = 1 << 18
-"""A piece this long is passed on as it is, never copied into a batch (the timeline chart
-of a big site's chronology is 20 MB)."""
+"""A piece this long is passed on as it is, never copied into a batch (a macro's output is
+one piece: the figures table of a big site is 7 MB)."""
 
 
 def _around_big(batch: list[str]) -> Iterator[str]:

@@ -270,8 +270,9 @@ class Planner:
         # An index for each kind of body that has pages (a site with none has no empty list).
         out += [Planned(f"{kind}/index.html", "bodies.html", kind)
                 for kind in ("organisations", "alliances") if getattr(r, kind)]
-        # The downloads next: with the list pages, the biggest outputs of a big site, spread
-        # over the render workers first (last, they left one worker working alone).
+        # The downloads next: with the list pages, the biggest outputs of a big site, made
+        # early while other pages keep the other workers busy (last, they left one worker
+        # working alone).
         for name in dl.TITLES:
             out += [Planned(f"data/{name}.{ext}", None, "data", name) for ext in ("csv", "json")]
         out += [Planned(f"forces/{i}/index.html", "force.html", "force", i) for i in r.forces]
@@ -313,11 +314,12 @@ class Planner:
         return [spec.series for spec in CHART_SPECS if self.site.series.get(spec.series)]
 
     def output(self, planned: Planned) -> Output:
-        """The output itself: a page with its context, or a download with its bytes."""
+        """The output itself: a page with its context, or a download with its chunks."""
+        if planned.kind != "data":  # a table is kept only for its other format, made next
+            self._tables.clear()    # (or by another worker: a big site's are tens of MB)
         if planned.kind == "data":
             # The second format reuses the first's table, then lets it go; not when reads are
-            # recorded: each output must read the records itself. One table at most is kept
-            # (a worker may never make the other format: tables of a big site are tens of MB).
+            # recorded: each output must read the records itself.
             table = self._tables.pop(planned.key, None) if self.recorder is None else None
             if table is None:
                 table = dl.table(self.site, planned.key)
