@@ -114,7 +114,8 @@ class Scanner:
             if not start:
                 self._carry = str.__add__(self._carry, text)
                 return
-            self._scan(str.__add__(self._carry, text[:start]), 0, None)
+            joined = str.__add__(self._carry, text[:start])
+            self._scan(joined, 0, len(joined))
         # Any tag starting before the first '<' after the last '>' (at `start - 1` or later)
         # also ends before it.
         cut = text.find("<", text.rfind(">") + 1)
@@ -124,8 +125,8 @@ class Scanner:
             self._carry = str(text[cut:])
         self._scan(text, start, cut)
 
-    def _scan(self, text: str, start: int, end: int | None) -> None:
-        for tag in _TAG.finditer(text, start, len(text) if end is None else end):
+    def _scan(self, text: str, start: int, end: int) -> None:
+        for tag in _TAG.finditer(text, start, end):
             for name, double, single in _ATTR.findall(tag.group()):
                 value = unescape(double or single)
                 if name == "id":

@@ -315,15 +315,14 @@ class Planner:
 
     def output(self, planned: Planned) -> Output:
         """The output itself: a page with its context, or a download with its chunks."""
-        if planned.kind != "data":  # a table is kept only for its other format, made next
-            self._tables.clear()    # (or by another worker: a big site's are tens of MB)
+        # A table is kept only for its other format, made next (or by another worker: a big
+        # site's are tens of MB): the second format reuses it, and anything else lets it go.
+        kept, self._tables = self._tables, {}
         if planned.kind == "data":
-            # The second format reuses the first's table, then lets it go; not when reads are
-            # recorded: each output must read the records itself.
-            table = self._tables.pop(planned.key, None) if self.recorder is None else None
+            table = kept.get(planned.key)
             if table is None:
                 table = dl.table(self.site, planned.key)
-                if self.recorder is None:
+                if self.recorder is None:  # else each output must read the records itself
                     self._tables = {planned.key: table}
             made = dl.csv_chunks if planned.path.endswith(".csv") else dl.json_chunks
             return Output(planned.path, chunks=made(table))
