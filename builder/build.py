@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from .inputs import Snapshot, changed_files
 from .load import Loaded, load_site, reload, settled
 from .models import markdown_fields
 from .outputs import Output, refuse_clashes
-from .reads import Key, Recorder, Registry, TrackedRecords, carry
+from .reads import Key, Numbered, Reads, Recorder, Registry, TrackedRecords, carry
 from .render import (
     PARALLEL_MIN_PAGES,
     MarkdownFilter,
@@ -266,7 +265,7 @@ def _site(records: Records, base_url: str | None, recorder: Recorder) -> Site:
     recorder.use(records)
     with recorder.collecting() as reads:
         site = make_site(TrackedRecords(recorder), base_url)  # type: ignore[arg-type]
-    recorder.shared[SITE] = frozenset(reads)
+    recorder.shared[SITE] = reads
     return site
 
 
@@ -278,13 +277,13 @@ the glossary marker were made from (see `_site`, `_prepare_env`)."""
 def _prepare_env(env: jinja2.Environment, site: Site, memo: MarkdownMemo,
                  recorder: Recorder | None) -> None:
     """Give the environment this build's Markdown filter, glossary marker and recorder."""
-    with recorder.collecting() if recorder is not None else nullcontext(set()) as reads:
+    with recorder.collecting() if recorder is not None else nullcontext(Reads()) as reads:
         glossary = list(site.records.glossary)
         terms = abbreviations(glossary)
         entries = site.base_path + path_for("glossary")
         marker = Marker(glossary, entries)
     if recorder is not None:
-        recorder.shared[SITE] = recorder.shared[SITE] | reads
+        recorder.shared[SITE] = recorder.shared[SITE].merged(reads)
     _install(env, site.base_path, terms, memo)
     env.mark_terms = marker  # type: ignore[attr-defined]
     env.recorder = recorder  # type: ignore[attr-defined]
@@ -390,9 +389,9 @@ class Made:
     """Digest of its bytes."""
     links: links.PageLinks | None
     """For a page, its ids and links."""
-    reads: Sequence[Key] | array[int]
-    """What making it read (nothing in a one-off build): the keys, numbered by the dev
-    server's registry once back in the parent (see Registry.numbers)."""
+    reads: Reads | Numbered | None
+    """What making it read (None in a one-off build), numbered by the dev server's registry
+    once back in the parent (see Registry.numbers)."""
 
 
 ENCODED = 1 << 20
@@ -408,7 +407,6 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
         warm.judged, warm.judged_for = {}, every
     where = links.Targets(every, site.base_path, site.base_url, warm.judged)
     recorder = warm.recorder
-    base = frozenset({("shared", SITE)})
 
     def make(p: Planned) -> tuple[str, Made]:
         scanner = links.Scanner() if _is_page(p) else None
@@ -427,17 +425,19 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
                 size += len(data)
                 yield data
 
-        with recorder.collecting() if recorder is not None else nullcontext(set()) as reads:
+        with recorder.collecting() if recorder is not None else nullcontext(None) as reads:
             out = planner.output(p)  # its context (or bytes), then its page as it renders
             chunks = [out.data] if out.data is not None else out.chunks \
                 if out.chunks is not None else encoded(render_page(warm.env, out))
             digest, written = writer.add(out.path, counted(chunks), warm.written.get(out.path))
         found = links.inspect_page(out.path, scanner, where, recorder is not None) \
             if scanner is not None else None
-        return out.path, Made(size, written, digest, found,
-                              tuple(reads | base) if recorder is not None else ())
+        if reads is not None:
+            reads.note(("shared", SITE))
+        return out.path, Made(size, written, digest, found, reads)
 
     def numbered(made: Made) -> Made:  # in the parent, as each output's summary arrives
+        assert isinstance(made.reads, Reads)
         return replace(made, reads=warm.registry.numbers(made.reads))
 
     done, shared = render_each(todo, make, warm.env, recorder,

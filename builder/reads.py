@@ -15,17 +15,22 @@ Keys:
   it has changed when any key it read has.
 - `("template", name)`, `("asset", name)`: a template file, an asset's fingerprinted name.
 
-A one-off build reads the plain records: it records nothing and pays nothing for it.
+What an output read is held as `Reads`: the keys of each record as bits of one number (an
+event's ten attributes read by the chronology are one entry, not ten tuples), the others as
+they are. A one-off build reads the plain records: it records nothing and pays nothing for it.
 """
 
 from __future__ import annotations
 
-import sys
+import dataclasses
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, is_dataclass
-from typing import Any, Generic, TypeVar
+from functools import reduce
+from operator import or_
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import msgspec
 
@@ -36,14 +41,120 @@ MISSING = object()
 """The value of a key whose record or attribute does not exist."""
 
 
+HAS = 1
+"""The bit of a record's `has` key (whether its collection holds it)."""
+VALUE = 2
+"""The bit of its `@value` key (the record compared whole)."""
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_BITS: dict[type, dict[str, int]] = {}
+
+
+def fields_of(kind_type: type) -> tuple[str, ...]:
+    """The fields of a record type, in order: field i's key is bit `4 << i`. The same in
+    every process, so a forked worker's bits mean what the parent's do."""
+    found = _FIELDS.get(kind_type)
+    if found is None:
+        if isinstance(kind_type, type) and issubclass(kind_type, msgspec.Struct):
+            found = kind_type.__struct_fields__
+        elif is_dataclass(kind_type):
+            found = tuple(f.name for f in dataclasses.fields(kind_type))
+        else:
+            found = ()
+        if len(found) > 62:  # a mask must fit the registry's 64-bit arrays
+            raise ValueError(f"{kind_type.__name__} has more than 62 fields")
+        _FIELDS[kind_type] = found
+        _BITS[kind_type] = {name: 4 << i for i, name in enumerate(found)}
+    return found
+
+
+def _bit(kind_type: type | None, name: str) -> int:
+    """The bit of field `name` of `kind_type`; 0 if it is no field (a property, a method)."""
+    if kind_type is None:
+        return 0
+    bits = _BITS.get(kind_type)
+    if bits is None:
+        fields_of(kind_type)
+        bits = _BITS[kind_type]
+    return bits.get(name, 0)
+
+
+class Reads:
+    """What one output (or shared value) read. A record's `rec` and `has` keys are bits of
+    one number per record (see `HAS`, `VALUE`, `fields_of`): the chronology at 10,000 forces
+    reads ten attributes of each of 50,000 events, and a tuple per key took ~150 MB while the
+    dev server numbered them. Other keys (collections, templates, assets, shared values, and
+    a record's attributes that are not fields) are kept as they are."""
+
+    __slots__ = ("others", "records", "types")
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], int] = {}
+        """(kind, id) -> the bits of the keys read of that record."""
+        self.others: set[Key] = set()
+        """The keys that are not bits of a record."""
+        self.types: dict[str, type] = {}
+        """Kind -> the type of its records (what a field's bit means)."""
+
+    def note(self, key: Key) -> None:
+        """Note `key` as read."""
+        if key[0] == "has":
+            self._mark(key[1], key[2], HAS)
+        elif key[0] == "rec" and key[3] == "@value":
+            self._mark(key[1], key[2], VALUE)
+        else:
+            self.others.add(key)
+
+    def attribute(self, kind: str, ident: str, kind_type: type, name: str) -> None:
+        """Note that attribute `name` of record `ident` (of type `kind_type`) was read."""
+        bits = _BITS.get(kind_type)  # _bit and _mark written out: a page reads thousands
+        bit = bits.get(name, 0) if bits is not None else _bit(kind_type, name)
+        if bit and self.types.setdefault(kind, kind_type) is kind_type:
+            key = (kind, ident)
+            records = self.records
+            records[key] = records.get(key, 0) | bit
+        else:
+            self.others.add(("rec", kind, ident, name))
+
+    def _mark(self, kind: str, ident: str, bit: int) -> None:
+        key = (kind, ident)
+        records = self.records
+        records[key] = records.get(key, 0) | bit
+
+    def merged(self, other: Reads) -> Reads:
+        """What this and `other` read."""
+        both = Reads()
+        both.records, both.others = dict(self.records), self.others | other.others
+        both.types = self.types | other.types
+        for key, bits in other.records.items():
+            both.records[key] = both.records.get(key, 0) | bits
+        return both
+
+    def keys(self) -> frozenset[Key]:
+        """Every key read."""
+        return frozenset(self.others).union(*(
+            keys_of(kind, ident, bits, self.types.get(kind))
+            for (kind, ident), bits in self.records.items()))
+
+
+def keys_of(kind: str, ident: str, bits: int, kind_type: type | None) -> Iterator[Key]:
+    """The keys of record `ident` that `bits` stand for."""
+    if bits & HAS:
+        yield ("has", kind, ident)
+    if bits & VALUE:
+        yield ("rec", kind, ident, "@value")
+    for i, name in enumerate(fields_of(kind_type) if kind_type is not None else ()):
+        if bits & (4 << i):
+            yield ("rec", kind, ident, name)
+
+
 class Recorder:
     """Collects the keys read while an output (or a shared value) is being made, and holds
     the records tracked objects read from: the current build's, so that a value carried
     over from the last build (see `carry`) reads today's records, never yesterday's."""
 
     def __init__(self) -> None:
-        self._open: list[set[Key]] = []
-        self.shared: dict[str, frozenset[Key]] = {}
+        self._open: list[Reads] = []
+        self.shared: dict[str, Reads] = {}
         """Keys read to work out each shared value (see `shared`)."""
         self.records: Any = None
         """The current build's plain records (validate.Records)."""
@@ -76,12 +187,17 @@ class Recorder:
     def note(self, key: Key) -> None:
         """Note `key` as read by whatever is being made now (nothing: read by no output)."""
         if self._open:
-            self._open[-1].add(key)
+            self._open[-1].note(key)
+
+    def attribute(self, kind: str, ident: str, record: Any, name: str) -> None:
+        """Note that attribute `name` of `record` (`ident` of `kind`) was read."""
+        if self._open:
+            self._open[-1].attribute(kind, ident, type(record), name)
 
     @contextmanager
-    def collecting(self) -> Iterator[set[Key]]:
-        """Collect what the block reads into a new set (reads of enclosing blocks stay theirs)."""
-        reads: set[Key] = set()
+    def collecting(self) -> Iterator[Reads]:
+        """Collect what the block reads (reads of enclosing blocks stay theirs)."""
+        reads = Reads()
         self._open.append(reads)
         try:
             yield reads
@@ -111,9 +227,10 @@ class Tracked:
         return self._found
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self._record, name)
+        record = self._record
+        value = getattr(record, name)
         if not name.startswith("__"):
-            self._recorder.note(("rec", self._kind, self._ident, name))
+            self._recorder.attribute(self._kind, self._ident, record, name)
         return value
 
     @property  # type: ignore[misc]
@@ -277,7 +394,7 @@ class shared(Generic[T]):
             else:
                 with recorder.collecting() as reads:
                     memo[self.attr] = self.method(instance)
-                recorder.shared[self.name] = frozenset(reads)
+                recorder.shared[self.name] = reads
         if recorder is not None:
             recorder.note(("shared", self.name))
         return memo[self.attr]  # type: ignore[no-any-return]
@@ -316,55 +433,79 @@ def carry(old: Any, new: Any, changed: set[Key]) -> None:
             new.__dict__[value.attr] = old.__dict__[value.attr]
 
 
+class Numbered(NamedTuple):
+    """What one output (or shared value) read, by the registry's numbers."""
+
+    records: array[int]
+    """The numbers of the records read."""
+    masks: array[int]
+    """For each, the bits of its keys read."""
+    others: array[int]
+    """The numbers of the other keys read."""
+
+
+def _nothing() -> Numbered:
+    return Numbered(array("i"), array("Q"), array("i"))
+
+
 class Registry:
     """What every output of the last good build read: the dev server's dependency graph.
 
-    A site of 10,000 forces has millions of (output, key) pairs, most keys read by one
-    output; so each key is stored once and known by its number (`numbers`), and an output's
-    reads and a key's readers are arrays of numbers, not sets of tuples (a tenth of the
-    memory)."""
+    A site of 10,000 forces has millions of (output, key) pairs, most keys read by one or a
+    few outputs; so a record is stored once and known by its number, and each of its readers
+    with the bits of what it read (see Reads); other keys likewise by their number."""
 
     def __init__(self) -> None:
-        self._number: dict[Key, int] = {}
-        self._keys: list[Key] = []
-        """Key number -> the key."""
+        self._record: dict[tuple[str, str], int] = {}
+        """(kind, id) -> the record's number."""
         self._readers: list[array[int]] = []
-        """Key number -> the numbers of the outputs that read it."""
+        """Record number -> the numbers of the outputs that read some key of it."""
+        self._masks: list[array[int]] = []
+        """Record number -> what each of those outputs read of it (bits, see Reads)."""
+        self._other: dict[Key, int] = {}
+        """Another key -> its number."""
+        self._others: list[Key] = []
+        """Other key's number -> the key."""
+        self._other_readers: list[array[int]] = []
+        """Other key's number -> the numbers of the outputs that read it."""
         self._output: dict[str, int] = {}
         self._paths: list[str] = []
         """Output number -> its path."""
-        self._reads: dict[int, array[int]] = {}
-        """Output number -> the numbers of the keys its making read."""
-        self.owners: dict[tuple[str, str], list[int]] = {}
-        """(kind, id) -> the numbers of the keys of that record (its attributes, whether it
-        exists)."""
+        self._reads: dict[int, Numbered] = {}
+        """Output number -> what its making read."""
         self.kinds: set[str] = set()
-        """The kinds of record some key is of."""
-        self.others: list[int] = []
-        """The numbers of the keys that are not of one record: collections, templates,
-        assets, shared values."""
-        self.shared: dict[str, frozenset[int]] = {}
-        """Shared value's name -> the numbers of the keys read to work it out."""
+        """The kinds of record some output read."""
+        self.types: dict[str, type] = {}
+        """Kind -> the type of its records (what its bits mean)."""
+        self.shared: dict[str, Numbered] = {}
+        """Shared value's name -> what working it out read (records in number order)."""
 
-    def numbers(self, keys: Iterable[Key]) -> array[int]:
-        """The keys' numbers, numbering those new to the registry. Numbering records no
-        reader, so it may happen before a build is known to be good (as results arrive)."""
-        found = array("i")
-        for key in keys:
-            n = self._number.get(key)
+    def numbers(self, reads: Reads) -> Numbered:
+        """What `reads` holds, numbered (records and keys new to the registry get a number).
+        Numbering records no reader, so it may happen before a build is known to be good
+        (as results arrive)."""
+        for kind, kind_type in reads.types.items():
+            self.types.setdefault(kind, kind_type)
+        number = self._record
+        records = array("i")
+        for key in reads.records:
+            n = number.get(key)
             if n is None:
-                # Its parts once for all keys: a worker's results bring new copies of each.
-                key = tuple(map(sys.intern, key))
-                n = self._number[key] = len(self._keys)
-                self._keys.append(key)
+                n = number[key] = len(self._readers)
                 self._readers.append(array("i"))
-                if key[0] in ("rec", "has"):
-                    self.owners.setdefault((key[1], key[2]), []).append(n)
-                    self.kinds.add(key[1])
-                else:
-                    self.others.append(n)
-            found.append(n)
-        return found
+                self._masks.append(array("Q"))
+                self.kinds.add(key[0])
+            records.append(n)
+        return Numbered(records, array("Q", reads.records.values()),
+                        array("i", map(self._number, reads.others)))
+
+    def _number(self, key: Key) -> int:
+        n = self._other.get(key)
+        if n is None:
+            n = self._other[key] = len(self._others)
+            self._others.append(key)
+            self._other_readers.append(array("i"))
+        return n
 
     def has(self, path: str) -> bool:
         """True if the output `path` was made by a good build."""
@@ -374,73 +515,147 @@ class Registry:
     def keys_read(self, path: str) -> frozenset[Key]:
         """What making `path` read."""
         number = self._output.get(path)
-        reads = self._reads.get(number, ()) if number is not None else ()
-        return frozenset(self._keys[n] for n in reads)
+        reads = self._reads.get(number, _nothing()) if number is not None else _nothing()
+        recs = list(self._record)  # number -> (kind, id): for tests and inspection only
+        return frozenset(self._others[n] for n in reads.others).union(*(
+            keys_of(*recs[r], bits, self.types.get(recs[r][0]))
+            for r, bits in zip(reads.records, reads.masks, strict=True)))
 
-    def update(self, made: Mapping[str, array[int]], removed: Iterable[str] = ()) -> None:
-        """Replace what the outputs `made` read (key numbers), and drop the `removed`."""
-        dropped: dict[int, set[int]] = {}  # key -> outputs no longer reading it
-        readers = self._readers
-        for path, reads in [*made.items(), *((p, array("i")) for p in removed)]:
+    def update(self, made: Mapping[str, Numbered], removed: Iterable[str] = ()) -> None:
+        """Replace what the outputs `made` read, and drop the `removed`."""
+        dropped: dict[int, set[int]] = {}  # record -> outputs whose reads of it changed
+        added: list[tuple[int, int, int]] = []  # (record, output, bits), after the drops
+        dropped_others: dict[int, set[int]] = {}
+        for path, reads in [*made.items(), *((p, _nothing()) for p in removed)]:
             number = self._output.get(path)
             if number is None:
                 number = self._output[path] = len(self._paths)
                 self._paths.append(path)
-            old = self._reads.pop(number, array("i"))
+            old = self._reads.pop(number, None) or _nothing()
             if path in made:
                 self._reads[number] = reads
             if reads == old:  # made again, reading the same: an edit's usual case
                 continue
-            before, now = set(old), set(reads)
-            for n in before - now:
-                dropped.setdefault(n, set()).add(number)
-            for n in now - before if before else reads:
-                readers[n].append(number)
-        for n, gone in dropped.items():  # one pass per key: a key many outputs read is long
-            readers[n] = array("i", [o for o in readers[n] if o not in gone])
+            before = dict(zip(old.records, old.masks, strict=True))
+            for r, bits in zip(reads.records, reads.masks, strict=True):
+                was = before.pop(r, None)
+                if was != bits:
+                    if was is not None:
+                        dropped.setdefault(r, set()).add(number)
+                    added.append((r, number, bits))
+            for r in before:  # read before, not now
+                dropped.setdefault(r, set()).add(number)
+            was, now = set(old.others), set(reads.others)
+            for n in was - now:
+                dropped_others.setdefault(n, set()).add(number)
+            for n in now - was if was else reads.others:
+                self._other_readers[n].append(number)
+        for r, gone in dropped.items():  # one pass per record: one many outputs read is long
+            kept = [(o, m) for o, m in zip(self._readers[r], self._masks[r], strict=True)
+                    if o not in gone]
+            self._readers[r] = array("i", [o for o, _ in kept])
+            self._masks[r] = array("Q", [m for _, m in kept])
+        for r, number, bits in added:
+            self._readers[r].append(number)
+            self._masks[r].append(bits)
+        for n, gone in dropped_others.items():
+            self._other_readers[n] = array("i", [o for o in self._other_readers[n]
+                                                 if o not in gone])
 
-    def share(self, shared: Mapping[str, frozenset[Key]]) -> None:
-        """Keep what each shared value read, as key numbers (those worked out again replace
-        the old; those carried over keep theirs)."""
-        for name, keys in shared.items():
-            self.shared[name] = frozenset(self.numbers(keys))
+    def share(self, shared: Mapping[str, Reads]) -> None:
+        """Keep what each shared value read (those worked out again replace the old; those
+        carried over keep theirs)."""
+        for name, reads in shared.items():
+            found = self.numbers(reads)
+            order = sorted(range(len(found.records)), key=found.records.__getitem__)
+            self.shared[name] = Numbered(
+                array("i", [found.records[i] for i in order]),
+                array("Q", [found.masks[i] for i in order]), array("i", sorted(found.others)))
 
-    def _read(self, n: int) -> bool:
-        """True if some output of the last good build, or some shared value, read key `n`."""
-        return bool(self._readers[n]) or any(n in read for read in self.shared.values())
+    def _bits_read(self, r: int) -> int:
+        """The bits of record `r` that some output or shared value read."""
+        bits = reduce(or_, self._masks[r], 0)
+        for read in self.shared.values():
+            bits |= _find(read.records, read.masks, r)
+        return bits
+
+    def _other_read(self, n: int) -> bool:
+        """True if some output, or some shared value, read the other key `n`."""
+        return bool(self._other_readers[n]) or any(
+            _holds(read.others, n) for read in self.shared.values())
+
+    def _address(self, key: Key) -> tuple[int, int]:
+        """(record number, bit) of a record's key, or (other key's number, 0); -1: unknown."""
+        if key[0] == "has" or key[0] == "rec":
+            bit = HAS if key[0] == "has" else VALUE if key[3] == "@value" else _bit(
+                self.types.get(key[1]), key[3])
+            if bit:
+                return self._record.get((key[1], key[2]), -1), bit
+        return self._other.get(key, -1), 0
 
     def changed(self, old: Any, new: Any, inputs: Callable[[Key], bool]) -> set[Key]:
         """The keys read by some output or shared value whose value differs between records
         `old` and `new` (for keys that are not about records, whose value `inputs` says
         changed), with the shared values that read one of them."""
         values = _Values(old, new)
-        keys = self._keys
-        others = [keys[n] for n in self.others if self._read(n)]
+        others = {key for n, key in enumerate(self._others) if self._other_read(n)}
+        fallback = [key for key in others if key[0] == "rec"]  # attributes that are no field
         changed: set[Key] = set()
-        for kind in self.kinds | {key[1] for key in others if key[0] == "keys"}:
-            for ident in values.edited(kind):
-                changed.update(key for key in map(keys.__getitem__, self.owners.get(
-                    (kind, ident), ())) if values.changed(key))
+        for kind in self.kinds | {key[1] for key in others if key[0] in ("keys", "rec")}:
+            edited = values.edited(kind)
+            for ident in edited:
+                r = self._record.get((kind, ident))
+                if r is not None:
+                    changed.update(key for key in keys_of(
+                        kind, ident, self._bits_read(r), self.types.get(kind))
+                        if values.changed(key))
+            if edited and fallback:
+                idents = set(edited)
+                changed.update(key for key in fallback if key[1] == kind and key[2] in idents
+                               and values.changed(key))
             if ("keys", kind) in others and values.reordered(kind):
                 changed.add(("keys", kind))
         changed |= {key for key in others if key[0] in ("template", "asset") and inputs(key)}
-        numbers = {self._number[key] for key in changed}
         while True:  # a shared value may read another: until no more change
+            addresses = [self._address(key) for key in changed]
             more = [("shared", name) for name, read in self.shared.items()
-                    if ("shared", name) not in changed and not read.isdisjoint(numbers)]
+                    if ("shared", name) not in changed and _touches(read, addresses)]
             if not more:
                 return changed
             changed.update(more)
-            numbers.update(self.numbers(more))
 
     def stale(self, changed: set[Key]) -> set[str]:
         """The outputs that read one of `changed`."""
         stale: set[str] = set()
+        paths = self._paths
         for key in changed:
-            n = self._number.get(key)
-            if n is not None:
-                stale.update(self._paths[o] for o in self._readers[n])
+            n, bit = self._address(key)
+            if n < 0:
+                continue
+            if bit:
+                stale.update(paths[o] for o, bits in zip(
+                    self._readers[n], self._masks[n], strict=True) if bits & bit)
+            else:
+                stale.update(paths[o] for o in self._other_readers[n])
         return stale
+
+
+def _find(numbers: array[int], values: array[int], n: int) -> int:
+    """values[i] where numbers[i] == n (numbers sorted), else 0."""
+    i = bisect_left(numbers, n)
+    return values[i] if i < len(numbers) and numbers[i] == n else 0
+
+
+def _holds(numbers: array[int], n: int) -> bool:
+    """True if `numbers` (sorted) holds `n`."""
+    i = bisect_left(numbers, n)
+    return i < len(numbers) and numbers[i] == n
+
+
+def _touches(read: Numbered, addresses: Iterable[tuple[int, int]]) -> bool:
+    """True if `read` holds one of the keys at `addresses` (see Registry._address)."""
+    return any(n >= 0 and (bool(_find(read.records, read.masks, n) & bit) if bit
+                           else _holds(read.others, n)) for n, bit in addresses)
 
 
 class _Values:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from .errors import ContentError, Problem, TemplateError
 from .outputs import Output
 from .parallel import Forked, forked_chunks, workers_for
-from .reads import Key, Recorder
+from .reads import Reads, Recorder
 
 #: Tags Markdown may produce that we keep; everything else (raw HTML) is stripped.
 ALLOWED_TAGS = {
@@ -301,7 +301,7 @@ def _around_big(batch: list[str]) -> Iterator[str]:
 def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
                 env: jinja2.Environment, recorder: Recorder | None,
                 keep: Callable[[T], T] | None = None
-                ) -> tuple[dict[str, T], dict[str, frozenset[Key]]]:
+                ) -> tuple[dict[str, T], dict[str, Reads]]:
     """`make` each item (it makes, writes and scans one output and returns its path and a
     summary); return the summaries by path (each passed through `keep` in this process as
     it arrives), and the keys read by shared values made in workers (see reads.shared: the
@@ -315,7 +315,7 @@ def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
     sent = dict(recorder.shared) if recorder is not None else {}
 
     def work(chunk: Sequence[P]) -> tuple[list[tuple[str, T]], list[tuple[tuple[str, str], str]],
-                                          dict[str, frozenset[Key]]]:
+                                          dict[str, Reads]]:
         done = [make(item) for item in chunk]
         fresh = markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
         # Shared values this worker worked out since its last chunk (the parent has those
@@ -329,7 +329,7 @@ def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
     if workers == 1:
         return {path: settle(v) for path, v in work(items)[0]}, {}
     results: dict[str, T] = {}
-    shared: dict[str, frozenset[Key]] = {}
+    shared: dict[str, Reads] = {}
     # Small chunks, in plan order: the big list pages come first and spread out.
     for done, fresh, names in forked_chunks(work, items, workers, CHUNK):
         results.update((path, settle(v)) for path, v in done)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder.incremental import Rebuilder
-from builder.reads import Recorder, Registry, TrackedRecords
+from builder.reads import Reads, Recorder, Registry, TrackedRecords
 from tests.conftest import make_site
 
 
@@ -79,13 +79,13 @@ def test_tracked_records_note_each_read_and_read_the_current_records() -> None:
     term = next(iter(TrackedRecords(recorder).glossary))
     with recorder.collecting() as reads:
         assert term.term == "ARV"
-    assert reads == {("rec", "glossary", "arv", "term")}
+    assert reads.keys() == {("rec", "glossary", "arv", "term")}
     assert isinstance(term, m.Term)
     recorder.use(records("Armed response vehicle"))
     assert term.term == "Armed response vehicle"
     registry = Registry()
     registry.update({"glossary/index.html": registry.numbers(reads)})
-    assert registry.keys_read("glossary/index.html") == reads
+    assert registry.keys_read("glossary/index.html") == reads.keys()
     changed = registry.changed(records("ARV"), records("Armed response vehicle"),
                                lambda key: False)
     assert registry.stale(changed) == {"glossary/index.html"}
@@ -94,14 +94,69 @@ def test_tracked_records_note_each_read_and_read_the_current_records() -> None:
 
 def test_the_registry_forgets_what_an_output_no_longer_reads() -> None:
     """Outputs made again with other reads, or removed, stop being stale for the old keys."""
+    from builder.models import Force
+
+    def read(*keys: tuple[str, ...]) -> Reads:
+        reads = Reads()
+        for key in keys:
+            if key[0] == "rec":
+                reads.attribute(key[1], key[2], Force, key[3])
+            else:
+                reads.note(key)
+        return reads
+
     registry = Registry()
     a, b, c = ("rec", "forces", "a", "name"), ("rec", "forces", "b", "name"), ("keys", "forces")
-    registry.update({"one.html": registry.numbers([a, c]), "two.html": registry.numbers([b, c])})
+    registry.update({"one.html": registry.numbers(read(a, c)),
+                     "two.html": registry.numbers(read(b, c))})
     assert registry.stale({c}) == {"one.html", "two.html"}
-    registry.update({"one.html": registry.numbers([b])})
+    registry.update({"one.html": registry.numbers(read(b))})
     assert (registry.stale({a}), registry.stale({b}), registry.stale({c})) == (
         set(), {"one.html", "two.html"}, {"two.html"})
     assert registry.keys_read("one.html") == {b}
-    registry.update({"one.html": registry.numbers([b])}, removed=["two.html"])
+    registry.update({"one.html": registry.numbers(read(b))}, removed=["two.html"])
     assert (registry.stale({b}), registry.stale({c})) == ({"one.html"}, set())
     assert (registry.has("one.html"), registry.has("two.html")) == (True, False)
+
+
+def test_the_registry_knows_which_attributes_of_a_record_each_output_read() -> None:
+    """An output's reads of one record are bits of one number: made again reading more or
+    less of it, it is stale for exactly what it read last. A shared value's reads count as
+    reads, and an attribute that is no field (a property) is a key of its own."""
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    @dataclass(frozen=True)
+    class Thing:
+        id: str
+        name: str
+
+        @property
+        def loud(self) -> str:
+            return self.name.upper()
+
+    def records(name: str) -> SimpleNamespace:
+        return SimpleNamespace(things={"a": Thing("a", name)})
+
+    def read(*attrs: str) -> Reads:
+        reads = Reads()
+        for attr in attrs:
+            reads.attribute("things", "a", Thing, attr)
+        return reads
+
+    ident, name, loud = (("rec", "things", "a", attr) for attr in ("id", "name", "loud"))
+    registry = Registry()
+    registry.update({"one.html": registry.numbers(read("id"))})
+    assert registry.stale({name}) == set()
+    registry.update({"one.html": registry.numbers(read("id", "name"))})
+    assert registry.stale({ident}) == registry.stale({name}) == {"one.html"}
+    registry.update({"one.html": registry.numbers(read("id", "loud"))})
+    assert (registry.stale({ident}), registry.stale({name}), registry.stale({loud})) == (
+        {"one.html"}, set(), {"one.html"})
+    assert registry.keys_read("one.html") == {ident, loud}
+    old, new = records("Alpha"), records("Beta")
+    assert registry.changed(old, new, lambda key: False) == {loud}
+    registry.share({"Site.index": read("name")})
+    assert registry.changed(old, new, lambda key: False) == {
+        loud, name, ("shared", "Site.index")}
+    assert registry.changed(old, records("Alpha"), lambda key: False) == set()
