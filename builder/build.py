@@ -231,8 +231,8 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
         if changed is None:
             todo = planned
         else:  # what is new, and what read something that changed
-            stale = warm.registry.stale(changed)
-            todo = [p for p in planned if p.path in stale or not warm.registry.has(p.path)]
+            wanted = warm.registry.stale(changed) | warm.registry.unmade(every)
+            todo = [p for p in planned if p.path in wanted]
         if len(todo) >= PARALLEL_MIN_PAGES:  # what many outputs use: worked out once, before
             planner.share()                   # the workers fork (each would work it out again)
         if texts is not None:
@@ -252,8 +252,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     _keep(warm, records, made, {path: digest for path, (digest, _) in put.items()}, removed,
           pages, planner)
     written += sum(1 for r in made.values() if r.written)
-    return Built(records, sum(1 for p in planned if _is_page(p)),
-                 sum(1 for p in todo if _is_page(p)), len(every),
+    return Built(records, planner.pages, sum(1 for p in todo if p.is_page), len(every),
                  sum(r.size for r in made.values()) + sum(len(o.data or b"") for o in raw),
                  written + len(removed), removed,
                  {"load": tl - t0, "validate": t1 - tl, "prepare": tp - t1, "render": t2 - tp})
@@ -409,7 +408,7 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
     recorder = warm.recorder
 
     def make(p: Planned) -> tuple[str, Made]:
-        scanner = links.Scanner() if _is_page(p) else None
+        scanner = links.Scanner() if p.is_page else None
         size = 0
 
         def encoded(parts: Iterable[str]) -> Iterator[bytes]:
@@ -517,7 +516,3 @@ def _checked(drafted: Draft, strict: bool) -> Records:
         raise ContentError([replace(w, hint="--strict makes this an error")
                             for w in records.warnings])
     return records
-
-
-def _is_page(output: Planned) -> bool:
-    return output.template is not None and output.path.endswith(".html")

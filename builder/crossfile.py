@@ -132,4 +132,5 @@ def _accounts(done: Converted, texts: Mapping[str, str], memo: Memo) -> list[Sou
 def _account(source: str, file: str, text: str, words: tuple[Excerpts, ...]
              ) -> SourceAccount | None:
     """See accounting.account; `words`, the excerpts citing the article, file by file."""
-    return account(source, file, text, chain.from_iterable(w.value for w in words))
+    return account(source, file, text, chain.from_iterable(
+        zip(w.value[0], map(bool, w.value[1]), strict=True) for w in words))

@@ -8,6 +8,7 @@ from each Document's positions.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
@@ -122,14 +123,19 @@ def reload(root: Path, loaded: Loaded, changed: set[str]) -> Loaded | None:
             if path.split("/")[1] in IGNORED:
                 continue
             return None
-        docs[:] = [d for d in docs if d.path != path]
+        at = bisect_left(docs, path, key=_path)  # docs are in load_site's order, by path
+        if at < len(docs) and docs[at].path == path:
+            del docs[at]
         if (root / path).exists():
             doc = read.one(root / path, path, problems, markdown=docs is pages)
             if doc is None:
                 return None
-            docs.append(doc)
-            docs.sort(key=lambda d: d.path)  # load_site's order (files of one folder)
+            docs.insert(at, doc)
     return replace(loaded, config=config, records=records, pages=pages, reading=reading)
+
+
+def _path(doc: Document) -> str:
+    return doc.path
 
 
 def read_again(doc: Document) -> Document:

@@ -72,8 +72,9 @@ class Naming(msgspec.Struct, frozen=True, cache_hash=True):
 Claims = Key
 """(namespace, id) of each of a file's records with an id (see claimed), in file order."""
 Excerpts = Key
-"""A file's verbatim words from one article, each with True if it cites (see
-quotes.Verbatim.cites), in file order."""
+"""A file's verbatim words from one article, in file order, and for each a byte: 1 if it
+cites, 0 if it is left out (see quotes.Verbatim.cites). Two tuples, not a pair per excerpt:
+a big site has 230,000 excerpts, and a tuple each took ~13 MB."""
 
 
 def referable(items: Mapping[str, Located], stems: tuple[str, ...]) -> Referable:

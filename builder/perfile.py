@@ -194,14 +194,16 @@ def convert_file(key: str, doc: Document) -> FileResult:
 
 def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> FileResult:
     """The file's records with what the checks across files read of them (see outline)."""
-    quoted: dict[str, list[tuple[str, bool]]] = {}
+    quoted: dict[str, tuple[list[str], bytearray]] = {}
     for v in verbatim_fields(items):
-        quoted.setdefault(v.source, []).append((v.text, v.cites))
+        texts, cites = quoted.setdefault(v.source, ([], bytearray()))
+        texts.append(v.text)
+        cites.append(v.cites)
     stems = (file_stem(doc.path),) if any(items.get(k) for k in NAMED_BY_FILE) else ()
     return FileResult(
         items, c.problems, frozenset(c.failed), claims(items),
         referable(items, stems), naming(items), tuple(sorted(quoted)),
-        {source: Key(tuple(words)) for source, words in quoted.items()},
+        {source: Key((tuple(texts), bytes(cites))) for source, (texts, cites) in quoted.items()},
         figure_problems(items.get("figures", [])))
 
 

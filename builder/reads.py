@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, is_dataclass
 from functools import reduce
@@ -160,13 +160,13 @@ class Recorder:
         """The current build's plain records (validate.Records)."""
         self.generation = 0
         """Counts the builds: a tracked record found in this one needs no look-up again."""
-        self._by_id: dict[str, dict[str, Any]] = {}
+        self._by_id: dict[str, tuple[list[Any], dict[str, Any]]] = {}
+        """Kind -> a list collection and its records by id."""
 
     def use(self, records: Any) -> None:
         """Read from `records` from now on."""
         self.records = records
         self.generation += 1
-        self._by_id = {}
 
     def collection(self, kind: str) -> Any:
         """The current records' collection `kind` (a dict by id, or a list)."""
@@ -179,10 +179,10 @@ class Recorder:
         items = getattr(self.records, kind)
         if isinstance(items, dict):
             return items[ident]
-        by_id = self._by_id.get(kind)
-        if by_id is None:
-            by_id = self._by_id[kind] = {r.id: r for r in items}
-        return by_id[ident]
+        found = self._by_id.get(kind)
+        if found is None or found[0] is not items:  # validation keeps a collection whose
+            found = self._by_id[kind] = (items, {r.id: r for r in items})  # records stay
+        return found[1][ident]  # the same: 50,000 events are not mapped again on each edit
 
     def note(self, key: Key) -> None:
         """Note `key` as read by whatever is being made now (nothing: read by no output)."""
@@ -473,6 +473,8 @@ class Registry:
         """Output number -> its path."""
         self._reads: dict[int, Numbered] = {}
         """Output number -> what its making read."""
+        self._made: set[str] = set()
+        """The paths of the outputs made by a good build."""
         self.kinds: set[str] = set()
         """The kinds of record some output read."""
         self.types: dict[str, type] = {}
@@ -509,8 +511,11 @@ class Registry:
 
     def has(self, path: str) -> bool:
         """True if the output `path` was made by a good build."""
-        number = self._output.get(path)
-        return number is not None and number in self._reads
+        return path in self._made
+
+    def unmade(self, paths: Collection[str]) -> set[str]:
+        """Those of `paths` that no good build made."""
+        return set(paths) - self._made
 
     def keys_read(self, path: str) -> frozenset[Key]:
         """What making `path` read."""
@@ -534,6 +539,9 @@ class Registry:
             old = self._reads.pop(number, None) or _nothing()
             if path in made:
                 self._reads[number] = reads
+                self._made.add(path)
+            else:
+                self._made.discard(path)
             if reads == old:  # made again, reading the same: an edit's usual case
                 continue
             before = dict(zip(old.records, old.masks, strict=True))

@@ -240,6 +240,11 @@ class Planned:
     key: str = ""
     """The record id (or table or chart name) it is made from, if any."""
 
+    @property
+    def is_page(self) -> bool:
+        """True for an HTML page (counted as a page, and its links checked)."""
+        return self.template is not None and self.path.endswith(".html")
+
 
 class Planner:
     """The site's outputs: their paths cheaply (`outputs`), each one's context or bytes only
@@ -296,6 +301,11 @@ class Planner:
         """Every page and data file, in plan order (see `outputs`): carried over while the
         ids of the records that have pages, and the charted series, are unchanged."""
         return self.outputs()
+
+    @shared
+    def pages(self) -> int:
+        """How many of the planned outputs are HTML pages."""
+        return sum(1 for p in self.planned if p.is_page)
 
     @shared
     def hosting(self) -> list[Output]:
