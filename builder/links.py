@@ -38,11 +38,9 @@ class PageLinks:
     """Problems found from this page alone: 'link': reason."""
     ids: str
     """The page's element ids, each between NULs."""
-    fragments: bytes
-    """Link, target file and fragment of each distinct link with a fragment, NUL-separated,
-    compressed (zlib: a force page's links to the chronology's events repeat their words;
-    ~17 MB at 10,000 forces, kept by the dev server); of those on the page itself (half of
-    a big site's), only the broken ones."""
+    fragments: str
+    """Link, target file and fragment of each distinct link with a fragment, NUL-separated;
+    of those on the page itself (half of a big site's), only the broken ones."""
     targets: bytes
     """Link and target file of each distinct internal link, NUL-separated, compressed (zlib):
     read only to find the links a removed file breaks, and kept for every page by the dev
@@ -50,7 +48,7 @@ class PageLinks:
 
     def fragment_list(self) -> list[tuple[str, str, str]]:
         """(link, target, fragment) of each link with a fragment (see `fragments`)."""
-        parts = zlib.decompress(self.fragments).decode().split("\0") if self.fragments else []
+        parts = self.fragments.split("\0") if self.fragments else []
         return list(zip(parts[0::3], parts[1::3], parts[2::3], strict=True))
 
     def id_list(self) -> list[str]:
@@ -181,7 +179,7 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
         elif target != page or fragment not in ids:  # the page's own ids are all known here:
             fragments += (link, target, fragment)    # only a broken one is kept, to report
     return PageLinks(tuple(broken), "\0" + "\0".join(sorted(ids)) + "\0",
-                     zlib.compress("\0".join(fragments).encode(), 1) if fragments else b"",
+                     "\0".join(fragments),
                      zlib.compress("\0".join(targets).encode(), 1) if keep and targets else b"")
 
 
