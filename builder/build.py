@@ -222,6 +222,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
         _prepare_env(warm.env, site, memo, recorder)
         compile_all(warm.env, root / "templates")
         planned = planner.planned
+        page_count = planner.pages  # now, so that _keep registers what it read
         raw = [Output(path, data=data) for path, data in assets.values()] + planner.hosting
         paths = [p.path for p in planned] + [o.path for o in raw]
         every = frozenset(paths)
@@ -252,7 +253,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     _keep(warm, records, made, {path: digest for path, (digest, _) in put.items()}, removed,
           pages, planner)
     written += sum(1 for r in made.values() if r.written)
-    return Built(records, planner.pages, sum(1 for p in todo if p.is_page), len(every),
+    return Built(records, page_count, sum(1 for p in todo if p.is_page), len(every),
                  sum(r.size for r in made.values()) + sum(len(o.data or b"") for o in raw),
                  written + len(removed), removed,
                  {"load": tl - t0, "validate": t1 - tl, "prepare": tp - t1, "render": t2 - tp})

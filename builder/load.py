@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
+from operator import attrgetter
 from pathlib import Path
 
 from .document import Document, Stored, digest, parse_file, read_text
@@ -123,7 +124,8 @@ def reload(root: Path, loaded: Loaded, changed: set[str]) -> Loaded | None:
             if path.split("/")[1] in IGNORED:
                 continue
             return None
-        at = bisect_left(docs, path, key=_path)  # docs are in load_site's order, by path
+        # Each folder's documents are in load_site's order, by path.
+        at = bisect_left(docs, path, key=attrgetter("path"))
         if at < len(docs) and docs[at].path == path:
             del docs[at]
         if (root / path).exists():
@@ -132,10 +134,6 @@ def reload(root: Path, loaded: Loaded, changed: set[str]) -> Loaded | None:
                 return None
             docs.insert(at, doc)
     return replace(loaded, config=config, records=records, pages=pages, reading=reading)
-
-
-def _path(doc: Document) -> str:
-    return doc.path
 
 
 def read_again(doc: Document) -> Document:

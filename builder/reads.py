@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, is_dataclass
 from functools import reduce
@@ -46,7 +46,9 @@ HAS = 1
 VALUE = 2
 """The bit of its `@value` key (the record compared whole)."""
 _FIELDS: dict[type, tuple[str, ...]] = {}
+"""Record type -> its fields, in order (see fields_of)."""
 _BITS: dict[type, dict[str, int]] = {}
+"""Record type -> each field's bit."""
 
 
 def fields_of(kind_type: type) -> tuple[str, ...]:
@@ -96,10 +98,12 @@ class Reads:
         """Kind -> the type of its records (what a field's bit means)."""
 
     def note(self, key: Key) -> None:
-        """Note `key` as read."""
+        """Note `key` as read: any key but an attribute's (see `attribute`)."""
         if key[0] == "has":
             self._mark(key[1], key[2], HAS)
-        elif key[0] == "rec" and key[3] == "@value":
+        elif key[0] == "rec":
+            if key[3] != "@value":  # its bit needs the record's type
+                raise ValueError(f"an attribute is noted with its type: {key}")
             self._mark(key[1], key[2], VALUE)
         else:
             self.others.add(key)
@@ -108,14 +112,17 @@ class Reads:
         """Note that attribute `name` of record `ident` (of type `kind_type`) was read."""
         bits = _BITS.get(kind_type)  # _bit and _mark written out: a page reads thousands
         bit = bits.get(name, 0) if bits is not None else _bit(kind_type, name)
-        if bit and self.types.setdefault(kind, kind_type) is kind_type:
-            key = (kind, ident)
-            records = self.records
-            records[key] = records.get(key, 0) | bit
-        else:
+        if not bit:  # no field (a property, a method): a key of its own
             self.others.add(("rec", kind, ident, name))
+            return
+        if self.types.setdefault(kind, kind_type) is not kind_type:
+            _mixed(kind, self.types[kind], kind_type)
+        key = (kind, ident)
+        records = self.records
+        records[key] = records.get(key, 0) | bit
 
     def _mark(self, kind: str, ident: str, bit: int) -> None:
+        """Add `bit` to what was read of record `ident`."""
         key = (kind, ident)
         records = self.records
         records[key] = records.get(key, 0) | bit
@@ -124,7 +131,10 @@ class Reads:
         """What this and `other` read."""
         both = Reads()
         both.records, both.others = dict(self.records), self.others | other.others
-        both.types = self.types | other.types
+        both.types = dict(self.types)
+        for kind, kind_type in other.types.items():
+            if both.types.setdefault(kind, kind_type) is not kind_type:
+                _mixed(kind, both.types[kind], kind_type)
         for key, bits in other.records.items():
             both.records[key] = both.records.get(key, 0) | bits
         return both
@@ -134,6 +144,12 @@ class Reads:
         return frozenset(self.others).union(*(
             keys_of(kind, ident, bits, self.types.get(kind))
             for (kind, ident), bits in self.records.items()))
+
+
+def _mixed(kind: str, one: type, other: type) -> None:
+    """Refuse a collection of two types of record: a bit would mean one field of one type
+    and another of the other (validate.Records holds one type per collection)."""
+    raise TypeError(f"{kind} holds both {one.__name__} and {other.__name__} records")
 
 
 def keys_of(kind: str, ident: str, bits: int, kind_type: type | None) -> Iterator[Key]:
@@ -179,10 +195,12 @@ class Recorder:
         items = getattr(self.records, kind)
         if isinstance(items, dict):
             return items[ident]
+        # Mapped again only for another list: validation keeps a collection while its records
+        # are the same, and mapping 50,000 events took ~4 ms of each edit.
         found = self._by_id.get(kind)
-        if found is None or found[0] is not items:  # validation keeps a collection whose
-            found = self._by_id[kind] = (items, {r.id: r for r in items})  # records stay
-        return found[1][ident]  # the same: 50,000 events are not mapped again on each edit
+        if found is None or found[0] is not items:
+            found = self._by_id[kind] = (items, {r.id: r for r in items})
+        return found[1][ident]
 
     def note(self, key: Key) -> None:
         """Note `key` as read by whatever is being made now (nothing: read by no output)."""
@@ -445,6 +463,7 @@ class Numbered(NamedTuple):
 
 
 def _nothing() -> Numbered:
+    """What an output not made (or removed) read."""
     return Numbered(array("i"), array("Q"), array("i"))
 
 
@@ -487,7 +506,8 @@ class Registry:
         Numbering records no reader, so it may happen before a build is known to be good
         (as results arrive)."""
         for kind, kind_type in reads.types.items():
-            self.types.setdefault(kind, kind_type)
+            if self.types.setdefault(kind, kind_type) is not kind_type:
+                _mixed(kind, self.types[kind], kind_type)
         number = self._record
         records = array("i")
         for key in reads.records:
@@ -502,6 +522,7 @@ class Registry:
                         array("i", map(self._number, reads.others)))
 
     def _number(self, key: Key) -> int:
+        """The other key's number (numbered now if new)."""
         n = self._other.get(key)
         if n is None:
             n = self._other[key] = len(self._others)
@@ -509,13 +530,9 @@ class Registry:
             self._other_readers.append(array("i"))
         return n
 
-    def has(self, path: str) -> bool:
-        """True if the output `path` was made by a good build."""
-        return path in self._made
-
-    def unmade(self, paths: Collection[str]) -> set[str]:
+    def unmade(self, paths: frozenset[str]) -> frozenset[str]:
         """Those of `paths` that no good build made."""
-        return set(paths) - self._made
+        return paths - self._made
 
     def keys_read(self, path: str) -> frozenset[Key]:
         """What making `path` read."""

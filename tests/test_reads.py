@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from builder.incremental import Rebuilder
 from builder.reads import Reads, Recorder, Registry, TrackedRecords
 from tests.conftest import make_site
@@ -116,7 +118,7 @@ def test_the_registry_forgets_what_an_output_no_longer_reads() -> None:
     assert registry.keys_read("one.html") == {b}
     registry.update({"one.html": registry.numbers(read(b))}, removed=["two.html"])
     assert (registry.stale({b}), registry.stale({c})) == ({"one.html"}, set())
-    assert (registry.has("one.html"), registry.has("two.html")) == (True, False)
+    assert registry.unmade(frozenset({"one.html", "two.html"})) == {"two.html"}
 
 
 def test_the_registry_knows_which_attributes_of_a_record_each_output_read() -> None:
@@ -125,6 +127,8 @@ def test_the_registry_knows_which_attributes_of_a_record_each_output_read() -> N
     reads, and an attribute that is no field (a property) is a key of its own."""
     from dataclasses import dataclass
     from types import SimpleNamespace
+
+    from builder.models import Force
 
     @dataclass(frozen=True)
     class Thing:
@@ -160,3 +164,35 @@ def test_the_registry_knows_which_attributes_of_a_record_each_output_read() -> N
     assert registry.changed(old, new, lambda key: False) == {
         loud, name, ("shared", "Site.index")}
     assert registry.changed(old, records("Alpha"), lambda key: False) == set()
+    other = read("id")
+    other.types["things"] = Force  # a collection of two types: each bit would mean two fields
+    with pytest.raises(TypeError, match="things holds both Thing and Force records"):
+        registry.numbers(other)
+    with pytest.raises(TypeError, match="things holds both Thing and Force records"):
+        read("id").attribute("things", "b", Force, "name")
+    with pytest.raises(ValueError, match="an attribute is noted with its type"):
+        Reads().note(name)
+
+
+def test_the_page_count_follows_pages_added_and_removed(tmp_path: Path) -> None:
+    """The count of pages is a shared value like the plan it counts: carried over while
+    the plan is the same, worked out again when a page comes or goes."""
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "out")
+    first = rebuilder.poll()
+    assert first is not None and not first.problems
+    extra = root / "content/pages/extra.md"
+    extra.write_text("---\ntitle: Extra\ndescription: One more page.\n---\nMore.\n",
+                     encoding="utf-8")
+    added = rebuilder.poll()
+    assert added is not None and not added.problems
+    _edit(root / "content/forces/testshire.yaml", "exists only in the tests",
+          "exists only in these tests")
+    edited = rebuilder.poll()
+    assert edited is not None and not edited.problems
+    extra.unlink()
+    removed = rebuilder.poll()
+    assert removed is not None and not removed.problems
+    html = sum(1 for _ in (tmp_path / "out").rglob("*.html"))
+    assert (added.pages, edited.pages, removed.pages) == (
+        first.pages + 1, first.pages + 1, first.pages) and removed.pages == html
