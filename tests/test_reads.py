@@ -196,3 +196,36 @@ def test_the_page_count_follows_pages_added_and_removed(tmp_path: Path) -> None:
     html = sum(1 for _ in (tmp_path / "out").rglob("*.html"))
     assert (added.pages, edited.pages, removed.pages) == (
         first.pages + 1, first.pages + 1, first.pages) and removed.pages == html
+
+
+def test_an_idle_dev_server_collects_what_edits_promoted(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an edit's build keeps skips the young collections (Rebuilder._young); after
+    FULL_AFTER edits, the next poll that finds nothing changed collects in full."""
+    import gc
+
+    from builder import incremental
+
+    monkeypatch.setattr(incremental, "FULL_AFTER", 2)
+    root = make_site(tmp_path)
+    rebuilder = Rebuilder(root, tmp_path / "out")
+    assert rebuilder.poll() is not None
+    full: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(seen)
+    try:
+        forces = root / "content/forces/testshire.yaml"
+        for old, new in (("the tests", "these tests"), ("these tests", "those tests")):
+            _edit(forces, f"exists only in {old}", f"exists only in {new}")
+            result = rebuilder.poll()
+            assert result is not None and not result.problems
+        assert rebuilder.promoted == 2
+        full.clear()
+        assert rebuilder.poll() is None
+        assert full and rebuilder.promoted == 0
+    finally:
+        gc.callbacks.remove(seen)
