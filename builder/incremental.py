@@ -61,6 +61,9 @@ YOUNG = 20_000
 """Allocations between young collections while the dev server builds."""
 FULL_AFTER = 100
 """Edits after which an idle dev server collects in full (see Rebuilder._young)."""
+FULL_AT_MOST = 1000
+"""Edits after which the dev server collects in full at once, idle or not (a script that
+edits and polls in a loop is never idle)."""
 
 
 class Rebuilder:
@@ -116,9 +119,8 @@ class Rebuilder:
             first = not self.started
             if first or built.rendered * 2 > built.pages:
                 # What such a build keeps is big and long-lived (millions of objects at
-                # 10,000 forces). A full collection now also tells the collector so: its next
-                # full pass waits until a quarter as many new objects have survived, instead
-                # of walking all of it (~1 s) during some later edit.
+                # 10,000 forces): collected in full now, not walked (~1 s) during some later
+                # edit. (Edits themselves never start one: see _young.)
                 gc.collect()
                 self.promoted = 0
             self.problems = []
@@ -140,7 +142,9 @@ class Rebuilder:
         20,000 long at 10,000 forces) then goes straight to the oldest generation (freeze,
         then unfreeze), not through a young collection that walked it: 12-25 ms of every
         other edit. The edit's few cyclic garbage objects (~200 at 10,000 forces) go with it,
-        so an idle dev server collects in full after FULL_AFTER edits (`_tidy`)."""
+        so an idle dev server collects in full after FULL_AFTER edits (`_tidy`), and any
+        after FULL_AT_MOST. Since each freeze also zeroes the generations' counts, the
+        collector itself no longer starts full collections."""
         threshold = gc.get_threshold()
         gc.set_threshold(YOUNG, *threshold[1:])
         edit = self.warm.records is not None
@@ -151,11 +155,14 @@ class Rebuilder:
                 gc.freeze()
                 gc.unfreeze()
                 self.promoted += 1
+                if self.promoted >= FULL_AT_MOST:
+                    gc.collect()
+                    self.promoted = 0
             gc.set_threshold(*threshold)
 
     def _tidy(self) -> None:
         """While nothing changes: the full collection that edits' garbage waits for (~1 s at
-        10,000 forces, so never during an edit)."""
+        10,000 forces: not in an edit's time, though an edit saved meanwhile waits)."""
         if self.promoted >= FULL_AFTER:
             gc.collect()
             self.promoted = 0

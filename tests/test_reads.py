@@ -201,7 +201,8 @@ def test_the_page_count_follows_pages_added_and_removed(tmp_path: Path) -> None:
 def test_an_idle_dev_server_collects_what_edits_promoted(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """What an edit's build keeps skips the young collections (Rebuilder._young); after
-    FULL_AFTER edits, the next poll that finds nothing changed collects in full."""
+    FULL_AFTER edits, the next poll that finds nothing changed collects in full, and after
+    FULL_AT_MOST edits the edit itself does."""
     import gc
 
     from builder import incremental
@@ -223,9 +224,14 @@ def test_an_idle_dev_server_collects_what_edits_promoted(tmp_path: Path,
             _edit(forces, f"exists only in {old}", f"exists only in {new}")
             result = rebuilder.poll()
             assert result is not None and not result.problems
+            kept = rebuilder.warm.records  # made by the edit, kept: in the oldest generation
+            assert not any(o is kept for o in gc.get_objects(0) + gc.get_objects(1))
         assert rebuilder.promoted == 2
         full.clear()
         assert rebuilder.poll() is None
         assert full and rebuilder.promoted == 0
+        monkeypatch.setattr(incremental, "FULL_AT_MOST", 1)  # a loop that is never idle
+        _edit(forces, "exists only in those tests", "exists only in the tests")
+        assert rebuilder.poll() is not None and rebuilder.promoted == 0
     finally:
         gc.callbacks.remove(seen)
