@@ -121,8 +121,7 @@ class Rebuilder:
                 # What such a build keeps is big and long-lived (millions of objects at
                 # 10,000 forces): collected in full now, not walked (~1 s) during some later
                 # edit. (Edits themselves never start one: see _young.)
-                gc.collect()
-                self.promoted = 0
+                self._collect()
             self.problems = []
             self.started = True
             shown = counts(built.records) if first or failed else ""
@@ -156,16 +155,19 @@ class Rebuilder:
                 gc.unfreeze()
                 self.promoted += 1
                 if self.promoted >= FULL_AT_MOST:
-                    gc.collect()
-                    self.promoted = 0
+                    self._collect()
             gc.set_threshold(*threshold)
 
     def _tidy(self) -> None:
         """While nothing changes: the full collection that edits' garbage waits for (~1 s at
         10,000 forces: not in an edit's time, though an edit saved meanwhile waits)."""
         if self.promoted >= FULL_AFTER:
-            gc.collect()
-            self.promoted = 0
+            self._collect()
+
+    def _collect(self) -> None:
+        """A full collection: what edits promoted is collected with the rest."""
+        gc.collect()
+        self.promoted = 0
 
     def _build(self, snapshot: Snapshot):  # type: ignore[no-untyped-def]
         self.warm.snapshot = snapshot

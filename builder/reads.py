@@ -73,11 +73,8 @@ def _bit(kind_type: type | None, name: str) -> int:
     """The bit of field `name` of `kind_type`; 0 if it is no field (a property, a method)."""
     if kind_type is None:
         return 0
-    bits = _BITS.get(kind_type)
-    if bits is None:
-        fields_of(kind_type)
-        bits = _BITS[kind_type]
-    return bits.get(name, 0)
+    fields_of(kind_type)  # fills _BITS
+    return _BITS[kind_type].get(name, 0)
 
 
 class Reads:
@@ -115,8 +112,8 @@ class Reads:
         if not bit:  # no field (a property, a method): a key of its own
             self.others.add(("rec", kind, ident, name))
             return
-        if self.types.setdefault(kind, kind_type) is not kind_type:
-            _mixed(kind, self.types[kind], kind_type)
+        if self.types.get(kind) is not kind_type:
+            _one_type(self.types, kind, kind_type)
         key = (kind, ident)
         records = self.records
         records[key] = records.get(key, 0) | bit
@@ -133,8 +130,7 @@ class Reads:
         both.records, both.others = dict(self.records), self.others | other.others
         both.types = dict(self.types)
         for kind, kind_type in other.types.items():
-            if both.types.setdefault(kind, kind_type) is not kind_type:
-                _mixed(kind, both.types[kind], kind_type)
+            _one_type(both.types, kind, kind_type)
         for key, bits in other.records.items():
             both.records[key] = both.records.get(key, 0) | bits
         return both
@@ -146,10 +142,13 @@ class Reads:
             for (kind, ident), bits in self.records.items()))
 
 
-def _mixed(kind: str, one: type, other: type) -> None:
-    """Refuse a collection of two types of record: a bit would mean one field of one type
-    and another of the other (validate.Records holds one type per collection)."""
-    raise TypeError(f"{kind} holds both {one.__name__} and {other.__name__} records")
+def _one_type(types: dict[str, type], kind: str, kind_type: type) -> None:
+    """Note that `kind` holds `kind_type` records in `types`; refuse a collection of two
+    types: a bit would mean one field of one and another of the other (validate.Records
+    holds one type per collection)."""
+    known = types.setdefault(kind, kind_type)
+    if known is not kind_type:
+        raise TypeError(f"{kind} holds both {known.__name__} and {kind_type.__name__} records")
 
 
 def keys_of(kind: str, ident: str, bits: int, kind_type: type | None) -> Iterator[Key]:
@@ -506,8 +505,7 @@ class Registry:
         Numbering records no reader, so it may happen before a build is known to be good
         (as results arrive)."""
         for kind, kind_type in reads.types.items():
-            if self.types.setdefault(kind, kind_type) is not kind_type:
-                _mixed(kind, self.types[kind], kind_type)
+            _one_type(self.types, kind, kind_type)
         number = self._record
         records = array("i")
         for key in reads.records:
