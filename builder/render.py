@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -30,6 +31,11 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+
+TYPOGRAPHIC = re.compile(r"""['"]|--|\.\.\.""")
+"""What Python-Markdown's smarty extension changes (quotes, dashes, ellipses; its angled
+quotes are off) or lets a backslash escape (quotes): a text without any of it comes out the
+same without smarty's pass (see MarkdownFilter._converter)."""
 
 CONTENTS = "\0contents"
 """Marks a memo key whose HTML has heading ids and a contents list (see MarkdownFilter)."""
@@ -139,9 +145,9 @@ class MarkdownFilter:
             repr(sorted(self.abbreviations.items())).encode()).hexdigest()[:16]
         self.memo: MarkdownMemo = {} if memo is None else memo
         self.fresh: list[tuple[str, str]] = []
-        # Built on first use (~40 ms, and importing Markdown ~25 ms): a build whose every text
-        # is in the memo never needs it.
-        self._converter: Any = None
+        # Built on first use (~40 ms each, and importing Markdown ~25 ms): a build whose every
+        # text is in the memo never needs them. Keyed by (contents, typographic).
+        self._converters: dict[tuple[bool, bool], Any] = {}
 
     def __call__(self, text: str, contents: bool = False) -> Markup:
         """`text` as HTML; with `contents`, its `##` headings get ids and a contents list
@@ -156,19 +162,7 @@ class MarkdownFilter:
     def _render(self, text: str, contents: bool = False) -> str:
         import nh3
 
-        if self._converter is None:
-            import markdown
-            from markdown.extensions.abbr import AbbrExtension
-
-            def extensions() -> list[Any]:  # an extension instance per converter: abbr
-                return ["tables", "sane_lists", "smarty",  # keeps state per document
-                        AbbrExtension(glossary=self.abbreviations)]
-
-            self._converter = markdown.Markdown(extensions=extensions(), output_format="html")
-            self._with_ids = markdown.Markdown(
-                extensions=[*extensions(), "toc"], output_format="html",
-                extension_configs={"toc": {"toc_depth": "2"}})
-        converter = self._with_ids if contents else self._converter
+        converter = self._converter(contents, TYPOGRAPHIC.search(text) is not None)
         html = converter.reset().convert(text)
         attributes = ALLOWED_ATTRIBUTES | {"h2": {"id"}} if contents else ALLOWED_ATTRIBUTES
         html = nh3.clean(html, tags=ALLOWED_TAGS, attributes=attributes,
@@ -183,6 +177,26 @@ class MarkdownFilter:
                         for t in heads)
         return (f'<nav class="contents" aria-labelledby="contents-heading"><h2 '
                 f'id="contents-heading">Contents</h2><ol>{items}</ol></nav>{html}')
+
+    def _converter(self, contents: bool, typographic: bool) -> Any:
+        """Python-Markdown's converter with the site's extensions: with `contents`, the toc
+        extension's heading ids; with `typographic`, smarty's curly quotes, dashes and
+        ellipses. Smarty's pass is half of a text's time and can change nothing in a text
+        without what TYPOGRAPHIC finds, so such texts go without it."""
+        key = (contents, typographic)
+        converter = self._converters.get(key)
+        if converter is None:
+            import markdown
+            from markdown.extensions.abbr import AbbrExtension
+
+            extensions: list[Any] = [
+                "tables", "sane_lists", *(["smarty"] if typographic else []),
+                AbbrExtension(glossary=self.abbreviations),  # keeps state: one per converter
+                *(["toc"] if contents else [])]
+            converter = self._converters[key] = markdown.Markdown(
+                extensions=extensions, output_format="html",
+                extension_configs={"toc": {"toc_depth": "2"}} if contents else {})
+        return converter
 
     def _render_all(self, texts: Sequence[str]) -> list[str]:
         return [self._render(t) for t in texts]

@@ -109,3 +109,26 @@ def test_link_scanner_finds_the_same_fed_in_any_pieces(cuts: list[int]) -> None:
     assert marked.ids == whole.ids
     assert {"last"} <= whole.ids and "/late/" in whole.links
 
+
+
+MARKDOWN_PIECES = ["word", "ARV", " ", "  ", "\n", "\n\n", "*", "**", "_", "`", "[", "]", "(",
+                   ")", "/forces/", "#", "## ", "- ", "1. ", "> ", "|", "---", "-", "--", ".",
+                   "...", "'", '"', "\\", "<", ">", "<<", "&", "&quot;", "&#39;", "s", "1990"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=30), st.booleans())
+def test_markdown_without_typographic_marks_is_the_same_without_smarty(
+        pieces: list[str], contents: bool) -> None:
+    """Texts with no quote, dash or ellipsis skip smarty's pass (render.TYPOGRAPHIC): their
+    HTML is what the converter with smarty makes, whatever Markdown they hold."""
+    from builder.render import MarkdownFilter
+
+    class AlwaysSmarty(MarkdownFilter):
+        def _converter(self, contents: bool, typographic: bool) -> object:
+            return super()._converter(contents, True)
+
+    terms = {"ARV": "Armed Response Vehicle"}
+    text = "".join(pieces)
+    assert (MarkdownFilter("/base/", abbreviations=terms)._render(text, contents)
+            == AlwaysSmarty("/base/", abbreviations=terms)._render(text, contents))
