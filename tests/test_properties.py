@@ -132,3 +132,17 @@ def test_markdown_without_typographic_marks_is_the_same_without_smarty(
     text = "".join(pieces)
     assert (MarkdownFilter("/base/", abbreviations=terms)._render(text, contents)
             == AlwaysSmarty("/base/", abbreviations=terms)._render(text, contents))
+
+
+@given(st.text(alphabet=st.sampled_from(
+    " \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2003\u2028\u2029\u202f\u3000\u200b"
+    "ab-'\"\u2018\u2019\u201c\u201d\u2013\u2014\u2212\u2033\xe9"), max_size=40))
+def test_folding_is_quotes_dashes_and_white_space_and_nothing_else(text: str) -> None:
+    """The verbatim check's folding: typographic quotes and dashes to ASCII, every run of
+    white space (as a regex's \\s knows it) to one space, none at either end."""
+    import re
+
+    from builder.quotes import _TRANSLATE, normalise
+
+    expected = re.sub(r"\s+", " ", text.translate(_TRANSLATE)).strip()
+    assert normalise(text) == expected
