@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import downloads as dl
 from . import models as m
@@ -223,8 +223,10 @@ def self_link(page: str, anchor: str, what: str) -> Markup:
     """A claim's link to itself on `page` (its absolute path), so a reader can cite it: a
     visible '#' whose accessible name says what it links to; works without script, like a
     heading anchor, and prints as the claim's address."""
-    return Markup('<a class="self-link" href="{}#{}">#<span class="visually-hidden"> Link to '
-                  'this {}</span></a>').format(page, anchor, what)
+    # Escaped into an f-string: Markup.format's Python-level formatter took 9 us a call, and a
+    # big site makes ~400,000 of these.
+    return Markup(f'<a class="self-link" href="{escape(page)}#{escape(anchor)}">#<span '
+                  f'class="visually-hidden"> Link to this {escape(what)}</span></a>')
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,13 @@ class Planner:
             for s in site.records.sources.values())
 
     @shared
+    def source_order(self) -> dict[str, int]:
+        """Source id -> its place in the sources' order: a page lists the few it cites in
+        that order without walking every source (1,000 at 10,000 forces, on each force's
+        page)."""
+        return {sid: i for i, sid in enumerate(self.site.records.sources)}
+
+    @shared
     def chart_map(self) -> dict[str, Chart]:
         """Every chart, by series."""
         return build_charts(self.site)
@@ -506,7 +515,7 @@ class Planner:
             alliances=alliances, charts=self._charts_of(force), said=said, figures=own,
             context=context, glance=cells,
             context_events=list({about[f.id].id: about[f.id] for f in context}.values()),
-            glance_sources=[sid for sid in r.sources if sid in cited])
+            glance_sources=sorted(cited, key=self.source_order.__getitem__))
 
     def _organisation(self, path: str, ident: str) -> Output:
         site = self.site
