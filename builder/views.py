@@ -6,7 +6,8 @@ Charts (chartviews.py) and data downloads are built from the same records the pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -188,7 +189,7 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
     def cite(source_id: str) -> Markup:
         # A source's citation link, made once: a force page shows a dozen, and a template
         # macro call per citation was a third of the page's rendering. Its number is the
-        # source's in the list printed at the end of every page (base.html).
+        # source's in the list a printed page ends with (Citations).
         link = links.get(source_id) if recorder is None else None  # else: read (and noted)
         if link is None:
             link = links[source_id] = Markup(
@@ -196,6 +197,12 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
                 url("source", source_id), numbers[source_id],
                 site.records.sources[source_id].label)
         return link
+
+    def printed(source_id: str) -> Markup:
+        # A source as the printed list gives it: its number, label, kind and full address.
+        s = site.records.sources[source_id]
+        return Markup('<li value="{}">{} ({}): {}sources/{}/</li>').format(
+            numbers[source_id], s.label, SOURCE_KINDS[s.kind], site.base_url, s.id)
 
     nav = [Nav("Home", ""), Nav("Forces", "forces/"), Nav("Compare", "matrix/"),
            Nav("Chronology", "chronology/"), Nav("Figures", "figures/"),
@@ -210,7 +217,7 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         "voice": site.voice, "conflict_label": site.conflict_label,
         "source_kinds": SOURCE_KINDS, "citation_kinds": CITATION_KINDS,
         "sources_text": source_count(site.records.sources.values()),
-        "source_numbers": numbers,
+        "source_numbers": numbers, "printed_source": printed,
         "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
@@ -361,19 +368,8 @@ class Planner:
         """What every template sees, the site-wide downloads included (the footer links them)."""
         # The footer links the downloads by title only: their row counts (self.data) would
         # make every page depend on every record they count.
-        return {**common(self.site, self.assets), "print_sources": self.print_sources,
+        return {**common(self.site, self.assets),
                 "site_downloads": {name: dl.describe_files(name) for name in dl.TITLES}}
-
-    @shared
-    def print_sources(self) -> Markup:
-        """Every source, as the list every page prints: made once, not read and rendered by
-        each page (1,000 sources made this list most of every page's rendering), and carried
-        over while the sources are unchanged."""
-        site = self.site
-        return Markup("").join(
-            Markup("<li>{} ({}): {}sources/{}/</li>").format(
-                s.label, SOURCE_KINDS[s.kind], site.base_url, s.id)
-            for s in site.records.sources.values())
 
     @shared
     def source_order(self) -> dict[str, int]:
@@ -585,10 +581,42 @@ def _citation_groups(citations: list[Any]) -> list[tuple[str, list[Any]]]:
 
 def _page(base: dict[str, Any], path: str, template: str, page_path: str,
           **context: Any) -> Output:
+    cited = Citations(base["cite"], base["source_numbers"], base["printed_source"])
     ctx = {**base, **context, "page_path": page_path,
            "canonical": base["base_url"] + page_path,
-           "self_link": partial(self_link, base["base_path"] + page_path)}
+           "self_link": partial(self_link, base["base_path"] + page_path),
+           "cite": cited.cite, "source_number": cited.number, "print_sources": cited.printed}
     return Output(path=path, template=template, context=ctx)
+
+
+@dataclass
+class Citations:
+    """The sources one page cites, noted as it renders: a printed page ends with the list of
+    those, by the numbers its citations print (base.html), not with every source of the
+    site (a thousand at 10,000 forces, 77 KB on every page)."""
+
+    link: Callable[[str], Markup]
+    """The build's citation link to a source."""
+    numbers: Mapping[str, int]
+    """Source id -> its number, the same on every page."""
+    item: Callable[[str], Markup]
+    """A source as the printed list gives it."""
+    cited: set[str] = field(default_factory=set)
+    """Ids of the sources cited so far."""
+
+    def cite(self, source_id: str) -> Markup:
+        """The citation link to `source_id`, noted."""
+        self.cited.add(source_id)
+        return self.link(source_id)
+
+    def number(self, source_id: str) -> int:
+        """The number of `source_id`, noted: a page showing it cites the source too."""
+        self.cited.add(source_id)
+        return self.numbers[source_id]
+
+    def printed(self) -> Markup:
+        """The list items of the sources cited so far, by number."""
+        return Markup("").join(map(self.item, sorted(self.cited, key=self.numbers.__getitem__)))
 
 
 def _by_year(events: list[m.Event]) -> list[tuple[str, list[m.Event]]]:

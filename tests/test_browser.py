@@ -284,7 +284,9 @@ def test_print_shows_citations_and_forced_colours_keep_marks(browser: Any, serve
     assert re.fullmatch(r'" \[\d\]"', after), after  # its number in the printed list
     assert page.is_visible(".print-sources")
     printed = page.text_content(".print-sources ol")
-    assert printed.count("http://127.0.0.1/sources/") == 5  # absolute, once each
+    cited = page.evaluate("""() => new Set([...document.querySelectorAll('a.cite')]
+                                    .map(a => a.dataset.source)).size""")
+    assert printed.count("http://127.0.0.1/sources/") == cited >= 1  # absolute, once each
     title = page.evaluate("getComputedStyle(document.querySelector('.site-title')).color")
     assert title == "rgb(0, 0, 0)"  # the site title prints in ink
     page.goto(server + "chronology/")

@@ -372,3 +372,26 @@ def test_force_pages_lead_with_what_the_force_did(out: Path) -> None:
     assert '<details class="context-figures">' in derby
     table = derby[derby.index('<h2 id="figures">'):derby.index('<details class="context')]
     assert "westminster" not in table and "manchester" not in table
+
+
+def test_a_printed_page_lists_exactly_the_sources_it_cites(out: Path) -> None:
+    """The print-only list at the end of a page holds the sources its citations number, by
+    the same numbers (the same on every page), and nothing else; a page citing none has no
+    list. Numbers: `data-source` of citation links, and the home page's source numbers."""
+    numbers = {sid: n for n, sid in enumerate(sorted(
+        p.name for p in (out / "sources").iterdir() if p.is_dir()), 1)}
+    listed_anywhere: set[str] = set()
+    for name, html in _html(out).items():
+        main = html.split('<main id="main-content"', 1)[1].split("</main>", 1)[0]
+        body, _, printed = main.partition('<section class="print-sources"')
+        cited = set(re.findall(r'<a class="cite" href="[^"]*" data-source="(\d+)"', body))
+        cited |= set(re.findall(r'<a class="cite-n" [^>]*>.*?</span>(\d+)</a>', body, re.S))
+        items = re.findall(r'<li value="(\d+)">.*?: https://example\.org/armed/sources/'
+                           r'([a-z0-9-]+)/</li>', printed, re.S)
+        assert {n for n, _ in items} == cited, name
+        assert [int(n) for n, _ in items] == sorted(int(n) for n, _ in items), name
+        assert all(numbers[sid] == int(n) for n, sid in items), name
+        assert bool(printed) == bool(cited), name
+        listed_anywhere |= {sid for _, sid in items}
+    assert listed_anywhere == set(numbers)  # the ids' order is the sources' order here
+    assert "print-sources" not in _html(out)["404.html"]
