@@ -158,13 +158,17 @@ def matrix_rows(site: Site) -> list[tuple[m.Force, list[Cell]]]:
 
 def matrix_rows_of(site: Site, forces: list[m.Force]) -> list[tuple[m.Force, list[Cell]]]:
     """Each of `forces` with its cell per attribute, in column order."""
+    # Each attribute's values by id, looked up (not searched) in every force's 11 cells.
+    columns = [(a, {v.id: (i, v) for i, v in enumerate(a.values)})
+               for a in site.records.attributes]
     rows = []
     for force in forces:
+        positions = force.positions
         cells = []
-        for a in site.records.attributes:
-            pos = force.positions[a.id]
-            index = next(i for i, v in enumerate(a.values) if v.id == pos.value)
-            cells.append(Cell(a, a.values[index], pos, index))
+        for a, values in columns:
+            pos = positions[a.id]
+            index, value = values[pos.value]
+            cells.append(Cell(a, value, pos, index))
         rows.append((force, cells))
     return rows
 
