@@ -24,6 +24,7 @@ from .inputs import Snapshot, changed_files
 from .load import Loaded, load_site, reload, settled
 from .models import markdown_fields
 from .outputs import Output, refuse_clashes
+from .parallel import collector_paused
 from .reads import Key, Numbered, Reads, Recorder, Registry, TrackedRecords, carry
 from .render import (
     PARALLEL_MIN_PAGES,
@@ -206,7 +207,8 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = warm.markdown if recorder is not None else disk.load(memo_file)
     known = len(memo)
-    records, texts, reading = _validated(root, warm, base_url, memo, strict)
+    with collector_paused():
+        records, texts, reading = _validated(root, warm, base_url, memo, strict)
     t1 = time.perf_counter()
     tl = t0 + reading  # files are read as validation asks for them: report the two apart
     with texts or nullcontext():  # the Markdown workers render meanwhile, until finished

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 MAX_WORKERS = 4
@@ -55,7 +56,7 @@ class Forked(Generic[R]):
         # (and so writing to) all of them in every worker.
         gc.freeze()
         try:  # the pool forks every worker here; none is forked again later
-            self._pool: Any = mp.get_context("fork").Pool(workers, os.nice, (nice,))
+            self._pool: Any = mp.get_context("fork").Pool(workers, _start, (nice,))
         except BaseException:
             gc.unfreeze()
             raise
@@ -82,6 +83,27 @@ def forked_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], workers:
     """work(items[i:i + chunk]) for each chunk in `workers` forked processes (see Forked),
     `nice` lower in priority than this one (to use only what a core it leaves idle)."""
     return Forked(work, items, workers, chunk, nice)
+
+
+def _start(nice: int) -> None:
+    """A worker's start: its priority, and the collector on (a worker makes cyclic garbage
+    of its own, whatever its parent was doing when it forked)."""
+    os.nice(nice)
+    gc.enable()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic collector off, then as it was. For work that makes long-lived objects and
+    no cyclic garbage: loading and checking the records of 10,000 forces, the collector's
+    full passes over them (14, collecting nothing) took ~3 s."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run_chunk(start: int) -> Any:

@@ -563,3 +563,36 @@ def test_the_dev_servers_forked_first_load_then_edits_equal_full_builds(
     assert converted == ["content/forces/testshire.yaml"]
     build(root, out=tmp_path / "full")
     assert tree(tmp_path / "inc") == tree(tmp_path / "full")
+
+
+def test_the_collector_pauses_while_records_load_and_are_checked(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading and checking make long-lived records and no cyclic garbage: the collector is
+    off meanwhile (its full passes cost seconds at 10,000 forces), and on again after, even
+    when the checks fail; a forked worker collects whatever its parent was doing."""
+    import gc
+
+    import builder.build
+    from builder.build import build
+    from builder.errors import ContentError
+    from builder.parallel import collector_paused, forked_chunks
+
+    seen: list[bool] = []
+    real = builder.build.checked
+
+    def checked(drafted: object) -> object:
+        seen.append(gc.isenabled())
+        return real(drafted)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builder.build, "checked", checked)
+    assert gc.isenabled()
+    build(site, tmp_path / "out")
+    assert seen == [False] and gc.isenabled()
+    (site / "content" / "forces" / "testshire.yaml").write_text("name: [", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(site, tmp_path / "out")
+    assert gc.isenabled()
+    with collector_paused():
+        in_workers = [on for part in forked_chunks(
+            lambda items: [gc.isenabled() for _ in items], [1, 2, 3], 2, 1) for on in part]
+    assert in_workers == [True, True, True] and gc.isenabled()
