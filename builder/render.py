@@ -32,10 +32,11 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
-TYPOGRAPHIC = re.compile(r"""['"]|--|\.\.\.""")
+TYPOGRAPHIC = re.compile(r"""['"\x02\x03]|--|\.\.\.""")
 """What Python-Markdown's smarty extension changes (quotes, dashes, ellipses; its angled
-quotes are off) or lets a backslash escape (quotes): a text without any of it comes out the
-same without smarty's pass (see MarkdownFilter._converter)."""
+quotes are off) or lets a backslash escape (quotes), and the two characters Markdown deletes
+before parsing (so '-\\x02-' is a dash): a text without any of it comes out the same without
+smarty's pass (see MarkdownFilter._converter)."""
 
 CONTENTS = "\0contents"
 """Marks a memo key whose HTML has heading ids and a contents list (see MarkdownFilter)."""

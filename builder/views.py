@@ -158,8 +158,9 @@ def matrix_rows(site: Site) -> list[tuple[m.Force, list[Cell]]]:
 
 def matrix_rows_of(site: Site, forces: list[m.Force]) -> list[tuple[m.Force, list[Cell]]]:
     """Each of `forces` with its cell per attribute, in column order."""
-    # Each attribute's values by id, looked up (not searched) in every force's 11 cells.
-    columns = [(a, {v.id: (i, v) for i, v in enumerate(a.values)})
+    # Each attribute's values by id, looked up (not searched) in every force's 11 cells; of
+    # two values with one id, the first (as a search would find).
+    columns = [(a, {v.id: (i, v) for i, v in reversed(list(enumerate(a.values)))})
                for a in site.records.attributes]
     rows = []
     for force in forces:
@@ -221,7 +222,7 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         "voice": site.voice, "conflict_label": site.conflict_label,
         "source_kinds": SOURCE_KINDS, "citation_kinds": CITATION_KINDS,
         "sources_text": source_count(site.records.sources.values()),
-        "source_numbers": numbers, "printed_source": printed,
+        "citations": partial(Citations, cite, numbers, printed),
         "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
         "forces": site.records.forces, "organisations": site.records.organisations,
@@ -585,7 +586,7 @@ def _citation_groups(citations: list[Any]) -> list[tuple[str, list[Any]]]:
 
 def _page(base: dict[str, Any], path: str, template: str, page_path: str,
           **context: Any) -> Output:
-    cited = Citations(base["cite"], base["source_numbers"], base["printed_source"])
+    cited = base["citations"]()
     ctx = {**base, **context, "page_path": page_path,
            "canonical": base["base_url"] + page_path,
            "self_link": partial(self_link, base["base_path"] + page_path),
@@ -607,20 +608,29 @@ class Citations:
     """A source as the printed list gives it."""
     cited: set[str] = field(default_factory=set)
     """Ids of the sources cited so far."""
+    listed: bool = False
+    """Whether the list has been made: a citation after it would be missing from it."""
 
     def cite(self, source_id: str) -> Markup:
         """The citation link to `source_id`, noted."""
-        self.cited.add(source_id)
+        self._note(source_id)
         return self.link(source_id)
 
     def number(self, source_id: str) -> int:
         """The number of `source_id`, noted: a page showing it cites the source too."""
-        self.cited.add(source_id)
+        self._note(source_id)
         return self.numbers[source_id]
 
     def printed(self) -> Markup:
         """The list items of the sources cited so far, by number."""
+        self.listed = True
         return Markup("").join(map(self.item, sorted(self.cited, key=self.numbers.__getitem__)))
+
+    def _note(self, source_id: str) -> None:
+        if self.listed:  # the build fails, naming the template's line
+            raise ValueError(f"source {source_id!r} cited after the page's list of sources "
+                             "was made: cite it before base.html's print_sources()")
+        self.cited.add(source_id)
 
 
 def _by_year(events: list[m.Event]) -> list[tuple[str, list[m.Event]]]:

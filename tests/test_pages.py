@@ -395,3 +395,15 @@ def test_a_printed_page_lists_exactly_the_sources_it_cites(out: Path) -> None:
         listed_anywhere |= {sid for _, sid in items}
     assert listed_anywhere == set(numbers)  # the ids' order is the sources' order here
     assert "print-sources" not in _html(out)["404.html"]
+
+
+def test_a_citation_after_the_list_of_sources_fails_rather_than_going_unlisted() -> None:
+    """The printed list is made after the page's content; a citation made after it would
+    be missing from it, so it is an error (a TemplateError naming the line, in a build)."""
+    from builder.views import Citations
+
+    cited = Citations(lambda s: Markup(s), {"a": 1, "b": 2}, lambda s: Markup(f"<li>{s}</li>"))
+    assert cited.cite("b") == "b" and cited.number("a") == 1
+    assert cited.printed() == "<li>a</li><li>b</li>"
+    with pytest.raises(ValueError, match="source 'a' cited after the page's list of sources"):
+        cited.cite("a")

@@ -113,7 +113,8 @@ def test_link_scanner_finds_the_same_fed_in_any_pieces(cuts: list[int]) -> None:
 
 MARKDOWN_PIECES = ["word", "ARV", " ", "  ", "\n", "\n\n", "*", "**", "_", "`", "[", "]", "(",
                    ")", "/forces/", "#", "## ", "- ", "1. ", "> ", "|", "---", "-", "--", ".",
-                   "...", "'", '"', "\\", "<", ">", "<<", "&", "&quot;", "&#39;", "s", "1990"]
+                   "...", "'", '"', "\\", "<", ">", "<<", "&", "&quot;", "&#39;", "s", "1990",
+                   "\x02", "\x03"]
 
 
 @settings(max_examples=300, deadline=None)
