@@ -66,8 +66,8 @@ class PageLinks:
             problem for link in lost if (problem := _judge(page, link, site)[1])))
 
 
-Verdict = tuple[str | None, str, str]
-"""A link judged: (target file or None, problem or '', fragment)."""
+Verdict = tuple[str | None, str]
+"""A link's path judged: (target file or None, problem or '')."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,12 @@ class Targets:
     base_url: str
     """Absolute base URL."""
     judged: dict[object, Verdict] = field(default_factory=dict, compare=False)
-    """Links already judged against these files: absolute ones by link (nav and citation links
-    repeat on every page, and mean the same from each), relative ones by (folder, link), and
-    none without a path ('#top': the page itself). The dev server keeps it across rebuilds
-    while the files stay the same."""
+    """Links' paths (a link without its fragment) already judged against these files:
+    absolute ones by path (nav and citation links repeat on every page, and mean the same
+    from each), relative ones by (folder, path), and none without a path ('#top': the page
+    itself). One entry per page linked, not per claim linked: at 10,000 forces, a quarter of
+    a million self-links, each kept alive and walked by every full collection. The dev
+    server keeps it across rebuilds while the files stay the same."""
 
 
 class Scanner:
@@ -157,16 +159,7 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
         # A link with no path ('#top') points at the page itself: nothing to judge, nor to
         # keep (a big site's chronology has 100,000). Any other relative link means the same
         # from every page of a folder.
-        if link.startswith(("#", "?")) or not link:
-            verdict: Verdict | None = (page, "", unquote(urlsplit(link).fragment))
-        else:
-            key = link if link.startswith(("/", "http:", "https:")) else (folder, link)
-            verdict = judged.get(key)
-            if verdict is None:
-                target, problem = _judge(page, link, site)
-                fragment = unquote(urlsplit(link).fragment) if target is not None else ""
-                verdict = judged[key] = (target, problem, fragment)
-        target, problem, fragment = verdict
+        target, problem, fragment = _verdict(page, folder, link, site, judged)
         if problem:
             broken.append(problem)
         if target is None:
@@ -181,6 +174,23 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
     return PageLinks(tuple(broken), "\0" + "\0".join(sorted(ids)) + "\0",
                      "\0".join(fragments),
                      zlib.compress("\0".join(targets).encode(), 1) if keep and targets else b"")
+
+
+def _verdict(page: str, folder: str, link: str, site: Targets, judged: dict[object, Verdict]
+             ) -> tuple[str | None, str, str]:
+    """(target file or None, problem or '', fragment) of a link on `page` (in `folder`); its
+    path is looked up in, or judged into, `judged` (see Targets.judged)."""
+    path, _, fragment = link.partition("#")  # as urlsplit cuts a fragment
+    if path.startswith("?") or not path:  # a link with no path: the page itself
+        return page, "", unquote(fragment)
+    key = path if path.startswith(("/", "http:", "https:")) else (folder, path)
+    verdict = judged.get(key)
+    if verdict is None:
+        verdict = judged[key] = _judge(page, path, site)
+    target, problem = verdict
+    if problem:  # reported as written, fragment and all
+        problem = _judge(page, link, site)[1]
+    return target, problem, unquote(fragment) if target is not None else ""
 
 
 def _judge(page: str, link: str, site: Targets) -> tuple[str | None, str]:

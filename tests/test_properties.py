@@ -147,3 +147,28 @@ def test_folding_is_quotes_dashes_and_white_space_and_nothing_else(text: str) ->
 
     expected = re.sub(r"\s+", " ", text.translate(_TRANSLATE)).strip()
     assert normalise(text) == expected
+
+
+@given(st.lists(st.lists(st.sampled_from([
+    "/sub/", "/sub/a/", "a/", "../", "#x", "#", "?q", "?q#y", "%41", "#a%20b", "#%00", "/out/",
+    "https://e.org/", "#y#z", "https://example.org/sub/a/", "data.csv", "/sub/gone/"]),
+    min_size=1, max_size=4), min_size=1, max_size=6))
+def test_a_link_is_judged_by_its_path_as_it_was_whole(links_parts: list[list[str]]) -> None:
+    """Judging each link's path once (links.Targets.judged, shared by the links of every
+    page) and cutting off its fragment gives the target, problem and fragment that judging
+    the whole link and splitting it with urlsplit gave."""
+    from urllib.parse import unquote, urlsplit
+
+    from builder import links
+
+    files = frozenset({"index.html", "a/index.html", "a/b/index.html", "data.csv"})
+    where = links.Targets(files, "/sub/", "https://example.org/sub/")
+    for page in ("a/b/index.html", "index.html"):
+        for link in map("".join, links_parts):
+            if link.startswith(("#", "?")) or not link:
+                target, problem = page, ""
+            else:
+                target, problem = links._judge(page, link, where)
+            fragment = unquote(urlsplit(link).fragment) if target is not None else ""
+            assert links._verdict(page, page.rpartition("/")[0], link, where,
+                                  where.judged) == (target, problem, fragment)
