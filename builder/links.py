@@ -84,9 +84,10 @@ class Targets:
     """Links' paths (a link without its fragment) already judged against these files:
     absolute ones by path (nav and citation links repeat on every page, and mean the same
     from each), relative ones by (folder, path), and none without a path ('#top': the page
-    itself). One entry per page linked, not per claim linked: at 10,000 forces, a quarter of
-    a million self-links, each kept alive and walked by every full collection. The dev
-    server keeps it across rebuilds while the files stay the same."""
+    itself, so nothing to judge). One entry per path, whatever its fragments, not one per
+    claim linked: at 10,000 forces, a quarter of a million self-links, each kept alive and
+    walked by every full collection. The dev server keeps it across rebuilds while the files
+    stay the same."""
 
 
 class Scanner:
@@ -156,9 +157,6 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
     judged = site.judged
     folder = page.rpartition("/")[0]
     for link in found:
-        # A link with no path ('#top') points at the page itself: nothing to judge, nor to
-        # keep (a big site's chronology has 100,000). Any other relative link means the same
-        # from every page of a folder.
         target, problem, fragment = _verdict(page, folder, link, site, judged)
         if problem:
             broken.append(problem)
@@ -179,18 +177,33 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
 def _verdict(page: str, folder: str, link: str, site: Targets, judged: dict[object, Verdict]
              ) -> tuple[str | None, str, str]:
     """(target file or None, problem or '', fragment) of a link on `page` (in `folder`); its
-    path is looked up in, or judged into, `judged` (see Targets.judged)."""
-    path, _, fragment = link.partition("#")  # as urlsplit cuts a fragment
+    path is looked up in, or judged into, `judged` (see Targets.judged). A link with no path
+    ('#top') points at the page itself: nothing to judge, nor to keep (a big site's
+    chronology has 100,000); any other relative path means the same from every page of a
+    folder."""
+    path, _, fragment = link.partition("#")
+    if "\t" in fragment or "\r" in fragment or "\n" in fragment:
+        fragment = fragment.translate(_UNSAFE)  # as urlsplit (and a browser) drops them
     if path.startswith("?") or not path:  # a link with no path: the page itself
         return page, "", unquote(fragment)
     key = path if path.startswith(("/", "http:", "https:")) else (folder, path)
     verdict = judged.get(key)
     if verdict is None:
-        verdict = judged[key] = _judge(page, path, site)
+        target, problem = _judge(page, path, site)
+        if target == page and not urlsplit(path).path:  # ' ' or '//': whichever page it is on
+            target = _HERE
+        verdict = judged[key] = (target, problem)
     target, problem = verdict
+    if target == _HERE:
+        target = page
     if problem:  # reported as written, fragment and all
         problem = _judge(page, link, site)[1]
     return target, problem, unquote(fragment) if target is not None else ""
+
+
+_UNSAFE = str.maketrans("", "", "\t\r\n")
+_HERE = "\0here"
+"""A judged path that means the page it is on (no output path holds a NUL)."""
 
 
 def _judge(page: str, link: str, site: Targets) -> tuple[str | None, str]:

@@ -242,7 +242,7 @@ def test_link_checker_reports_each_broken_link_by_page() -> None:
     # Of the page's own fragments only the broken one is kept (reported in link order).
     assert found["index.html"].fragment_list() == [("/sub/a/#nope", "a/index.html", "nope"),
                                                    ("#gone", "index.html", "gone")]
-    # Links are judged by their path, once per page linked, whatever their fragments; links
+    # Links are judged by their path, once per path, whatever their fragments; links
     # to the page itself ('#top') are judged with it, never kept for other pages.
     assert sorted(map(str, where.judged)) == [
         "('a', '../')", "/elsewhere/", "/sub/", "/sub/a/", "/sub/data.csv", "/sub/missing/",

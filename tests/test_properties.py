@@ -151,7 +151,8 @@ def test_folding_is_quotes_dashes_and_white_space_and_nothing_else(text: str) ->
 
 @given(st.lists(st.lists(st.sampled_from([
     "/sub/", "/sub/a/", "a/", "../", "#x", "#", "?q", "?q#y", "%41", "#a%20b", "#%00", "/out/",
-    "https://e.org/", "#y#z", "https://example.org/sub/a/", "data.csv", "/sub/gone/"]),
+    "https://e.org/", "#y#z", "https://example.org/sub/a/", "data.csv", "/sub/gone/", " ",
+    "\t", "\n", "\r", "//", "\0"]),
     min_size=1, max_size=4), min_size=1, max_size=6))
 def test_a_link_is_judged_by_its_path_as_it_was_whole(links_parts: list[list[str]]) -> None:
     """Judging each link's path once (links.Targets.judged, shared by the links of every
@@ -161,9 +162,10 @@ def test_a_link_is_judged_by_its_path_as_it_was_whole(links_parts: list[list[str
 
     from builder import links
 
-    files = frozenset({"index.html", "a/index.html", "a/b/index.html", "data.csv"})
+    files = frozenset({"index.html", "a/index.html", "a/b/index.html", "a/b/other.html",
+                       "data.csv"})
     where = links.Targets(files, "/sub/", "https://example.org/sub/")
-    for page in ("a/b/index.html", "index.html"):
+    for page in ("a/b/index.html", "index.html", "a/b/other.html"):  # two share a folder
         for link in map("".join, links_parts):
             if link.startswith(("#", "?")) or not link:
                 target, problem = page, ""
