@@ -174,8 +174,8 @@ def matrix_rows_of(site: Site, forces: list[m.Force]) -> list[tuple[m.Force, lis
     return rows
 
 
-def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
-    """Values every template sees."""
+def common(site: Site, assets: dict[str, str], numbers: Mapping[str, int]) -> dict[str, Any]:
+    """Values every template sees; `numbers` gives each source's number (Planner.source_numbers)."""
     base = site.base_path
 
     def url(kind: str, ident: str = "", anchor: str = "") -> str:
@@ -189,7 +189,6 @@ def common(site: Site, assets: dict[str, str]) -> dict[str, Any]:
         return base + assets[name]
 
     links: dict[str, Markup] = {}
-    numbers = {sid: i for i, sid in enumerate(site.records.sources, 1)}
 
     def cite(source_id: str) -> Markup:
         # A source's citation link, made once: a force page shows a dozen, and a template
@@ -373,15 +372,15 @@ class Planner:
         """What every template sees, the site-wide downloads included (the footer links them)."""
         # The footer links the downloads by title only: their row counts (self.data) would
         # make every page depend on every record they count.
-        return {**common(self.site, self.assets),
+        return {**common(self.site, self.assets, self.source_numbers),
                 "site_downloads": {name: dl.describe_files(name) for name in dl.TITLES}}
 
     @shared
-    def source_order(self) -> dict[str, int]:
-        """Source id -> its place in the sources' order: a page lists the few it cites in
-        that order without walking every source (1,000 at 10,000 forces, on each force's
-        page)."""
-        return {sid: i for i, sid in enumerate(self.site.records.sources)}
+    def source_numbers(self) -> dict[str, int]:
+        """Source id -> its number, the same on every page (citations print it): a page lists
+        the few it cites by it without walking every source (1,000 at 10,000 forces, on each
+        force's page)."""
+        return {sid: i for i, sid in enumerate(self.site.records.sources, 1)}
 
     @shared
     def chart_map(self) -> dict[str, Chart]:
@@ -516,7 +515,7 @@ class Planner:
             alliances=alliances, charts=self._charts_of(force), said=said, figures=own,
             context=context, glance=cells,
             context_events=list({about[f.id].id: about[f.id] for f in context}.values()),
-            glance_sources=sorted(cited, key=self.source_order.__getitem__))
+            glance_sources=sorted(cited, key=self.source_numbers.__getitem__))
 
     def _organisation(self, path: str, ident: str) -> Output:
         site = self.site
