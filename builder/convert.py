@@ -79,8 +79,8 @@ def _walk(doc: Document, data: Any, tp: Any, path: Path_):
     origin = get_origin(tp)
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct) and isinstance(data, dict):
         yield from _walk_struct(doc, data, tp, path)
-    elif origin is list and isinstance(data, list):
-        (item_type,) = get_args(tp)
+    elif origin in (list, tuple) and isinstance(data, list):
+        item_type = get_args(tp)[0]  # list[X] or tuple[X, ...]
         for i, item in enumerate(data):
             yield from _walk(doc, item, item_type, (*path, i))
     elif origin is dict and isinstance(data, dict):

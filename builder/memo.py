@@ -10,6 +10,7 @@ entries it used, so a long dev-server session does not grow.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import chain
@@ -106,8 +107,8 @@ class Chunks(Generic[T, V, C]):
     item. Keyed by exactly what the values read, as Results is."""
 
     def __init__(self) -> None:
-        self._last: dict[tuple[int, ...], _Chunk[T, V, C]] = {}
-        self._order: list[tuple[int, ...]] = []
+        self._last: dict[bytes, _Chunk[T, V, C]] = {}
+        self._order: list[bytes] = []
         self._context: object = _MISSING
 
     def within(self, context: object) -> None:
@@ -130,11 +131,11 @@ class Chunks(Generic[T, V, C]):
         `value(item, seen)`: `seen` holds lookup.get(k) for each k in `needs(item)`, and the
         value must read nothing else (but the context)."""
         get = (lookup or {}).get
-        now: dict[tuple[int, ...], _Chunk[T, V, C]] = {}
+        now: dict[bytes, _Chunk[T, V, C]] = {}
         out = []
         for number, start in enumerate(range(0, len(items), CHUNK)):
             chunk = tuple(items[start:start + CHUNK])
-            ids = tuple(map(id, chunk))  # items compared by identity, hashable or not
+            ids = _ids(chunk)
             kept = self._last.get(ids) or now.get(ids)
             if kept is None or tuple(map(get, kept.needs)) != kept.seen:
                 last = self._values(number, chunk)
@@ -160,11 +161,18 @@ class Chunks(Generic[T, V, C]):
         is not there, from every chunk."""
         found = {}
         for ids in self._order[max(number - 1, 0):number + 2]:
-            found.update(zip(ids, self._last[ids].values, strict=True))
+            kept = self._last[ids]
+            found.update(zip(map(id, kept.items), kept.values, strict=True))
         if sum(id(i) not in found for i in chunk) > 1:
-            found = {i: v for ids, k in self._last.items()
-                     for i, v in zip(ids, k.values, strict=True)}
+            found = {id(i): v for k in self._last.values()
+                     for i, v in zip(k.items, k.values, strict=True)}
         return found
+
+
+def _ids(chunk: tuple[object, ...]) -> bytes:
+    """A chunk's key: its items compared by identity, hashable or not; as one bytes object,
+    not a tuple of 128 big ints (each chunk of each of validation's caches keeps one)."""
+    return array("Q", map(id, chunk)).tobytes()
 
 
 def joined(lists: tuple[list[T], ...]) -> list[T]:

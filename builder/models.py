@@ -29,7 +29,10 @@ Excerpt = Annotated[str, doc("A verbatim excerpt of the cited article, checked a
 
 
 class Record(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
-    """Base of every record: immutable, keyword-only, unknown keys rejected."""
+    """Base of every record: immutable, keyword-only, unknown keys rejected. A record's
+    sequences are tuples, immutable as the record is, and an empty one is shared: the dev
+    server keeps every record, and at 10,000 forces 210,000 lists, most of them empty, took
+    ~17 MB. (A file's list of records, converted and let go, stays a list.)"""
 
 
 class DateInfo(Record, kw_only=True):
@@ -108,14 +111,14 @@ class Source(Record, kw_only=True):
         "For a news release: the force, organisation or alliance whose words its narration "
         "is. Null for a reporter's article, whose narration is the reporter's.")] = None
     subject: Markdown
-    takeaways: Annotated[list[Text], doc("What the site takes from this article.")] = []
-    passages: Annotated[list[Passage], doc(
+    takeaways: Annotated[tuple[Text, ...], doc("What the site takes from this article.")] = ()
+    passages: Annotated[tuple[Passage, ...], doc(
         "Who speaks where: every quotation and every reported speech, with its speaker "
         "(`python -m builder passages ID` proposes them from the quote marks). Statements "
-        "must lie in their speaker's passages, positions' evidence in the force's own.")] = []
-    left_out: Annotated[list[LeftOut], doc(
+        "must lie in their speaker's passages, positions' evidence in the force's own.")] = ()
+    left_out: Annotated[tuple[LeftOut, ...], doc(
         "Sentences no record cites, each with the reason; with the cited ones they must "
-        "account for every sentence of the article (`python -m builder accounting`).")] = []
+        "account for every sentence of the article (`python -m builder accounting`).")] = ()
 
 
 class Position(Record, kw_only=True):
@@ -142,7 +145,7 @@ class Statement(Record, kw_only=True):
         "Person id of the speaker; null for an unnamed spokesperson.")] = None
     speaker_label: Annotated[str | None, doc(
         "How the article names an unnamed speaker (e.g. 'A Hampshire police spokesman').")] = None
-    quote: Annotated[str | list[str], doc(
+    quote: Annotated[str | tuple[str, ...], doc(
         "The words, verbatim; a list for several paragraphs.")]
     source: Id
     context: Annotated[str | None, doc("One line of context in the site's own words.")] = None
@@ -173,17 +176,17 @@ class Force(Record, kw_only=True):
     region: Annotated[str | None, doc(
         "Region, only as an article places the force; null otherwise.")] = None
     area: Annotated[str | None, doc("The area the force polices, in the site's words.")] = None
-    alliances: Annotated[list[Id], doc("Alliance ids the force belongs to.")] = []
-    neighbours: Annotated[list[Id], doc("Force ids an article calls neighbouring.")] = []
+    alliances: Annotated[tuple[Id, ...], doc("Alliance ids the force belongs to.")] = ()
+    neighbours: Annotated[tuple[Id, ...], doc("Force ids an article calls neighbouring.")] = ()
     summary: Markdown
     caveat: Annotated[Markdown | None, doc(
         "What a reader must know before the answers (e.g. that a row is a national operation "
         "rather than the force's own position); shown first on the force's page.")] = None
-    sources: Annotated[list[Id], doc("Source ids that mention the force.")]
+    sources: Annotated[tuple[Id, ...], doc("Source ids that mention the force.")]
     positions: Annotated[dict[str, Position], doc(
         "Position per comparison attribute id; every attribute must be present.")] = {}
-    statements: list[Statement] = []
-    figures: list[Figure] = []
+    statements: tuple[Statement, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
 
 class Organisation(Record, kw_only=True):
@@ -193,10 +196,10 @@ class Organisation(Record, kw_only=True):
     name: Annotated[str, doc("Full name as the article gives it.", min_length=1)]
     kind: Annotated[str, doc("What sort of body: 'council', 'national police body', ...")]
     summary: Markdown
-    sources: Annotated[list[Id], doc("Source ids that mention it (one at least).",
+    sources: Annotated[tuple[Id, ...], doc("Source ids that mention it (one at least).",
                                          min_length=1)]
-    statements: list[Statement] = []
-    figures: list[Figure] = []
+    statements: tuple[Statement, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
 
 class Alliance(Record, kw_only=True):
@@ -205,12 +208,12 @@ class Alliance(Record, kw_only=True):
     id: Id
     name: Annotated[str, doc("Full name as the article gives it.", min_length=1)]
     short_name: Annotated[str, doc("Abbreviation or short form.", min_length=1)]
-    members: Annotated[list[Id], doc("Member force ids.", min_length=1)]
+    members: Annotated[tuple[Id, ...], doc("Member force ids.", min_length=1)]
     summary: Markdown
     source: Id
     evidence: Excerpt
-    statements: Annotated[list[Statement], doc("What the unit's people said.")] = []
-    figures: Annotated[list[Figure], doc("Numbers reported about the unit.")] = []
+    statements: Annotated[tuple[Statement, ...], doc("What the unit's people said.")] = ()
+    figures: Annotated[tuple[Figure, ...], doc("Numbers reported about the unit.")] = ()
 
 
 class Person(Record, kw_only=True):
@@ -251,14 +254,14 @@ class Event(Record, kw_only=True):
         "Required when `date` is null: what the text says about when, in the site's words "
         "with the article's own time words quoted. Shown in the chronology's undated part.")
         ] = None
-    follows: Annotated[list[Order], doc(
+    follows: Annotated[tuple[Order, ...], doc(
         "Events the article says this one came after; the chronology must list them first, "
-        "and a date earlier than theirs is an error.")] = []
+        "and a date earlier than theirs is an error.")] = ()
     description: Markdown
     source: Id
     evidence: Excerpt
-    forces: Annotated[list[Id], doc("Force ids the event concerns.")] = []
-    figures: Annotated[list[Id], doc("Figure ids reported for this event.")] = []
+    forces: Annotated[tuple[Id, ...], doc("Force ids the event concerns.")] = ()
+    figures: Annotated[tuple[Id, ...], doc("Figure ids reported for this event.")] = ()
 
 
 class Timeline(Record, kw_only=True):
@@ -282,7 +285,7 @@ class Attribute(Record, kw_only=True):
     id: Id
     label: Annotated[str, doc("Column heading.", min_length=1)]
     question: Annotated[str, doc("The question the column answers.", min_length=1)]
-    values: Annotated[list[AttributeValue], doc("Allowed values.", min_length=1)]
+    values: Annotated[tuple[AttributeValue, ...], doc("Allowed values.", min_length=1)]
 
 
 class Attributes(Record, kw_only=True):
@@ -308,10 +311,10 @@ class Conflict(Record, kw_only=True):
     id: Id
     title: Annotated[str, doc("What the figures or words disagree about.", min_length=1)]
     description: Markdown
-    figures: Annotated[list[Id], doc(
-        "The disagreeing figure ids; with `wordings`, two or more sides in all.")] = []
-    wordings: Annotated[list[Wording], doc(
-        "Passages that differ in words (not numbers), each verbatim with its speaker.")] = []
+    figures: Annotated[tuple[Id, ...], doc(
+        "The disagreeing figure ids; with `wordings`, two or more sides in all.")] = ()
+    wordings: Annotated[tuple[Wording, ...], doc(
+        "Passages that differ in words (not numbers), each verbatim with its speaker.")] = ()
 
 
 class Conflicts(Record, kw_only=True):
@@ -344,9 +347,9 @@ class Term(Record, kw_only=True):
     term: Annotated[str, doc(
         "The term as the site writes it, e.g. 'ARV'; marked wherever it is used.",
         min_length=1)]
-    forms: Annotated[list[Annotated[str, Meta(min_length=1)]], doc(
+    forms: Annotated[tuple[Annotated[str, Meta(min_length=1)], ...], doc(
         "Other spellings marked as this term, e.g. 'ARVs'; matched as whole words, case "
-        "and all.")] = []
+        "and all.")] = ()
     title: Annotated[str, doc(
         "A few words shown when a reader points at the term (its `<abbr title>`): the "
         "articles' own expansion, or what they leave unsaid, e.g. 'not expanded in the "
@@ -387,7 +390,7 @@ class Update(Record, kw_only=True):
                              pattern=r"^\d{4}-\d{2}-\d{2}$")]
     summary: Annotated[str, doc("What changed, in one line of the site's words.",
                                 min_length=1)]
-    records: Annotated[list[Id], doc(
+    records: Annotated[tuple[Id, ...], doc(
         "Ids of the records it touched: forces, organisations, alliances, sources, people, "
         "events, statements, figures, conflicts, attributes, glossary terms, or pages (by "
         "file name). Pages showing one of them show this update's date as 'Last updated'.",

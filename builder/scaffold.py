@@ -151,7 +151,7 @@ def _comment(cls: type, name: str, pad: str, required: bool) -> list[str]:
 def _blank(tp: Any, pad: str) -> str:
     """What an unfilled field holds: nothing, an empty list, or a nested skeleton."""
     tp = strip_annotated(tp)
-    if get_origin(tp) is list:
+    if get_origin(tp) in (list, tuple):
         return " []"
     if tp is bool:
         return " false"

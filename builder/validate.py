@@ -21,7 +21,7 @@ from .document import Document
 from .errors import ContentError, Path_, Problem
 from .load import Loaded
 from .memo import Memo, joined
-from .outline import Referable, claimed, duplicated
+from .outline import Referable, claimed, duplicated, pairs
 from .perfile import Converted, FileResult, Part, convert_files, converted, file_stem
 from .places import Place, places_of
 from .quotes import archive_warning, article_texts, check_quotes, normalise
@@ -324,7 +324,7 @@ def _record_ids(parts: tuple[Referable, ...], pages: tuple[str, ...], incomplete
     of several kinds, with those kinds."""
     if incomplete:
         return None, {}
-    named = set(chain.from_iterable(p.named for p in parts))
+    named = set(chain.from_iterable(pairs(p.named) for p in parts))
     named.update(("page", slug) for slug in pages)
     ids = {i for _, i in named}
     ambiguous: dict[str, tuple[str, ...]] = {}
