@@ -465,7 +465,7 @@ def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],
              else warm.links) | found
     moved = {p for p, v in found.items() if p not in warm.links or v.ids != warm.links[p].ids}
     again = set(found) | ({p for p, v in pages.items()  # fragments pointing at new ids
-                           if any(t in moved for _, t, _ in v.fragment_list())} if moved else set())
+                           if v.points_at(moved)} if moved else set())
     problems = links.finish(pages, again)
     if problems:
         raise ContentError(attribute(

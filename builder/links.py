@@ -16,6 +16,7 @@ import zlib
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from html import unescape
 from posixpath import join, normpath
 from urllib.parse import unquote, urlsplit
@@ -32,15 +33,21 @@ _OUTSIDE = "\0outside"
 class PageLinks:
     """What one page defines and what of its links is left to check against other pages, in
     a few strings rather than sets and tuples of many small ones (a build keeps every page's:
-    at 10,000 forces sets took 140 MB). Ids and links never hold a NUL, the separator."""
+    at 10,000 forces sets took 140 MB), those read only now and then compressed (zlib:
+    27 MB of ids and fragments became 5). Ids and links never hold a NUL, the separator."""
 
     broken: tuple[str, ...]
     """Problems found from this page alone: 'link': reason."""
-    ids: str
-    """The page's element ids, each between NULs."""
-    fragments: str
-    """Link, target file and fragment of each distinct link with a fragment, NUL-separated;
-    of those on the page itself (half of a big site's), only the broken ones."""
+    ids: bytes
+    """The page's element ids, each between NULs, compressed (see `id_text`): equal pages'
+    ids, equal bytes."""
+    fragments: bytes
+    """Link, target file and fragment of each distinct link with a fragment, NUL-separated,
+    compressed (see `fragment_list`); of those on the page itself (half of a big site's),
+    only the broken ones."""
+    pointed: str
+    """The distinct target files of those fragments, each between NULs: which pages' ids
+    matter to this page, found without unpacking `fragments` (see `points_at`)."""
     targets: bytes
     """Link and target file of each distinct internal link, NUL-separated, compressed (zlib):
     read only to find the links a removed file breaks, and kept for every page by the dev
@@ -48,16 +55,26 @@ class PageLinks:
 
     def fragment_list(self) -> list[tuple[str, str, str]]:
         """(link, target, fragment) of each link with a fragment (see `fragments`)."""
-        parts = self.fragments.split("\0") if self.fragments else []
+        parts = _unpacked(self.fragments).split("\0") if self.fragments else []
         return list(zip(parts[0::3], parts[1::3], parts[2::3], strict=True))
+
+    def id_text(self) -> str:
+        """The page's ids, each between NULs."""
+        return _unpacked(self.ids)
 
     def id_list(self) -> list[str]:
         """The page's ids."""
-        return [i for i in self.ids.split("\0") if i]
+        return [i for i in self.id_text().split("\0") if i]
+
+    def points_at(self, pages: Collection[str]) -> bool:
+        """True if some fragment of this page points at one of `pages`."""
+        if len(pages) < 8:  # an edit's few: a search each, nothing split
+            return any(f"\0{p}\0" in self.pointed for p in pages)
+        return any(t in pages for t in self.pointed.split("\0") if t)
 
     def without(self, page: str, gone: Collection[str], site: Targets) -> PageLinks:
         """This page's links to the files `gone` judged again against `site`'s files."""
-        parts = zlib.decompress(self.targets).decode().split("\0") if self.targets else []
+        parts = _unpacked(self.targets).split("\0") if self.targets else []
         lost = [link for link, target in zip(parts[0::2], parts[1::2], strict=True)
                 if target in gone]
         if not lost:
@@ -169,9 +186,20 @@ def inspect_page(page: str, scanned: Scanner, site: Targets, targets: bool = Tru
             broken.append(_no_id(link, fragment, target))
         elif target != page or fragment not in ids:  # the page's own ids are all known here:
             fragments += (link, target, fragment)    # only a broken one is kept, to report
-    return PageLinks(tuple(broken), "\0" + "\0".join(sorted(ids)) + "\0",
-                     "\0".join(fragments),
-                     zlib.compress("\0".join(targets).encode(), 1) if keep and targets else b"")
+    pointed = dict.fromkeys(fragments[1::3])
+    return PageLinks(tuple(broken), _packed("\0" + "\0".join(sorted(ids)) + "\0"),
+                     _packed("\0".join(fragments)),
+                     "\0" + "\0".join(pointed) + "\0" if pointed else "",
+                     _packed("\0".join(targets)) if keep else b"")
+
+
+def _packed(text: str) -> bytes:
+    """`text` compressed (b'' for none): the fastest level, since most are never unpacked."""
+    return zlib.compress(text.encode(), 1) if text else b""
+
+
+def _unpacked(data: bytes) -> str:
+    return zlib.decompress(data).decode() if data else ""
 
 
 def _verdict(page: str, folder: str, link: str, site: Targets, judged: dict[object, Verdict]
@@ -222,7 +250,7 @@ def _judge(page: str, link: str, site: Targets) -> tuple[str | None, str]:
 
 
 BIG_IDS = 1 << 16
-"""A page's ids (PageLinks.ids) longer than this are looked up in a set (made once per
+"""A page's ids (PageLinks.id_text) longer than this are looked up in a set (made once per
 check), shorter ones by searching the string (the chronology of a big site has 50,000 ids
 and is linked 50,000 times; a force page has twenty)."""
 
@@ -234,14 +262,15 @@ def finish(pages: Mapping[str, PageLinks], only: Collection[str] | None = None
     once took 170 MB at 10,000 forces."""
     asked: Counter[str] = Counter()
     big: dict[str, set[str]] = {}
+    ids_of = lru_cache(UNPACKED)(lambda target: pages[target].id_text())
 
     def has(target: str, fragment: str) -> bool:
-        found = pages[target]
         if target not in big:
-            if len(found.ids) <= BIG_IDS or asked[target] < MANY_FRAGMENTS:
+            ids = ids_of(target)
+            if len(ids) <= BIG_IDS or asked[target] < MANY_FRAGMENTS:
                 asked[target] += 1
-                return f"\0{fragment}\0" in found.ids
-            big[target] = set(found.ids.split("\0"))
+                return f"\0{fragment}\0" in ids
+            big[target] = set(ids.split("\0"))
         return fragment in big[target]
 
     problems = []
@@ -259,6 +288,9 @@ def _no_id(link: str, fragment: str, target: str) -> str:
     return f"broken link {link!r}: no element with id {fragment!r} on {target}"
 
 
+UNPACKED = 1024
+"""Pages whose ids `finish` keeps unpacked at a time (pages link most to a few: the sources,
+the chronology; all 11,000 of a big site's would be 9 MB)."""
 MANY_FRAGMENTS = 24
 """Fragments asked of one big page, searching its ids' string, before they are made a set:
 the chronology's 50,000 ids take ~5 ms to split into a set, a search of their string

@@ -242,6 +242,13 @@ def test_link_checker_reports_each_broken_link_by_page() -> None:
     # Of the page's own fragments only the broken one is kept (reported in link order).
     assert found["index.html"].fragment_list() == [("/sub/a/#nope", "a/index.html", "nope"),
                                                    ("#gone", "index.html", "gone")]
+    # Which pages' ids matter to it, read without unpacking the fragments.
+    assert found["index.html"].pointed == "\0a/index.html\0index.html\0"
+    assert found["index.html"].points_at({"a/index.html"})
+    assert found["index.html"].points_at({f"{n}/index.html" for n in range(9)} | {"index.html"})
+    assert not found["index.html"].points_at({"a/", "b/index.html", "index.htm"})
+    assert found["a/index.html"].pointed == "" and not found["a/index.html"].points_at({"a/"})
+    assert found["a/index.html"].id_list() == []
     # Links are judged by their path, once per path, whatever their fragments; links
     # to the page itself ('#top') are judged with it, never kept for other pages.
     assert sorted(map(str, where.judged)) == [

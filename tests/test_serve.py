@@ -487,6 +487,26 @@ def test_a_broken_link_left_by_a_removed_page_fails_the_rebuild(tmp_path: Path) 
     assert any("broken link" in p and "methodology" in p for p in result.problems)
 
 
+def test_a_fragment_whose_id_moved_fails_the_rebuild_of_another_page(tmp_path: Path) -> None:
+    """A page not made again (methodology reads no force) links to an id of a page that is
+    (the force's, whose statement is renamed): its fragment is checked all the same."""
+    page = "content/pages/methodology.md"
+    root = make_site(tmp_path)
+    text = (root / page).read_text(encoding="utf-8")
+    (root / page).write_text(text + "\nSee [a statement](/forces/testshire/#testshire-"
+                             "precaution).\n", encoding="utf-8")
+    rebuilder = Rebuilder(root, tmp_path / "inc")
+    assert not rebuilder.poll().problems  # type: ignore[union-attr]
+    force = root / "content/forces/testshire.yaml"
+    force.write_text(force.read_text(encoding="utf-8").replace(
+        "id: testshire-precaution", "id: testshire-caution"), encoding="utf-8")
+    result = rebuilder.poll()
+    assert result is not None and result.problems == [
+        "content/pages/methodology.md:8:19: broken link '/forces/testshire/#testshire-precaution'"
+        ": no element with id 'testshire-precaution' on /forces/testshire/; did you mean "
+        "'/forces/testshire/#testshire-caution'?"], result.problems
+
+
 ARCHIVE = (ROOT / "../shared/sources").resolve()
 
 # Mistakes a warm rebuilder must report exactly as a full check does: (file, text, mistake).
