@@ -169,8 +169,9 @@ class Recorder:
 
     def __init__(self) -> None:
         self._open: list[Reads] = []
-        self.shared: dict[str, Reads] = {}
-        """Keys read to work out each shared value (see `shared`)."""
+        self.shared: dict[str, Reads | Numbered] = {}
+        """Keys read to work out each shared value this build (see `shared`), numbered by
+        the registry once the pages are about to render (build._number_shared)."""
         self.records: Any = None
         """The current build's plain records (validate.Records)."""
         self.generation = 0
@@ -179,8 +180,10 @@ class Recorder:
         """Kind -> a list collection and its records by id."""
 
     def use(self, records: Any) -> None:
-        """Read from `records` from now on."""
+        """Read from `records` from now on: a new build, whose shared values' reads are its
+        own (a failed build's must not reach the registry with the next good build's)."""
         self.records = records
+        self.shared.clear()
         self.generation += 1
 
     def collection(self, kind: str) -> Any:
@@ -585,15 +588,22 @@ class Registry:
             self._other_readers[n] = array("i", [o for o in self._other_readers[n]
                                                  if o not in gone])
 
-    def share(self, shared: Mapping[str, Reads]) -> None:
+    def share(self, shared: Mapping[str, Reads | Numbered]) -> None:
         """Keep what each shared value read (those worked out again replace the old; those
         carried over keep theirs)."""
         for name, reads in shared.items():
-            found = self.numbers(reads)
-            order = sorted(range(len(found.records)), key=found.records.__getitem__)
-            self.shared[name] = Numbered(
-                array("i", [found.records[i] for i in order]),
-                array("Q", [found.masks[i] for i in order]), array("i", sorted(found.others)))
+            self.shared[name] = self.shared_numbers(reads)
+
+    def shared_numbers(self, reads: Reads | Numbered) -> Numbered:
+        """What a shared value read, numbered, its records in number order (as it is if
+        numbered already). Like `numbers`, this may happen before a build is known good."""
+        if isinstance(reads, Numbered):
+            return reads
+        found = self.numbers(reads)
+        order = sorted(range(len(found.records)), key=found.records.__getitem__)
+        return Numbered(
+            array("i", [found.records[i] for i in order]),
+            array("Q", [found.masks[i] for i in order]), array("i", sorted(found.others)))
 
     def _bits_read(self, r: int) -> int:
         """The bits of record `r` that some output or shared value read."""

@@ -121,6 +121,27 @@ def test_the_registry_forgets_what_an_output_no_longer_reads() -> None:
     assert registry.unmade(frozenset({"one.html", "two.html"})) == {"two.html"}
 
 
+def test_shared_reads_numbered_early_are_kept_as_numbered_and_a_new_build_starts_afresh(
+        ) -> None:
+    """What a shared value read may be numbered before the build is known good (the dev
+    server does, before its pages render) and is shared as it was numbered; a build's shared
+    reads are its own: a failed build's are gone when the next starts."""
+    from builder.models import Force
+
+    reads = Reads()
+    for ident in ("b", "a"):
+        reads.attribute("forces", ident, Force, "name")
+    registry, recorder = Registry(), Recorder()
+    numbered = registry.shared_numbers(reads)
+    assert list(numbered.records) == sorted(numbered.records)  # in record number order
+    assert registry.shared_numbers(numbered) is numbered
+    recorder.shared["index"] = numbered
+    registry.share(recorder.shared)
+    assert registry.shared == {"index": numbered}
+    recorder.use(None)  # the next build
+    assert recorder.shared == {}
+
+
 def test_the_registry_knows_which_attributes_of_a_record_each_output_read() -> None:
     """An output's reads of one record are bits of one number: made again reading more or
     less of it, it is stale for exactly what it read last. A shared value's reads count as
