@@ -454,10 +454,16 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
         return replace(made, reads=warm.registry.numbers(made.reads))
 
     done, shared = render_each(todo, make, warm.env, recorder,
-                               numbered if recorder is not None else None)
+                               numbered if recorder is not None else None, _table)
     if recorder is not None:
         recorder.shared.update(shared)
     return done
+
+
+def _table(p: Planned) -> object:
+    """What a download's two formats share, its table (made together, the second format
+    reuses it: see Planner.output); any other output is on its own."""
+    return ("data", p.key) if p.kind == "data" else p.path
 
 
 def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],

@@ -10,10 +10,10 @@ entries it used, so a long dev-server session does not grow.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import chain
+from operator import is_
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -107,8 +107,9 @@ class Chunks(Generic[T, V, C]):
     item. Keyed by exactly what the values read, as Results is."""
 
     def __init__(self) -> None:
-        self._last: dict[bytes, _Chunk[T, V, C]] = {}
-        self._order: list[bytes] = []
+        self._last: dict[int, _Chunk[T, V, C]] = {}
+        """Each chunk by the id of its first item (then checked item by item: see _kept)."""
+        self._order: list[int] = []
         self._context: object = _MISSING
 
     def within(self, context: object) -> None:
@@ -131,12 +132,12 @@ class Chunks(Generic[T, V, C]):
         `value(item, seen)`: `seen` holds lookup.get(k) for each k in `needs(item)`, and the
         value must read nothing else (but the context)."""
         get = (lookup or {}).get
-        now: dict[bytes, _Chunk[T, V, C]] = {}
+        now: dict[int, _Chunk[T, V, C]] = {}
         out = []
         for number, start in enumerate(range(0, len(items), CHUNK)):
             chunk = tuple(items[start:start + CHUNK])
-            ids = _ids(chunk)
-            kept = self._last.get(ids) or now.get(ids)
+            ids = id(chunk[0])
+            kept = _kept(self._last.get(ids) or now.get(ids), chunk)
             if kept is None or tuple(map(get, kept.needs)) != kept.seen:
                 last = self._values(number, chunk)
                 values = []
@@ -169,10 +170,12 @@ class Chunks(Generic[T, V, C]):
         return found
 
 
-def _ids(chunk: tuple[object, ...]) -> bytes:
-    """A chunk's key: its items compared by identity, hashable or not; as one bytes object,
-    not a tuple of 128 big ints (each chunk of each of validation's caches keeps one)."""
-    return array("Q", map(id, chunk)).tobytes()
+def _kept(kept: _Chunk[T, V, C] | None, chunk: tuple[T, ...]) -> _Chunk[T, V, C] | None:
+    """`kept` if it holds the very items of `chunk` (compared by identity, hashable or not:
+    a chunk is found by its first item's id, not by a tuple of 128 big ints each kept)."""
+    if kept is None or len(kept.items) != len(chunk) or not all(map(is_, kept.items, chunk)):
+        return None
+    return kept
 
 
 def joined(lists: tuple[list[T], ...]) -> list[T]:

@@ -35,23 +35,25 @@ def workers_for(units: int, minimum: int) -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
-_JOB: tuple[Callable[[Sequence[Any]], Any], Sequence[Any], int] | None = None
-"""The starting job's chunk function, items and chunk size: set just before the fork and
-inherited (never pickled), since closures and Jinja environments cannot be sent."""
+_JOB: tuple[Callable[[Sequence[Any]], Any], Sequence[Any]] | None = None
+"""The starting job's chunk function and items: set just before the fork and inherited
+(never pickled), since closures and Jinja environments cannot be sent."""
 
 
 class Forked(Generic[R]):
-    """work(items[i:i + chunk]) for each chunk, computed in forked processes that start at
-    once, so the caller can do other work meanwhile; iterating yields the results in order
-    as they arrive (to use each while the rest compute), then stops the workers. `close`
-    stops them early (say, when the other work failed)."""
+    """work(items[i:i + chunk]) for each chunk (or each (start, stop) of `spans`), computed
+    in forked processes that start at once, so the caller can do other work meanwhile;
+    iterating yields the results in order as they arrive (to use each while the rest
+    compute), or, not `ordered`, as they arrive whatever their order, then stops the
+    workers. `close` stops them early (say, when the other work failed)."""
 
     def __init__(self, work: Callable[[Sequence[T]], R], items: Sequence[T], workers: int,
-                  chunk: int, nice: int = 0) -> None:
+                 chunk: int, nice: int = 0, ordered: bool = True,
+                 spans: Sequence[tuple[int, int]] | None = None) -> None:
         import multiprocessing as mp
 
         global _JOB
-        _JOB = (work, items, chunk)
+        _JOB = (work, items)
         # Objects alive at the fork are shared copy-on-write; keep the collector from walking
         # (and so writing to) all of them in every worker.
         gc.freeze()
@@ -62,7 +64,10 @@ class Forked(Generic[R]):
             raise
         finally:
             _JOB = None
-        self._results = self._pool.imap(_run_chunk, range(0, len(items), chunk), chunksize=1)
+        imap = self._pool.imap if ordered else self._pool.imap_unordered
+        if spans is None:
+            spans = [(i, i + chunk) for i in range(0, len(items), chunk)]
+        self._results = imap(_run_chunk, spans, chunksize=1)
 
     def __iter__(self) -> Iterator[R]:
         try:
@@ -79,10 +84,11 @@ class Forked(Generic[R]):
 
 
 def forked_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], workers: int,
-                  chunk: int, nice: int = 0) -> Forked[R]:
+                  chunk: int, nice: int = 0, ordered: bool = True,
+                  spans: Sequence[tuple[int, int]] | None = None) -> Forked[R]:
     """work(items[i:i + chunk]) for each chunk in `workers` forked processes (see Forked),
     `nice` lower in priority than this one (to use only what a core it leaves idle)."""
-    return Forked(work, items, workers, chunk, nice)
+    return Forked(work, items, workers, chunk, nice, ordered, spans)
 
 
 def _start(nice: int) -> None:
@@ -106,7 +112,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _run_chunk(start: int) -> Any:
+def _run_chunk(span: tuple[int, int]) -> Any:
     assert _JOB is not None
-    work, items, chunk = _JOB
-    return work(items[start:start + chunk])
+    work, items = _JOB
+    return work(items[span[0]:span[1]])

@@ -547,7 +547,9 @@ class Registry:
     def update(self, made: Mapping[str, Numbered], removed: Iterable[str] = ()) -> None:
         """Replace what the outputs `made` read, and drop the `removed`."""
         dropped: dict[int, set[int]] = {}  # record -> outputs whose reads of it changed
-        added: list[tuple[int, int, int]] = []  # (record, output, bits), after the drops
+        # (output, what it reads now, what it read before by record): added after the drops,
+        # an output at a time (a tuple per pair made a million at 10,000 forces).
+        pending: list[tuple[int, Numbered, dict[int, int]]] = []
         dropped_others: dict[int, set[int]] = {}
         for path, reads in [*made.items(), *((p, _nothing()) for p in removed)]:
             number = self._output.get(path)
@@ -563,27 +565,27 @@ class Registry:
             if reads == old:  # made again, reading the same: an edit's usual case
                 continue
             before = dict(zip(old.records, old.masks, strict=True))
-            for r, bits in zip(reads.records, reads.masks, strict=True):
-                was = before.pop(r, None)
-                if was != bits:
-                    if was is not None:
+            if before:
+                now = dict(zip(reads.records, reads.masks, strict=True))
+                for r, was in before.items():
+                    if now.get(r) != was:  # read otherwise now, or not at all
                         dropped.setdefault(r, set()).add(number)
-                    added.append((r, number, bits))
-            for r in before:  # read before, not now
-                dropped.setdefault(r, set()).add(number)
-            was, now = set(old.others), set(reads.others)
-            for n in was - now:
+            pending.append((number, reads, before))
+            was, now_others = set(old.others), set(reads.others)
+            for n in was - now_others:
                 dropped_others.setdefault(n, set()).add(number)
-            for n in now - was if was else reads.others:
+            for n in now_others - was if was else reads.others:
                 self._other_readers[n].append(number)
         for r, gone in dropped.items():  # one pass per record: one many outputs read is long
             kept = [(o, m) for o, m in zip(self._readers[r], self._masks[r], strict=True)
                     if o not in gone]
             self._readers[r] = array("i", [o for o, _ in kept])
             self._masks[r] = array("Q", [m for _, m in kept])
-        for r, number, bits in added:
-            self._readers[r].append(number)
-            self._masks[r].append(bits)
+        for number, reads, before in pending:
+            for r, bits in zip(reads.records, reads.masks, strict=True):
+                if before.get(r) != bits:
+                    self._readers[r].append(number)
+                    self._masks[r].append(bits)
         for n, gone in dropped_others.items():
             self._other_readers[n] = array("i", [o for o in self._other_readers[n]
                                                  if o not in gone])

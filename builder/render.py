@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -315,12 +315,14 @@ def _around_big(batch: list[str]) -> Iterator[str]:
 
 def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
                 env: jinja2.Environment, recorder: Recorder | None,
-                keep: Callable[[T], T] | None = None
+                keep: Callable[[T], T] | None = None, alone: Callable[[P], object] = id
                 ) -> tuple[dict[str, T], dict[str, Reads]]:
     """`make` each item (it makes, writes and scans one output and returns its path and a
     summary); return the summaries by path (each passed through `keep` in this process as
     it arrives), and the keys read by shared values made in workers (see reads.shared: the
-    parent needs them to know when they change).
+    parent needs them to know when they change). The first CHUNK items (a big site's list
+    pages and downloads) are made alone, but for neighbours `alone` gives the same value,
+    made together.
 
     From PARALLEL_MIN_PAGES items, in forked worker processes: only the summaries travel
     back, never contexts or bytes. An output's bytes never depend on which process made it.
@@ -329,29 +331,46 @@ def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
     markdown = env.filters.get("markdown")
     sent = dict(recorder.shared) if recorder is not None else {}
 
-    def work(chunk: Sequence[P]) -> tuple[list[tuple[str, T]], list[tuple[tuple[str, str], str]],
-                                          dict[str, Reads]]:
-        done = [make(item) for item in chunk]
+    def work(chunk: Sequence[tuple[int, P]]) -> tuple[
+            int, list[tuple[str, T]], list[tuple[tuple[str, str], str]], dict[str, Reads]]:
+        done = [make(item) for _, item in chunk]
         fresh = markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
         # Shared values this worker worked out since its last chunk (the parent has those
         # made before the fork, and those sent with earlier chunks: `sent` is per worker).
         made = {k: v for k, v in recorder.shared.items() if sent.get(k) is not v} \
             if recorder is not None else {}
         sent.update(made)
-        return done, fresh, made
+        return chunk[0][0] if chunk else 0, done, fresh, made
 
     settle = keep or (lambda summary: summary)
+    numbered = list(enumerate(items))  # each chunk's results say where they belong
     if workers == 1:
-        return {path: settle(v) for path, v in work(items)[0]}, {}
-    results: dict[str, T] = {}
+        return {path: settle(v) for path, v in work(numbered)[1]}, {}
+    results: list[tuple[int, list[tuple[str, T]]]] = []
     shared: dict[str, Reads] = {}
-    # Small chunks, in plan order: the big list pages come first and spread out.
-    for done, fresh, names in forked_chunks(work, items, workers, CHUNK):
-        results.update((path, settle(v)) for path, v in done)
+    # Small chunks, in plan order: the big list pages come first, alone, spread over the
+    # workers (together, they were one slow chunk whose reads, 300,000 keys at
+    # 10,000 forces, all came back at once: 50 MB more in the dev server for a moment).
+    # Taken as they arrive, not in order: in order, a slow chunk (the chronology's) kept
+    # every chunk done after it waiting here, with all it read, until it came (40 MB).
+    for start, done, fresh, names in forked_chunks(work, numbered, workers, CHUNK,
+                                                   ordered=False, spans=_spans(items, alone)):
+        results.append((start, [(path, settle(v)) for path, v in done]))
         shared.update(names)
         if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
             markdown.memo.update(fresh)
-    return results, shared
+    results.sort(key=lambda result: result[0])
+    return dict(chain.from_iterable(done for _, done in results)), shared
+
+
+def _spans(items: Sequence[P], alone: Callable[[P], object]) -> list[tuple[int, int]]:
+    """(start, stop) of each task: the first CHUNK items one by one (neighbours for which
+    `alone` is equal together), then CHUNK at a time."""
+    lead = min(CHUNK, len(items))
+    starts = [i for i in range(lead) if i == 0 or alone(items[i]) != alone(items[i - 1])]
+    ends = [*starts[1:], lead] if starts else []
+    return [*zip(starts, ends, strict=True),
+            *((i, i + CHUNK) for i in range(lead, len(items), CHUNK))]
 
 
 def _pieces(env: jinja2.Environment, out: Output) -> Iterator[str]:

@@ -209,6 +209,50 @@ def test_forked_rendering_writes_the_same_bytes(tmp_path: Path, forks: list[str]
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
 
 
+def test_forked_pages_are_taken_as_they_arrive_and_returned_in_plan_order(
+        forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first chunk is slow (a big site's chronology): the others' results are used as
+    they arrive, not kept waiting behind it, and the summaries still come back in order."""
+    import time
+
+    import jinja2
+
+    import builder.render
+
+    monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(builder.render, "CHUNK", 2)
+    arrived: list[str] = []
+
+    def make(item: str) -> tuple[str, str]:
+        if item == "a":
+            time.sleep(0.5)
+        return item, item.upper()
+
+    def keep(summary: str) -> str:
+        arrived.append(summary)
+        return summary
+
+    items = list("abcdefg")
+    done, shared = builder.render.render_each(items, make, jinja2.Environment(), None, keep)
+    assert forks == ["builder.render"]
+    assert list(done.items()) == [(i, i.upper()) for i in items] and shared == {}
+    assert arrived[-1] == "A" and sorted(arrived) == sorted(done.values())
+
+
+def test_the_big_first_outputs_are_tasks_of_their_own() -> None:
+    """The first CHUNK outputs (a big site's list pages and downloads) one by one, but for
+    neighbours made together (a download's two formats); then CHUNK at a time."""
+    from builder.render import CHUNK, _spans
+
+    items = ["a", "b", "data-x", "data-x", *map(str, range(40))]
+    spans = _spans(items, lambda item: item)
+    assert spans[:4] == [(0, 1), (1, 2), (2, 4), (4, 5)]
+    assert spans[CHUNK - 2:] == [(CHUNK - 1, CHUNK), *(
+        (i, i + CHUNK) for i in range(CHUNK, len(items), CHUNK))]
+    assert _spans(["a"], lambda item: item) == [(0, 1)]
+    assert _spans([], lambda item: item) == []
+
+
 QUOTE = "This is a precautionary measure - to reassure the public."
 FAILING_WHILE_MARKDOWN_RENDERS = {
     # A quote the article does not hold: found by the checks across files, which run while
