@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -34,7 +35,7 @@ class FileResult:
 
     items: dict[str, Located]
     """Its typed records by kind (a body's statements and figures included)."""
-    problems: list[Problem]
+    problems: tuple[Problem, ...]
     """Schema problems."""
     failed: frozenset[str]
     """Ids of its records that failed the schema."""
@@ -48,7 +49,7 @@ class FileResult:
     """Ids of the sources its verbatim words cite, sorted."""
     excerpts: dict[str, Excerpts]
     """Its verbatim words by the source they cite (what the accounting reads of it)."""
-    figures: list[Problem]
+    figures: tuple[Problem, ...]
     """Problems of its figures' values and qualifiers (facts.figure_problems)."""
 
 
@@ -185,9 +186,9 @@ def convert_file(key: str, doc: Document) -> FileResult:
                 light = doc.light()
                 items[key] = [(record, light, ())]
                 if key in BODIES:
-                    items["statements"] = [(s, light, ("statements", i))
+                    items["statements"] = [(s, light, _path("statements", i))
                                            for i, s in enumerate(record.statements)]
-                    items["figures"] = [(f, light, ("figures", i))
+                    items["figures"] = [(f, light, _path("figures", i))
                                         for i, f in enumerate(record.figures)]
     return _result(doc, items, c)
 
@@ -201,10 +202,18 @@ def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> Fil
         cites.append(v.cites)
     stems = (file_stem(doc.path),) if any(items.get(k) for k in NAMED_BY_FILE) else ()
     return FileResult(
-        items, c.problems, frozenset(c.failed), claims(items),
+        items, tuple(c.problems), frozenset(c.failed), claims(items),
         referable(items, stems), naming(items), tuple(sorted(quoted)),
         {source: Key((tuple(texts), bytes(cites))) for source, (texts, cites) in quoted.items()},
-        figure_problems(items.get("figures", [])))
+        tuple(figure_problems(items.get("figures", []))))
+
+
+@cache
+def _path(name: str, index: int) -> tuple[str, int]:
+    """The path of item `index` of a file's list `name`: one tuple for every file's, not one
+    each (90,000 at 10,000 forces; pickled from a worker, the files of one task still share
+    it)."""
+    return name, index
 
 
 def file_stem(path: str) -> str:
@@ -241,7 +250,7 @@ def _convert_list(doc: Document, cls: type, key: str, out: dict[str, Located],
         if item is None:
             c.failed.update(_raw_ids(raw))
         else:
-            out.setdefault(name, []).append((item, light, (name, i)))
+            out.setdefault(name, []).append((item, light, _path(name, i)))
 
 
 def _raw_ids(data: object) -> set[str]:
