@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -296,7 +296,9 @@ def _prepare_env(env: jinja2.Environment, site: Site, memo: MarkdownMemo,
         entries = site.base_path + path_for("glossary")
         marker = Marker(glossary, entries)
     if recorder is not None:
-        recorder.shared[SITE] = recorder.shared[SITE].merged(reads)
+        before = recorder.shared[SITE]
+        assert isinstance(before, Reads)  # numbered only once the pages are about to render
+        recorder.shared[SITE] = before.merged(reads)
     _install(env, site.base_path, terms, memo)
     env.mark_terms = marker  # type: ignore[attr-defined]
     env.recorder = recorder  # type: ignore[attr-defined]
@@ -454,16 +456,24 @@ def _render(todo: list[Planned], planner: Planner, warm: Warm, writer: Writer,
         return replace(made, reads=warm.registry.numbers(made.reads))
 
     done, shared = render_each(todo, make, warm.env, recorder,
-                               numbered if recorder is not None else None, _table)
+                               numbered if recorder is not None else None, _apart)
     if recorder is not None:
         recorder.shared.update(shared)
     return done
 
 
-def _table(p: Planned) -> object:
-    """What a download's two formats share, its table (made together, the second format
-    reuses it: see Planner.output); any other output is on its own."""
+def _apart(p: Planned) -> Hashable | None:
+    """What sets an output apart as a task of its own for the render workers: the list
+    pages and downloads, which read the whole site, each alone (a download's two formats
+    together: in a one-off build the second reuses the first's table, see Planner.output);
+    None for the many pages of one record each."""
+    if p.kind in RECORD_PAGES:
+        return None
     return ("data", p.key) if p.kind == "data" else p.path
+
+
+RECORD_PAGES = ("force", "organisation", "alliance", "source", "page")
+"""Kinds of planned output that show one record each (see Planner.outputs)."""
 
 
 def _check_links(site: Site, warm: Warm, found: dict[str, links.PageLinks],

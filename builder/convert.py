@@ -80,7 +80,8 @@ def _walk(doc: Document, data: Any, tp: Any, path: Path_):
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct) and isinstance(data, dict):
         yield from _walk_struct(doc, data, tp, path)
     elif origin in (list, tuple) and isinstance(data, list):
-        item_type = get_args(tp)[0]  # list[X] or tuple[X, ...]
+        item_type, *rest = get_args(tp)  # list[X] or tuple[X, ...]
+        assert rest in ([], [Ellipsis]), f"a fixed-length tuple is walked as no list: {tp}"
         for i, item in enumerate(data):
             yield from _walk(doc, item, item_type, (*path, i))
     elif origin is dict and isinstance(data, dict):
@@ -181,7 +182,7 @@ def _type_hint(expected: Any) -> str:
     tp = strip_annotated(expected)
     if tp is None:
         return ""
-    if get_origin(tp) is list:
+    if get_origin(tp) in (list, tuple):  # a record's sequences are tuples
         return "write a list, one '- item' per line"
     if get_origin(tp) is Union:
         return "see content/README.md for the forms this field takes"

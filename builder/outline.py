@@ -54,8 +54,9 @@ class Referable(msgspec.Struct, frozen=True, cache_hash=True):
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Each attribute's id and value ids."""
     named: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-    """What each record an update may name names (see UPDATE_KINDS), then their ids: two
-    tuples, not a pair per record (100,000 pairs took ~6 MB at 10,000 forces)."""
+    """The records an update may name: the kind of each (as UPDATE_KINDS words it), then
+    their ids. Two tuples, not a pair per record (100,000 pairs took ~6 MB at 10,000
+    forces); `pairs` gives the pairs."""
     stems: tuple[str, ...] = ()
     """The file's name without extension, when it holds a record of perfile.NAMED_BY_FILE: a
     record file's name is its id even while the id inside says otherwise."""
@@ -125,9 +126,9 @@ def pairs(apart: tuple[tuple[str, ...], tuple[str, ...]]) -> Iterator[tuple[str,
     return zip(*apart, strict=True)
 
 
-def _apart(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _apart(items: Iterable[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Pairs as two tuples: their first items, then their second."""
-    listed = list(pairs)
+    listed = list(items)
     return tuple(first for first, _ in listed), tuple(second for _, second in listed)
 
 

@@ -87,7 +87,9 @@ def forked_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], workers:
                   chunk: int, nice: int = 0, ordered: bool = True,
                   spans: Sequence[tuple[int, int]] | None = None) -> Forked[R]:
     """work(items[i:i + chunk]) for each chunk in `workers` forked processes (see Forked),
-    `nice` lower in priority than this one (to use only what a core it leaves idle)."""
+    `nice` lower in priority than this one (to use only what a core it leaves idle); the
+    chunks are `spans` (start, stop) instead when given; results come in order unless not
+    `ordered`."""
     return Forked(work, items, workers, chunk, nice, ordered, spans)
 
 

@@ -170,8 +170,9 @@ class Recorder:
     def __init__(self) -> None:
         self._open: list[Reads] = []
         self.shared: dict[str, Reads | Numbered] = {}
-        """Keys read to work out each shared value this build (see `shared`), numbered by
-        the registry once the pages are about to render (build._number_shared)."""
+        """Keys read to work out each shared value this build (see `shared`): those worked
+        out before the pages render are numbered by the registry then (build._number_shared),
+        the others when the build is kept."""
         self.records: Any = None
         """The current build's plain records (validate.Records)."""
         self.generation = 0

@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import jinja2
 from markupsafe import Markup
@@ -22,7 +22,7 @@ from markupsafe import Markup
 from .errors import ContentError, Problem, TemplateError
 from .outputs import Output
 from .parallel import Forked, forked_chunks, workers_for
-from .reads import Reads, Recorder
+from .reads import Numbered, Reads, Recorder
 
 #: Tags Markdown may produce that we keep; everything else (raw HTML) is stripped.
 ALLOWED_TAGS = {
@@ -315,59 +315,94 @@ def _around_big(batch: list[str]) -> Iterator[str]:
 
 def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
                 env: jinja2.Environment, recorder: Recorder | None,
-                keep: Callable[[T], T] | None = None, alone: Callable[[P], object] = id
-                ) -> tuple[dict[str, T], dict[str, Reads]]:
+                keep: Callable[[T], T] | None = None,
+                apart: Callable[[P], Hashable | None] = lambda item: None
+                ) -> tuple[dict[str, T], dict[str, Reads | Numbered]]:
     """`make` each item (it makes, writes and scans one output and returns its path and a
-    summary); return the summaries by path (each passed through `keep` in this process as
-    it arrives), and the keys read by shared values made in workers (see reads.shared: the
-    parent needs them to know when they change). The first CHUNK items (a big site's list
-    pages and downloads) are made alone, but for neighbours `alone` gives the same value,
-    made together.
+    summary); return the summaries by path, in the items' order (each passed through `keep`
+    in this process as it arrives), and the keys read by shared values made in workers (see
+    reads.shared: the parent needs them to know when they change).
 
     From PARALLEL_MIN_PAGES items, in forked worker processes: only the summaries travel
     back, never contexts or bytes. An output's bytes never depend on which process made it.
+    The leading items that `apart` marks (not None: a big site's list pages and downloads)
+    are tasks of their own, neighbours of equal mark together; the others go CHUNK at a
+    time. A failure is raised as one process would: the first in the items' order.
     """
     workers = workers_for(len(items), PARALLEL_MIN_PAGES)
     markdown = env.filters.get("markdown")
     sent = dict(recorder.shared) if recorder is not None else {}
 
-    def work(chunk: Sequence[tuple[int, P]]) -> tuple[
-            int, list[tuple[str, T]], list[tuple[tuple[str, str], str]], dict[str, Reads]]:
-        done = [make(item) for _, item in chunk]
+    def work(chunk: Sequence[tuple[int, P]]) -> _Done[T]:
+        try:
+            done = [make(item) for _, item in chunk]
+        except Exception as exc:  # sent back, raised once every item before it is made
+            return _Done(chunk[0][0], [], [], {}, exc)
         fresh = markdown.take_fresh() if isinstance(markdown, MarkdownFilter) else []
         # Shared values this worker worked out since its last chunk (the parent has those
         # made before the fork, and those sent with earlier chunks: `sent` is per worker).
         made = {k: v for k, v in recorder.shared.items() if sent.get(k) is not v} \
             if recorder is not None else {}
         sent.update(made)
-        return chunk[0][0] if chunk else 0, done, fresh, made
+        return _Done(chunk[0][0], done, fresh, made)
 
     settle = keep or (lambda summary: summary)
-    numbered = list(enumerate(items))  # each chunk's results say where they belong
     if workers == 1:
-        return {path: settle(v) for path, v in work(numbered)[1]}, {}
+        return {path: settle(v) for path, v in (make(item) for item in items)}, {}
+    spans = _spans(items, apart)
+    waiting = {start for start, _ in spans}
+    failed: _Done[T] | None = None
     results: list[tuple[int, list[tuple[str, T]]]] = []
-    shared: dict[str, Reads] = {}
-    # Small chunks, in plan order: the big list pages come first, alone, spread over the
-    # workers (together, they were one slow chunk whose reads, 300,000 keys at
-    # 10,000 forces, all came back at once: 50 MB more in the dev server for a moment).
-    # Taken as they arrive, not in order: in order, a slow chunk (the chronology's) kept
-    # every chunk done after it waiting here, with all it read, until it came (40 MB).
-    for start, done, fresh, names in forked_chunks(work, numbered, workers, CHUNK,
-                                                   ordered=False, spans=_spans(items, alone)):
-        results.append((start, [(path, settle(v)) for path, v in done]))
-        shared.update(names)
+    shared: dict[str, Reads | Numbered] = {}
+    # Taken as they arrive, not in order: in order, a slow task (the chronology, seconds
+    # long at 10,000 forces) kept every task done after it waiting here, with all it read,
+    # until it came (40 MB in the dev server); and the big outputs, together in one task,
+    # sent back what they read (300,000 keys) all at once (50 MB more).
+    for part in forked_chunks(work, list(enumerate(items)), workers, CHUNK, ordered=False,
+                              spans=spans):
+        waiting.discard(part.start)
+        if part.error is not None and (failed is None or part.start < failed.start):
+            failed = part
+        if failed is not None:
+            if all(start > failed.start for start in waiting):
+                raise failed.error  # type: ignore[misc]
+            continue
+        results.append((part.start, [(path, settle(v)) for path, v in part.done]))
+        shared.update(part.shared)
         if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
-            markdown.memo.update(fresh)
+            markdown.memo.update(part.fresh)
     results.sort(key=lambda result: result[0])
     return dict(chain.from_iterable(done for _, done in results)), shared
 
 
-def _spans(items: Sequence[P], alone: Callable[[P], object]) -> list[tuple[int, int]]:
-    """(start, stop) of each task: the first CHUNK items one by one (neighbours for which
-    `alone` is equal together), then CHUNK at a time."""
-    lead = min(CHUNK, len(items))
-    starts = [i for i in range(lead) if i == 0 or alone(items[i]) != alone(items[i - 1])]
+@dataclass(frozen=True)
+class _Done(Generic[T]):
+    """What a render worker sends back for one task."""
+
+    start: int
+    """The task's first item, by its index."""
+    done: list[tuple[str, T]]
+    """Each output's path and summary."""
+    fresh: list[tuple[tuple[str, str], str]]
+    """Markdown the worker rendered (see MarkdownFilter.take_fresh)."""
+    shared: dict[str, Reads | Numbered]
+    """What shared values it worked out read (see `sent` in render_each)."""
+    error: Exception | None = None
+    """Why the task failed (then nothing else is sent)."""
+
+
+def _spans(items: Sequence[P], apart: Callable[[P], Hashable | None]
+           ) -> list[tuple[int, int]]:
+    """(start, stop) of each task: the leading items `apart` marks one by one (neighbours of
+    equal mark together), then CHUNK items at a time."""
+    marks = []
+    for item in items:
+        mark = apart(item)
+        if mark is None:
+            break
+        marks.append(mark)
+    starts = [i for i, mark in enumerate(marks) if i == 0 or mark != marks[i - 1]]
+    lead = len(marks)
     ends = [*starts[1:], lead] if starts else []
     return [*zip(starts, ends, strict=True),
             *((i, i + CHUNK) for i in range(lead, len(items), CHUNK))]

@@ -208,6 +208,14 @@ def test_type_names_read_as_words(tmp_path: Path) -> None:
                        "nothing; fill it in")
 
 
+def test_a_list_written_as_text_is_told_how_to_write_a_list(tmp_path: Path) -> None:
+    """A record's lists (tuples in the models) get the same hint as any list."""
+    files = force_with("sources: [article]", "sources: article")
+    assert errors(tmp_path, files) == [
+        f"{FORCE}:5:10: sources: expected a list, got text; write a list, one '- item' per "
+        "line"]
+
+
 def test_a_fragment_missing_its_prefix_gets_the_id_that_contains_it(tmp_path: Path) -> None:
     files = force_with("summary: A force", "summary: See [the column](/matrix/#festive). A force")
     [message] = errors(tmp_path, files)

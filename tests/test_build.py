@@ -211,7 +211,7 @@ def test_forked_rendering_writes_the_same_bytes(tmp_path: Path, forks: list[str]
 
 def test_forked_pages_are_taken_as_they_arrive_and_returned_in_plan_order(
         forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first chunk is slow (a big site's chronology): the others' results are used as
+    """The first task is slow (a big site's chronology): the others' results are used as
     they arrive, not kept waiting behind it, and the summaries still come back in order."""
     import time
 
@@ -225,7 +225,7 @@ def test_forked_pages_are_taken_as_they_arrive_and_returned_in_plan_order(
 
     def make(item: str) -> tuple[str, str]:
         if item == "a":
-            time.sleep(0.5)
+            time.sleep(1)
         return item, item.upper()
 
     def keep(summary: str) -> str:
@@ -236,21 +236,57 @@ def test_forked_pages_are_taken_as_they_arrive_and_returned_in_plan_order(
     done, shared = builder.render.render_each(items, make, jinja2.Environment(), None, keep)
     assert forks == ["builder.render"]
     assert list(done.items()) == [(i, i.upper()) for i in items] and shared == {}
-    assert arrived[-1] == "A" and sorted(arrived) == sorted(done.values())
+    assert arrived[-2:] == ["A", "B"] and sorted(arrived) == sorted(done.values())
+
+
+def test_a_failure_in_forked_pages_is_the_first_in_plan_order(
+        forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two pages fail; the one later in the plan fails first: the build still reports the
+    earlier one, as one process would, whichever worker finishes first."""
+    import time
+
+    import jinja2
+
+    import builder.render
+
+    monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(builder.render, "CHUNK", 2)
+
+    def make(item: str) -> tuple[str, str]:
+        if item == "b":
+            time.sleep(1)
+        if item in "bf":
+            raise ValueError(f"cannot make {item}")
+        return item, item
+
+    with pytest.raises(ValueError, match="cannot make b"):
+        builder.render.render_each(list("abcdefg"), make, jinja2.Environment(), None)
+    assert forks == ["builder.render"]
 
 
 def test_the_big_first_outputs_are_tasks_of_their_own() -> None:
-    """The first CHUNK outputs (a big site's list pages and downloads) one by one, but for
-    neighbours made together (a download's two formats); then CHUNK at a time."""
+    """The leading outputs marked apart (a big site's list pages and downloads) are tasks
+    one by one, neighbours of equal mark together (a download's two formats, even across
+    CHUNK); then CHUNK at a time."""
+    from builder.build import _apart
     from builder.render import CHUNK, _spans
+    from builder.views import Planned
 
-    items = ["a", "b", "data-x", "data-x", *map(str, range(40))]
+    marks = ["home", "matrix", *["x"] * (CHUNK - 3), "pair", "pair", "last"]
+    items = [*marks, *[None] * 40, "late"]
     spans = _spans(items, lambda item: item)
-    assert spans[:4] == [(0, 1), (1, 2), (2, 4), (4, 5)]
-    assert spans[CHUNK - 2:] == [(CHUNK - 1, CHUNK), *(
-        (i, i + CHUNK) for i in range(CHUNK, len(items), CHUNK))]
+    assert spans[:3] == [(0, 1), (1, 2), (2, CHUNK - 1)]
+    assert spans[3:5] == [(CHUNK - 1, CHUNK + 1), (CHUNK + 1, CHUNK + 2)]
+    assert spans[5:] == [(i, i + CHUNK) for i in range(CHUNK + 2, len(items), CHUNK)]
+    assert _spans([None, "a"], lambda item: item) == [(0, CHUNK)]  # an edit's: no lead
     assert _spans(["a"], lambda item: item) == [(0, 1)]
     assert _spans([], lambda item: item) == []
+    csv, json = (Planned(f"data/statements.{e}", None, "data", "statements")
+                 for e in ("csv", "json"))
+    assert _apart(csv) == _apart(json) != _apart(Planned("data/events.csv", None, "data",
+                                                         "events"))
+    assert _apart(Planned("matrix/index.html", "matrix.html", "matrix")) is not None
+    assert _apart(Planned("forces/x/index.html", "force.html", "force", "x")) is None
 
 
 QUOTE = "This is a precautionary measure - to reassure the public."

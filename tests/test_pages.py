@@ -247,6 +247,7 @@ def test_link_checker_reports_each_broken_link_by_page() -> None:
     assert found["index.html"].points_at({"a/index.html"})
     assert found["index.html"].points_at({f"{n}/index.html" for n in range(9)} | {"index.html"})
     assert not found["index.html"].points_at({"a/", "b/index.html", "index.htm"})
+    assert not found["index.html"].points_at({f"{n}/index.html" for n in range(9)})
     assert found["a/index.html"].pointed == "" and not found["a/index.html"].points_at({"a/"})
     assert found["a/index.html"].id_list() == []
     # Links are judged by their path, once per path, whatever their fragments; links
