@@ -136,8 +136,8 @@ class Chunks(Generic[T, V, C]):
         out = []
         for number, start in enumerate(range(0, len(items), CHUNK)):
             chunk = tuple(items[start:start + CHUNK])
-            ids = id(chunk[0])
-            kept = _kept(self._last.get(ids) or now.get(ids), chunk)
+            key = id(chunk[0])
+            kept = _kept(self._last.get(key) or now.get(key), chunk)
             if kept is None or tuple(map(get, kept.needs)) != kept.seen:
                 last = self._values(number, chunk)
                 values = []
@@ -149,7 +149,7 @@ class Chunks(Generic[T, V, C]):
                 wanted = tuple(dict.fromkeys(chain.from_iterable(map(needs, chunk))))
                 kept = _Chunk(chunk, wanted, tuple(map(get, wanted)), tuple(values),
                               combine(tuple(v for v, _ in values)))
-            now[ids] = kept
+            now[key] = kept
             out.append(kept.combined)
         self._last, self._order = now, list(now)
         return out
@@ -161,8 +161,8 @@ class Chunks(Generic[T, V, C]):
         (a few files added or removed move the rest by as many), or, when more than one item
         is not there, from every chunk."""
         found = {}
-        for ids in self._order[max(number - 1, 0):number + 2]:
-            kept = self._last[ids]
+        for key in self._order[max(number - 1, 0):number + 2]:
+            kept = self._last[key]
             found.update(zip(map(id, kept.items), kept.values, strict=True))
         if sum(id(i) not in found for i in chunk) > 1:
             found = {id(i): v for k in self._last.values()

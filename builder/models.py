@@ -197,7 +197,7 @@ class Organisation(Record, kw_only=True):
     kind: Annotated[str, doc("What sort of body: 'council', 'national police body', ...")]
     summary: Markdown
     sources: Annotated[tuple[Id, ...], doc("Source ids that mention it (one at least).",
-                                         min_length=1)]
+                                           min_length=1)]
     statements: tuple[Statement, ...] = ()
     figures: tuple[Figure, ...] = ()
 
