@@ -243,6 +243,8 @@ def test_a_failure_in_forked_pages_is_the_first_in_plan_order(
         forks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Two pages fail; the one later in the plan fails first: the build still reports the
     earlier one, as one process would, whichever worker finishes first."""
+    import gc
+    import multiprocessing
     import time
 
     import jinja2
@@ -262,6 +264,7 @@ def test_a_failure_in_forked_pages_is_the_first_in_plan_order(
     with pytest.raises(ValueError, match="cannot make b"):
         builder.render.render_each(list("abcdefg"), make, jinja2.Environment(), None)
     assert forks == ["builder.render"]
+    assert multiprocessing.active_children() == [] and gc.get_freeze_count() == 0  # stopped
 
 
 def test_the_big_first_outputs_are_tasks_of_their_own() -> None:
