@@ -216,11 +216,12 @@ def common(site: Site, assets: dict[str, str], numbers: Mapping[str, int]) -> di
         if p.meta.nav is not None and p.slug != "index"]
     return {
         "site": site.records.config, "base_path": base, "base_url": site.base_url,
-        "url": url, "asset": asset, "cite": cite, "human_date": human_date, "number": number,
+        "url": url, "asset": asset, "human_date": human_date, "number": number,
         "figure_value": figure_value, "kind_labels": KIND_LABELS, "sentence": sentence,
         "voice": site.voice, "conflict_label": site.conflict_label,
         "source_kinds": SOURCE_KINDS, "citation_kinds": CITATION_KINDS,
         "sources_text": source_count(site.records.sources.values()),
+        # A page cites through its own Citations (see _page), which notes what it cites.
         "citations": partial(Citations, cite, numbers, printed),
         "speaker_name": site.speaker_name,
         "nav": nav, "sources": site.records.sources, "people": site.records.people,
