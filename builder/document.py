@@ -34,8 +34,9 @@ class Document:
     """For Markdown pages: the text after the front matter."""
     body_line: int = 1
     """For Markdown pages: the line the body starts on."""
-    file: Path | None = field(default=None, repr=False)
-    """The file on disk, to read `yaml` from again if it was dropped (see `light`)."""
+    file: str | None = field(default=None, repr=False)
+    """The file on disk, to read `yaml` from again if it was dropped (see `light`). A string:
+    a Path takes ~700 bytes, and the dev server keeps a light copy of every file's."""
     digest: str = field(default="", repr=False)
     """Content digest of `yaml` (a re-read file must still match it to be located)."""
 
@@ -43,9 +44,7 @@ class Document:
     def _positions(self) -> tuple[Marks, Marks]:
         # Parsing again with positions costs as much as the first parse, and valid files never
         # need it: only the files a problem is reported in pay for it.
-        text = self.yaml
-        if not text and self.file is not None:
-            text = self._reread()
+        text = file_text(self) if self.first_line == 1 else self.yaml
         if not text:
             return {}, {}
         from .yamlread import read_yaml
@@ -53,21 +52,19 @@ class Document:
         _, marks, key_marks = read_yaml(text, self.path, self.first_line, marks=True)
         return marks, key_marks
 
-    def _reread(self) -> str:
-        try:
-            text = read_text(self.file, self.path)  # type: ignore[arg-type]
-        except LoadError:
-            return ""
-        return text if digest(text) == self.digest else ""  # edited since: positions unknown
-
     def light(self) -> Document:
         """This document without its data or text, to locate problems later: a big site's
         raw data and YAML text need not stay in memory once converted (the text is read
-        from the file again, and only if a problem is reported in it)."""
+        from the file again, and only if a problem is reported in it). One copy per
+        document, however often asked for: its records and its loader share it."""
         keeps_text = self.file is None or self.first_line != 1  # no file to read it from
         if self.data is None and (keeps_text or (not self.yaml and self.digest)):
             return self  # light already: one copy, kept by identity (memo.Chunks)
-        if keeps_text:
+        return self._light
+
+    @cached_property
+    def _light(self) -> Document:
+        if self.file is None or self.first_line != 1:
             return replace(self, data=None)
         return replace(self, data=None, yaml="", digest=self.digest or digest(self.yaml))
 
@@ -164,8 +161,8 @@ def parse_file(text: str, key: str, path: Path, shown: str, markdown: bool,
         return parse_front_matter(text, shown, stored)
     data = stored.get(key) if stored is not None else None
     if data is not None:  # parsed by an earlier build: same text, same data
-        return Document(shown, data, text, file=path, digest=key)
-    doc = replace(parse_yaml(text, shown), file=path, digest=key)
+        return Document(shown, data, text, file=str(path), digest=key)
+    doc = replace(parse_yaml(text, shown), file=str(path), digest=key)
     if stored is not None:
         stored.put(key, doc.data)
     return doc
@@ -196,7 +193,7 @@ def file_text(doc: Document) -> str:
     if doc.yaml or doc.file is None:
         return doc.yaml if doc.first_line == 1 else ""
     try:
-        text = read_text(doc.file, doc.path)
+        text = read_text(Path(doc.file), doc.path)
     except LoadError:
         return ""
-    return text if digest(text) == doc.digest else ""
+    return text if digest(text) == doc.digest else ""  # edited since: positions unknown

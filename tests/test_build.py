@@ -634,6 +634,13 @@ def test_the_dev_servers_forked_first_load_then_edits_equal_full_builds(
     first = rebuilder.poll()
     assert first is not None and not first.problems, first
     assert "builder.perfile" in forks
+    # What came back from the workers shares one light copy of each document with the
+    # loader, and one empty set of failed ids (memory at 10,000 forces).
+    loaded = {id(doc) for docs in rebuilder.warm.loaded[1].records.values() for doc in docs}
+    results = list(rebuilder.warm.validation.files._now.values())
+    held = {id(doc) for r in results for located in r.items.values() for _, doc, _ in located}
+    assert held and held <= loaded
+    assert len({id(r.failed) for r in results}) == 1
     converted: list[str] = []
     real = builder.perfile.convert_file
     monkeypatch.setattr(builder.perfile, "convert_file",

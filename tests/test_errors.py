@@ -177,7 +177,8 @@ def test_positions_read_again_from_the_file_only_while_it_is_unchanged(tmp_path:
     light = doc.light()
     assert light.data is None and light.yaml == ""
     assert light.marks[("short_name",)] == doc.marks[("short_name",)]
-    edited = doc.light()
+    assert doc.light() is light  # one light copy per document, its positions found once
+    edited = next(iter(load_site(root).records["forces"])).light()
     (root / doc.path).write_text("# moved\n" + (root / doc.path).read_text())
     assert edited.marks == {}
 
