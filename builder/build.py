@@ -34,6 +34,7 @@ from .render import (
     compile_all,
     fingerprint,
     make_env,
+    memo_size,
     render_each,
     render_page,
 )
@@ -206,7 +207,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     recorder = warm.recorder
     memo_file = cache_path(root, "markdown", Path(render_module.__file__))
     memo = warm.markdown if recorder is not None else disk.load(memo_file)
-    known = len(memo)
+    known = memo_size(memo)
     with collector_paused():
         records, texts, reading = _validated(root, warm, base_url, memo, strict)
     t1 = time.perf_counter()
@@ -252,7 +253,7 @@ def run(root: Path, warm: Warm, writer: Writer, base_url: str | None = None,
     pages = _check_links(site, warm, {p: r.links for p, r in made.items() if r.links},
                          every, removed)
     t2 = time.perf_counter()
-    if recorder is None and len(memo) != known:
+    if recorder is None and memo_size(memo) != known:
         disk.save(memo_file, memo)
     _keep(warm, records, made, {path: digest for path, (digest, _) in put.items()}, removed,
           pages, planner)

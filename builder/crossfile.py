@@ -133,4 +133,4 @@ def _account(source: str, file: str, text: str, words: tuple[Excerpts, ...]
              ) -> SourceAccount | None:
     """See accounting.account; `words`, the excerpts citing the article, file by file."""
     return account(source, file, text, chain.from_iterable(
-        zip(w.value[0], map(bool, w.value[1]), strict=True) for w in words))
+        zip(w.texts, map(bool, w.cites), strict=True) for w in words))

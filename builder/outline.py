@@ -74,10 +74,17 @@ class Naming(msgspec.Struct, frozen=True, cache_hash=True):
 Claims = Key
 """The namespace of each of a file's records with an id (see claimed), in file order, then
 their ids: two tuples, as `Referable.named`."""
-Excerpts = Key
-"""A file's verbatim words from one article, in file order, and for each a byte: 1 if it
-cites, 0 if it is left out (see quotes.Verbatim.cites). Two tuples, not a pair per excerpt:
-a big site has 230,000 excerpts, and a tuple each took ~13 MB."""
+
+
+class Excerpts(msgspec.Struct, frozen=True, cache_hash=True):
+    """A file's verbatim words from one article (hashed once, as memo.Key: part of the
+    accounting's memo key). Two sequences, not a pair per excerpt: a big site has 230,000
+    excerpts, and a tuple each took ~13 MB."""
+
+    texts: tuple[str, ...]
+    """The words, in file order."""
+    cites: bytes
+    """For each, 1 if it cites, 0 if it is left out (see quotes.Verbatim.cites)."""
 
 
 def referable(items: Mapping[str, Located], stems: tuple[str, ...]) -> Referable:

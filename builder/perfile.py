@@ -21,7 +21,7 @@ from .document import Document
 from .errors import Problem
 from .facts import figure_problems
 from .load import Apart, Files, Loaded, read_again
-from .memo import Chunks, Key, Results
+from .memo import Chunks, Results
 from .outline import BODIES, KINDS, Claims, Excerpts, Naming, Referable, claims, naming, referable
 from .parallel import forked_chunks, workers_for
 from .quotes import verbatim_fields
@@ -209,7 +209,7 @@ def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> Fil
     return FileResult(
         items, tuple(c.problems), frozenset(c.failed), claims(items),
         referable(items, stems), naming(items), tuple(sorted(quoted)),
-        {source: Key((tuple(texts), bytes(cites))) for source, (texts, cites) in quoted.items()},
+        {source: Excerpts(tuple(texts), bytes(cites)) for source, (texts, cites) in quoted.items()},
         tuple(figure_problems(items.get("figures", []))))
 
 

@@ -56,10 +56,15 @@ build checks the records on one core, and should only take what it leaves idle."
 T = TypeVar("T")
 P = TypeVar("P")
 
-MarkdownMemo = dict[tuple[str, str], str]
-"""Rendered Markdown by (scope: the base path and the glossary's digest, text); owned by the
-caller, e.g. the dev server, whose rebuilds then skip unchanged text such as every other event
-on the chronology."""
+MarkdownMemo = dict[str, dict[str, str]]
+"""Rendered Markdown by scope (the base path and the glossary's digest), then text; owned by
+the caller, e.g. the dev server, whose rebuilds then skip unchanged text such as every other
+event on the chronology. (A (scope, text) key per text took 3.4 MB at 10,000 forces.)"""
+
+
+def memo_size(memo: MarkdownMemo) -> int:
+    """How many texts `memo` holds, in every scope."""
+    return sum(map(len, memo.values()))
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -130,9 +135,10 @@ class MarkdownFilter:
     """The templates' `markdown` filter: Markdown rendered, sanitised by nh3, site-absolute
     links put under the base path, each distinct text rendered once.
 
-    `memo` maps (base path, text) to HTML; the caller owns it, so the dev server keeps it
-    across rebuilds and a build can keep it on disk (cache.py). `fresh` lists the keys added
-    since the last `take_fresh()`, so forked render workers can hand their results back.
+    `memo` maps the scope (base path and glossary), then the text, to HTML; the caller owns
+    it, so the dev server keeps it across rebuilds and a build can keep it on disk (cache.py).
+    `fresh` lists the texts added since the last `take_fresh()`, with their scope, so forked
+    render workers can hand their results back.
     """
 
     def __init__(self, base_path: str, memo: MarkdownMemo | None = None,
@@ -146,6 +152,7 @@ class MarkdownFilter:
             repr(sorted(self.abbreviations.items())).encode()).hexdigest()[:16]
         self.memo: MarkdownMemo = {} if memo is None else memo
         self.fresh: list[tuple[str, str]] = []
+        """(scope, text) of each text rendered since the last take_fresh."""
         # Built on first use (~40 ms each, and importing Markdown ~25 ms): a build whose every
         # text is in the memo never needs them. Keyed by (contents, typographic).
         self._converters: dict[tuple[bool, bool], Any] = {}
@@ -153,11 +160,14 @@ class MarkdownFilter:
     def __call__(self, text: str, contents: bool = False) -> Markup:
         """`text` as HTML; with `contents`, its `##` headings get ids and a contents list
         (from Python-Markdown's toc extension) comes first, if there are three or more."""
-        key = (self.scope + CONTENTS if contents else self.scope, text)
-        hit = self.memo.get(key)
+        scope = self.scope + CONTENTS if contents else self.scope
+        done = self.memo.get(scope)
+        if done is None:
+            done = self.memo[scope] = {}
+        hit = done.get(text)
         if hit is None:
-            hit = self.memo[key] = self._render(text, contents)
-            self.fresh.append(key)
+            hit = done[text] = self._render(text, contents)
+            self.fresh.append((scope, text))
         return Markup(hit)
 
     def _render(self, text: str, contents: bool = False) -> str:
@@ -213,18 +223,24 @@ class MarkdownFilter:
         the memo. Pages then find their Markdown ready: the chronology alone would otherwise
         convert every event's description in one render worker (34 s of a 10,000-force
         build, while the other worker waited)."""
-        todo = sorted({t for t in texts if (self.scope, t) not in self.memo})
+        done = self.memo.get(self.scope, {})
+        todo = sorted({t for t in texts if t not in done})
         workers = workers_for(len(todo) // TEXTS_PER_PAGE, PARALLEL_MIN_PAGES)
         if workers == 1:  # rendered when finished: no other work to overlap with
             return Prerendering(self, todo, map(self._render, todo), None)
         parts = forked_chunks(self._render_all, todo, workers, TEXT_CHUNK, BACKGROUND)
         return Prerendering(self, todo, (h for part in parts for h in part), parts)
 
-    def take_fresh(self) -> list[tuple[tuple[str, str], str]]:
-        """The entries added since the last call, as (key, html)."""
-        out = [(key, self.memo[key]) for key in self.fresh]
+    def take_fresh(self) -> list[tuple[str, str, str]]:
+        """The entries added since the last call, as (scope, text, html)."""
+        out = [(scope, text, self.memo[scope][text]) for scope, text in self.fresh]
         self.fresh = []
         return out
+
+    def keep(self, fresh: Iterable[tuple[str, str, str]]) -> None:
+        """Put in the memo what another process's filter rendered (its `take_fresh`)."""
+        for scope, text, html in fresh:
+            self.memo.setdefault(scope, {})[text] = html
 
 
 @dataclass
@@ -242,10 +258,9 @@ class Prerendering:
 
     def finish(self) -> int:
         """Put every text's HTML in the memo; return how many there were."""
-        scope, memo = self.markdown.scope, self.markdown.memo
+        memo = self.markdown.memo.setdefault(self.markdown.scope, {})
         try:  # Not listed as `fresh`: render workers forked later would hand them all back.
-            for text, done in zip(self.texts, self.html, strict=True):
-                memo[(scope, text)] = done
+            memo.update(zip(self.texts, self.html, strict=True))
         finally:
             self.cancel()
         return len(self.texts)
@@ -370,7 +385,7 @@ def render_each(items: Sequence[P], make: Callable[[P], tuple[str, T]],
         results.append((part.start, [(path, settle(v)) for path, v in part.done]))
         shared.update(part.shared)
         if isinstance(markdown, MarkdownFilter):  # keep what the workers rendered
-            markdown.memo.update(part.fresh)
+            markdown.keep(part.fresh)
     results.sort(key=lambda result: result[0])
     return dict(chain.from_iterable(done for _, done in results)), shared
 
@@ -383,7 +398,7 @@ class _Done(Generic[T]):
     """The task's first item, by its index."""
     done: list[tuple[str, T]]
     """Each output's path and summary."""
-    fresh: list[tuple[tuple[str, str], str]]
+    fresh: list[tuple[str, str, str]]
     """Markdown the worker rendered (see MarkdownFilter.take_fresh)."""
     shared: dict[str, Reads | Numbered]
     """What shared values it worked out read (see `sent` in render_each)."""

@@ -346,12 +346,12 @@ def test_markdown_prerendered_in_forked_workers_equals_rendering_on_demand(
     expected = {t: str(serial(t)) for t in texts}
     monkeypatch.setattr(builder.render, "PARALLEL_MIN_PAGES", 2)
     monkeypatch.setattr(builder.render, "TEXT_CHUNK", 3)
-    forked = MarkdownFilter("/base/", {("/base/", texts[0]): expected[texts[0]]})
+    forked = MarkdownFilter("/base/", {"/base/": {texts[0]: expected[texts[0]]}})
     assert forked.prerender([*texts, *texts]).finish() == 39  # each new text once
     assert forks == ["builder.render"]
     assert {t: str(forked(t)) for t in texts} == expected
     assert forked.take_fresh() == []  # render workers forked later must not hand them back
-    assert len(forked.memo) == 40
+    assert len(forked.memo["/base/"]) == 40
 
 
 def test_a_build_from_warm_caches_imports_neither_yaml_nor_markdown(site: Path) -> None:
