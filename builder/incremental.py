@@ -10,6 +10,7 @@ the last good site being served.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import time
 import traceback
@@ -66,10 +67,34 @@ FULL_AT_MOST = 1000
 edits and polls in a loop is never idle)."""
 
 
+MMAP_THRESHOLD = 128 * 1024
+"""Bytes from which the C library's malloc gives a block memory of its own (see
+_fixed_mmap_threshold)."""
+M_MMAP_THRESHOLD = -3
+"""glibc's mallopt parameter for it (malloc.h)."""
+
+
+def _fixed_mmap_threshold() -> None:
+    """Keep glibc's malloc giving big blocks memory of their own, returned when freed. By
+    default its threshold rises to the biggest block freed (up to 32 MB); after that, the
+    passing blocks of a big build (workers' messages, several MB each) are cut from the heap
+    among long-lived objects, and the holes they leave stay in the dev server: 20 MB of its
+    memory at 10,000 forces. The setting is the process's: the dev server is its own.
+    Nothing is done where the C library is not glibc."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError, TypeError):  # not glibc (macOS, Windows)
+        return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
 class Rebuilder:
-    """Keeps what the last good build used, and rebuilds only what an edit touched."""
+    """Keeps what the last good build used, and rebuilds only what an edit touched. Made
+    once per dev server: it tunes the process's allocator for a long life (see
+    _fixed_mmap_threshold)."""
 
     def __init__(self, root: Path, out: Path, base_url: str | None = None) -> None:
+        _fixed_mmap_threshold()
         self.root = root
         self.out = out
         self.base_url = base_url

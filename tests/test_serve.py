@@ -671,3 +671,41 @@ def test_without_inotify_every_poll_scans(tmp_path: Path, monkeypatch: pytest.Mo
          "name: Testshire Constabulary")
     result = rebuilder.poll()
     assert result is not None and not result.problems and result.rendered > 0, result
+
+
+_BIG_BLOCK_MEMORY = """
+import ctypes, sys
+from pathlib import Path
+from builder.incremental import Rebuilder
+
+class Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split())]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+if sys.argv[1] == "dev-server":
+    Rebuilder(Path(sys.argv[2]), Path(sys.argv[3]))
+passing = bytearray(8 << 20)  # a passing block of 8 MB
+del passing
+before = libc.mallinfo2().hblkhd
+block = bytearray(1 << 20)
+print(libc.mallinfo2().hblkhd - before)  # memory of its own: returned when freed
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_the_dev_server_gives_big_blocks_memory_of_their_own(site: Path, tmp_path: Path) -> None:
+    """glibc's malloc by default cuts any block smaller than the biggest one freed from the
+    heap, where the holes big builds leave stay in a long-lived dev server; the dev server's
+    process keeps giving big blocks memory of their own, returned to the system when freed."""
+    def mapped(*args: str) -> int:
+        run = subprocess.run([sys.executable, "-c", _BIG_BLOCK_MEMORY, *args], cwd=ROOT,
+                             capture_output=True, text=True, check=False)
+        if "mallinfo2" in run.stderr:
+            pytest.skip("the C library is not glibc 2.33 or later")
+        assert run.returncode == 0, run.stderr
+        return int(run.stdout)
+
+    assert mapped("plain") == 0  # glibc's default: from the heap, after the 8 MB block
+    assert mapped("dev-server", str(site), str(tmp_path / "out")) >= 1 << 20
