@@ -132,5 +132,4 @@ def _accounts(done: Converted, texts: Mapping[str, str], memo: Memo) -> list[Sou
 def _account(source: str, file: str, text: str, words: tuple[Excerpts, ...]
              ) -> SourceAccount | None:
     """See accounting.account; `words`, the excerpts citing the article, file by file."""
-    return account(source, file, text, chain.from_iterable(
-        zip(w.texts, map(bool, w.cites), strict=True) for w in words))
+    return account(source, file, text, chain.from_iterable(w.marked() for w in words))

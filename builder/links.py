@@ -29,7 +29,7 @@ _ATTR = re.compile(r"""\s(id|href|src|xlink:href)\s*=\s*(?:"([^"]*)"|'([^']*)')"
 _OUTSIDE = "\0outside"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageLinks:
     """What one page defines and what of its links is left to check against other pages, in
     a few strings rather than sets and tuples of many small ones (a build keeps every page's:

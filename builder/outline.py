@@ -78,13 +78,20 @@ their ids: two tuples, as `Referable.named`."""
 
 class Excerpts(msgspec.Struct, frozen=True, cache_hash=True):
     """A file's verbatim words from one article (hashed once, as memo.Key: part of the
-    accounting's memo key). Two sequences, not a pair per excerpt: a big site has 230,000
-    excerpts, and a tuple each took ~13 MB."""
+    accounting's memo key). The words and a mask, not a pair per excerpt: a big site has
+    230,000 excerpts, and a tuple each took ~13 MB."""
 
+    source: str
+    """The article's source id."""
     texts: tuple[str, ...]
     """The words, in file order."""
-    cites: bytes
-    """For each, 1 if it cites, 0 if it is left out (see quotes.Verbatim.cites)."""
+    cites: int
+    """Bit i set if words i cite, clear if they are left out (see quotes.Verbatim.cites): a
+    small number, one object for every file's (bytes were a new one each: 2.3 MB)."""
+
+    def marked(self) -> Iterator[tuple[str, bool]]:
+        """Each excerpt's words, and whether it cites."""
+        return ((text, bool(self.cites >> i & 1)) for i, text in enumerate(self.texts))
 
 
 def referable(items: Mapping[str, Located], stems: tuple[str, ...]) -> Referable:

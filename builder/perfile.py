@@ -47,8 +47,9 @@ class FileResult:
     """How its records name speakers."""
     cited: tuple[str, ...]
     """Ids of the sources its verbatim words cite, sorted."""
-    excerpts: dict[str, Excerpts]
-    """Its verbatim words by the source they cite (what the accounting reads of it)."""
+    excerpts: tuple[Excerpts, ...]
+    """Its verbatim words, a group per source they cite, by source (what the accounting
+    reads of it; a tuple, since most files cite one source: a dict each took 2.3 MB)."""
     figures: tuple[Problem, ...]
     """Problems of its figures' values and qualifiers (facts.figure_problems)."""
 
@@ -156,10 +157,12 @@ def _interned(r: FileResult) -> FileResult:
     """A result from a worker with its mappings' keys interned. Unpickled strings are new
     objects, so every look-up by a constant kind or an id would compare them character by
     character where identical objects compare at once: at 10,000 forces, a third of each
-    of the dev server's later validations (~80 ms an edit). An empty `failed` becomes one
-    shared set (unpickled, each was a new one: 2.5 MB at 10,000 forces)."""
-    return replace(r, items=_keys_interned(r.items), excerpts=_keys_interned(r.excerpts),
-                   failed=r.failed or _NONE_FAILED)
+    of the dev server's later validations (~80 ms an edit); the excerpts' sources are keys
+    of the accounting's. An empty `failed` becomes one shared set (unpickled, each was a
+    new one: 2.5 MB at 10,000 forces)."""
+    return replace(r, items=_keys_interned(r.items), excerpts=tuple(
+        Excerpts(sys.intern(e.source), e.texts, e.cites) for e in r.excerpts),
+        failed=r.failed or _NONE_FAILED)
 
 
 _NONE_FAILED: frozenset[str] = frozenset()
@@ -200,16 +203,17 @@ def convert_file(key: str, doc: Document) -> FileResult:
 
 def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> FileResult:
     """The file's records with what the checks across files read of them (see outline)."""
-    quoted: dict[str, tuple[list[str], bytearray]] = {}
+    quoted: dict[str, tuple[list[str], list[int]]] = {}
     for v in verbatim_fields(items):
-        texts, cites = quoted.setdefault(v.source, ([], bytearray()))
+        texts, cites = quoted.setdefault(v.source, ([], []))
+        cites.append(v.cites << len(texts))
         texts.append(v.text)
-        cites.append(v.cites)
     stems = (file_stem(doc.path),) if any(items.get(k) for k in NAMED_BY_FILE) else ()
     return FileResult(
         items, tuple(c.problems), frozenset(c.failed), claims(items),
         referable(items, stems), naming(items), tuple(sorted(quoted)),
-        {source: Excerpts(tuple(texts), bytes(cites)) for source, (texts, cites) in quoted.items()},
+        tuple(Excerpts(source, tuple(quoted[source][0]), sum(quoted[source][1]))
+              for source in sorted(quoted)),
         tuple(figure_problems(items.get("figures", []))))
 
 
@@ -308,8 +312,8 @@ def part(files: tuple[FileResult, ...]) -> Part:
             if kind != "statements" and kind != "figures":
                 holding.setdefault(kind, []).append(f)
             located.setdefault((kind, holder if kind in SAID else kind), []).extend(records)
-        for source, words in f.excerpts.items():
-            quoting.setdefault(source, []).append(words)
+        for words in f.excerpts:
+            quoting.setdefault(words.source, []).append(words)
         if f.figures:
             figures.setdefault(holder, []).extend(f.figures)
     return Part(

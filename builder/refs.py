@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 
 from . import models as m
 from .convert import Located, problem
 from .document import Document
 from .errors import Path_, Problem
+from .outline import Referable, pairs
 
 CLOSE = 0.75
 """How alike (difflib's ratio) a suggested id must be to the one written: a far-fetched 'did
@@ -42,17 +44,48 @@ class World:
     positions is told them in this order (a mapping would compare equal reordered)."""
     failed: Collection[str]
     """Ids of records that failed the schema: references to them are not reported again."""
-    records: frozenset[str] | None = frozenset()
-    """Every record's id and every page's name: what an update may say it touched (None:
-    not checked, while a content file cannot be read)."""
-    ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Ids that name records of several kinds, with those kinds: an update cannot say which
-    it touched."""
+    named: tuple[Referable, ...] = ()
+    """What each file shows of its records, for `records` and `ambiguous`: worked out only
+    when an update names a record (every id of 10,000 forces took 4 MB, kept by the dev
+    server for sites with no update)."""
+    pages: tuple[str, ...] = ()
+    """The pages' names."""
+    incomplete: bool = False
+    """True while some content file cannot be read or some record fails the schema."""
 
     @cached_property
     def values(self) -> dict[str, tuple[str, ...]]:
         """Each attribute's value ids by its id."""
         return dict(self.attributes)
+
+    @property
+    def records(self) -> frozenset[str] | None:
+        """Every record's id and every page's name: what an update may say it touched (None:
+        not checked while `incomplete`, since any id may be in what cannot be read or be
+        mistyped there: its own problem is what to fix first)."""
+        return self._ids[0]
+
+    @property
+    def ambiguous(self) -> Mapping[str, tuple[str, ...]]:
+        """Ids that name records of several kinds, with those kinds: an update cannot say
+        which it touched."""
+        return self._ids[1]
+
+    @cached_property
+    def _ids(self) -> tuple[frozenset[str] | None, dict[str, tuple[str, ...]]]:
+        if self.incomplete:
+            return None, {}
+        named = set(chain.from_iterable(pairs(p.named) for p in self.named))
+        named.update(("page", slug) for slug in self.pages)
+        ids = {i for _, i in named}
+        ambiguous: dict[str, tuple[str, ...]] = {}
+        if len(ids) < len(named):  # some id names records of two kinds
+            kinds_of: dict[str, set[str]] = {}
+            for kind, i in named:
+                kinds_of.setdefault(i, set()).add(kind)
+            ambiguous = {i: tuple(sorted(k)) for i, k in kinds_of.items() if len(k) > 1}
+        # A record file's name is its id even while the id inside says otherwise.
+        return frozenset(ids.union(*(p.stems for p in self.named))), ambiguous
 
 
 class _RefProblems:

@@ -18,7 +18,7 @@ from .truth import Names, Span, found_spans, voices
 from .validate import Page, Records
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Owned:
     """A statement or figure with the force, organisation or alliance whose file holds it."""
 

@@ -25,7 +25,7 @@ Speaker = tuple[str, str]
 """('person', person id) or ('body', force, organisation or alliance id)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """Where in an article's normalised text a passage runs, and whose words it is."""
 
@@ -34,25 +34,25 @@ class Span:
     speaker: Speaker
 
 
-def _spans(passages: Sequence[m.Passage], text: str) -> Iterator[tuple[int, Span | str]]:
-    """Each passage's span, or (its index and) why it cannot be found."""
-    for i, p in enumerate(passages):
+def _spans(passages: Sequence[m.Passage], text: str) -> Iterator[Span | str]:
+    """Each passage's span, or why it cannot be found."""
+    for p in passages:
         start = text.find(normalise(p.start))
         if start < 0:
-            yield i, "start"
+            yield "start"
             continue
         tail = normalise(p.end)
         end = text.find(tail, start)
         if end < 0:
-            yield i, "end"
+            yield "end"
             continue
         who: Speaker = ("person", p.person) if p.person else ("body", p.body or "")
-        yield i, Span(start, end + len(tail), who)
+        yield Span(start, end + len(tail), who)
 
 
 def found_spans(source: m.Source, text: str) -> list[Span]:
     """The passages of `source` that can be found in its text."""
-    return [s for _, s in _spans(source.passages, text) if isinstance(s, Span)]
+    return [s for s in _spans(source.passages, text) if isinstance(s, Span)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,13 +64,13 @@ class Article:
     """The normalised text."""
     narrator: str | None
     """Whose words the narration is (None: a reporter's)."""
-    found: tuple[tuple[int, Span | str], ...]
-    """Each passage's span, or (its index and) why it cannot be found (see spans)."""
+    found: tuple[Span | str, ...]
+    """Each passage's span, or why it cannot be found (see spans)."""
     spans: tuple[Span, ...] = field(init=False)
     """The passages found."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "spans", tuple(s for _, s in self.found
+        object.__setattr__(self, "spans", tuple(s for s in self.found
                                                 if isinstance(s, Span)))
 
     def speaker(self, excerpt: str) -> tuple[bool, Speaker | None] | None:
@@ -175,7 +175,7 @@ def passage_problems(sources: Located, found: Sequence[Article | None], names: N
             elif p.body and p.body not in names.bodies and p.body not in failed:
                 problems.append(problem(doc, (*here, "body"), f"unknown body '{p.body}'",
                                         "use a force, organisation or alliance id"))
-        for i, where in text.found if text is not None else ():
+        for i, where in enumerate(text.found if text is not None else ()):
             if isinstance(where, str):
                 what = "not found in the article" if where == "start" else (
                     "not found after the passage's start")

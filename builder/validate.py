@@ -21,7 +21,7 @@ from .document import Document
 from .errors import ContentError, Path_, Problem
 from .load import Loaded
 from .memo import Memo, joined
-from .outline import Referable, claimed, duplicated, pairs
+from .outline import Referable, claimed, duplicated
 from .perfile import Converted, FileResult, Part, convert_files, converted, file_stem
 from .places import Place, places_of
 from .quotes import archive_warning, article_texts, check_quotes, normalise
@@ -300,38 +300,17 @@ def _world(parts: tuple[Referable, ...], pages: tuple[str, ...], incomplete: boo
            failed: frozenset[str]) -> World:
     """What references are resolved against, from what each file shows of its records
     (`parts`, in load order) and the page names. A mapping keeps an id's last record, as
-    Records does. Update ids are None while `incomplete` (see _record_ids)."""
+    Records does. Update ids are None while `incomplete` (see World.records)."""
     def every(name: str) -> chain[Any]:
         return chain.from_iterable(getattr(p, name) for p in parts)
 
     forces, alliances = dict(every("forces")), dict(every("alliances"))
-    records, ambiguous = _record_ids(parts, pages, incomplete)
     return World(
         sources=frozenset(every("sources")), forces=forces, alliances=alliances,
         people=frozenset(every("people")),
         bodies=frozenset(chain(forces, every("organisations"), alliances)),
         figures=frozenset(every("figures")),
         attributes=tuple(dict(every("attributes")).items()),
-        failed=failed, records=records, ambiguous=ambiguous)
+        failed=failed, named=parts, pages=pages, incomplete=incomplete)
 
 
-def _record_ids(parts: tuple[Referable, ...], pages: tuple[str, ...], incomplete: bool
-                ) -> tuple[frozenset[str] | None, dict[str, tuple[str, ...]]]:
-    """Every id an update may name as a record it touched (see models.Update.records); None
-    while some content file cannot be read or some record fails the schema (`incomplete`),
-    since any id may be in it or be mistyped there (its own problem is what to fix first,
-    and an update naming its records is not another mistake). And the ids naming records
-    of several kinds, with those kinds."""
-    if incomplete:
-        return None, {}
-    named = set(chain.from_iterable(pairs(p.named) for p in parts))
-    named.update(("page", slug) for slug in pages)
-    ids = {i for _, i in named}
-    ambiguous: dict[str, tuple[str, ...]] = {}
-    if len(ids) < len(named):  # some id names records of two kinds
-        kinds_of: dict[str, set[str]] = {}
-        for kind, i in named:
-            kinds_of.setdefault(i, set()).add(kind)
-        ambiguous = {i: tuple(sorted(k)) for i, k in kinds_of.items() if len(k) > 1}
-    # A record file's name is its id even while the id inside says otherwise.
-    return frozenset(ids.union(*(p.stems for p in parts))), ambiguous

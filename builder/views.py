@@ -241,7 +241,7 @@ def self_link(page: str, anchor: str, what: str) -> Markup:
                   f'class="visually-hidden"> Link to this {escape(what)}</span></a>')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Planned:
     """An output the site has, before its context or bytes are worked out."""
 
