@@ -14,7 +14,9 @@ import ctypes
 import gc
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from .build import Warm, counts, run
@@ -67,34 +69,41 @@ FULL_AT_MOST = 1000
 edits and polls in a loop is never idle)."""
 
 
-MMAP_THRESHOLD = 128 * 1024
-"""Bytes from which the C library's malloc gives a block memory of its own (see
-_fixed_mmap_threshold)."""
-M_MMAP_THRESHOLD = -3
-"""glibc's mallopt parameter for it (malloc.h)."""
+FIRST_BUILD_MMAP = 128 * 1024
+"""Bytes from which glibc's malloc gives a block memory of its own during a first build
+(see _mmap_threshold)."""
+EDIT_MMAP = 32 * 1024 * 1024
+"""The same during edits: glibc's own highest threshold (see _mmap_threshold)."""
 
 
-def _fixed_mmap_threshold() -> None:
-    """Keep glibc's malloc giving big blocks memory of their own, returned when freed. By
-    default its threshold rises to the biggest block freed (up to 32 MB); after that, the
-    passing blocks of a big build (workers' messages, several MB each) are cut from the heap
-    among long-lived objects, and the holes they leave stay in the dev server: 20 MB of its
-    memory at 10,000 forces. The setting is the process's: the dev server is its own.
-    Nothing is done where the C library is not glibc."""
+@cache
+def _mallopt() -> Callable[[int, int], int] | None:
+    """glibc's mallopt; None where the C library is not glibc (macOS, Windows)."""
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError, TypeError):  # not glibc (macOS, Windows)
-        return
-    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        return ctypes.CDLL(None).mallopt  # type: ignore[no-any-return]
+    except (AttributeError, OSError, TypeError):
+        return None
+
+
+def _mmap_threshold(size: int) -> None:
+    """Have glibc's malloc give blocks from `size` bytes memory of their own, returned to
+    the system when freed (M_MMAP_THRESHOLD, -3 in malloc.h). By default the threshold rises
+    to the biggest block freed, up to 32 MB. A first build makes what the dev server keeps
+    for its whole life, and its passing blocks (workers' messages, several MB each) were
+    then cut from the heap among those objects, leaving holes that stay: 20 MB at 10,000
+    forces. During a first build they get memory of their own. During edits the threshold
+    is glibc's highest: memory of its own is zeroed page by page each time, and an edit's
+    passing blocks cost it 40 ms that way. The setting is the process's: the dev server's."""
+    mallopt = _mallopt()
+    if mallopt is not None:
+        mallopt(-3, size)
 
 
 class Rebuilder:
-    """Keeps what the last good build used, and rebuilds only what an edit touched. Made
-    once per dev server: it tunes the process's allocator for a long life (see
-    _fixed_mmap_threshold)."""
+    """Keeps what the last good build used, and rebuilds only what an edit touched. One per
+    dev server: it tunes the process's allocator for each build (see _mmap_threshold)."""
 
     def __init__(self, root: Path, out: Path, base_url: str | None = None) -> None:
-        _fixed_mmap_threshold()
         self.root = root
         self.out = out
         self.base_url = base_url
@@ -130,6 +139,7 @@ class Rebuilder:
         start = time.perf_counter()
         notes = 0
         failed = bool(self.problems)
+        _mmap_threshold(FIRST_BUILD_MMAP if self.warm.records is None else EDIT_MMAP)
         try:
             built = self._young(snapshot)
         except ContentError as exc:
