@@ -139,7 +139,7 @@ class Warm:
     recorder: Recorder | None = None
     """Notes what each output reads; None for a one-off build, which records nothing."""
     markdown: MarkdownMemo = field(default_factory=dict)
-    """Rendered Markdown by (scope, text)."""
+    """Rendered Markdown by scope, then text (see render.MarkdownMemo)."""
     validation: Memo | None = None
     """Validation's memo (the dev server's)."""
     snapshot: Snapshot | None = None

@@ -57,14 +57,18 @@ class Document:
         raw data and YAML text need not stay in memory once converted (the text is read
         from the file again, and only if a problem is reported in it). One copy per
         document, however often asked for: its records and its loader share it."""
-        keeps_text = self.file is None or self.first_line != 1  # no file to read it from
-        if self.data is None and (keeps_text or (not self.yaml and self.digest)):
+        if self.data is None and (self._keeps_text or (not self.yaml and self.digest)):
             return self  # light already: one copy, kept by identity (memo.Chunks)
         return self._light
 
+    @property
+    def _keeps_text(self) -> bool:
+        """True if its light copy keeps the text: there is no file to read it from."""
+        return self.file is None or self.first_line != 1
+
     @cached_property
     def _light(self) -> Document:
-        if self.file is None or self.first_line != 1:
+        if self._keeps_text:
             return replace(self, data=None)
         return replace(self, data=None, yaml="", digest=self.digest or digest(self.yaml))
 

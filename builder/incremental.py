@@ -73,12 +73,13 @@ FIRST_BUILD_MMAP = 128 * 1024
 """Bytes from which glibc's malloc gives a block memory of its own during a first build
 (see _mmap_threshold)."""
 EDIT_MMAP = 32 * 1024 * 1024
-"""The same during edits: glibc's own highest threshold (see _mmap_threshold)."""
+"""The same during edits: glibc's own highest threshold on a 64-bit system (see
+_mmap_threshold; a 32-bit glibc refuses it and keeps the first build's)."""
 
 
 @cache
 def _mallopt() -> Callable[[int, int], int] | None:
-    """glibc's mallopt; None where the C library is not glibc (macOS, Windows)."""
+    """The C library's mallopt; None where it has none (macOS, Windows, musl)."""
     try:
         return ctypes.CDLL(None).mallopt  # type: ignore[no-any-return]
     except (AttributeError, OSError, TypeError):

@@ -86,8 +86,9 @@ class Excerpts(msgspec.Struct, frozen=True, cache_hash=True):
     texts: tuple[str, ...]
     """The words, in file order."""
     cites: int
-    """Bit i set if words i cite, clear if they are left out (see quotes.Verbatim.cites): a
-    small number, one object for every file's (bytes were a new one each: 2.3 MB)."""
+    """Bit i set if words i cite, clear if they are left out (see quotes.Verbatim.cites).
+    Up to eight excerpts, a number CPython keeps one object of for every file's (bytes were
+    a new one each: 2.3 MB)."""
 
     def marked(self) -> Iterator[tuple[str, bool]]:
         """Each excerpt's words, and whether it cites."""

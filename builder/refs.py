@@ -25,10 +25,11 @@ CLOSE = 0.75
 you mean' ('temperer-days-in' -> 'manchester-dead-timeline') sends the author the wrong way."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class World:
     """What references are resolved against: ids, and the few facts checked on both sides.
-    Compared by value (see validate.Memo), so it holds no whole record."""
+    Compared by value (see validate.Memo), so it holds no whole record: two worlds are equal
+    when their ids and facts are, however the files showing them changed (see __eq__)."""
 
     sources: Collection[str]
     forces: Mapping[str, tuple[str, ...]]
@@ -73,19 +74,40 @@ class World:
 
     @cached_property
     def _ids(self) -> tuple[frozenset[str] | None, dict[str, tuple[str, ...]]]:
-        if self.incomplete:
-            return None, {}
-        named = set(chain.from_iterable(pairs(p.named) for p in self.named))
-        named.update(("page", slug) for slug in self.pages)
-        ids = {i for _, i in named}
-        ambiguous: dict[str, tuple[str, ...]] = {}
-        if len(ids) < len(named):  # some id names records of two kinds
-            kinds_of: dict[str, set[str]] = {}
-            for kind, i in named:
-                kinds_of.setdefault(i, set()).add(kind)
-            ambiguous = {i: tuple(sorted(k)) for i, k in kinds_of.items() if len(k) > 1}
-        # A record file's name is its id even while the id inside says otherwise.
-        return frozenset(ids.union(*(p.stems for p in self.named))), ambiguous
+        return _record_ids(self.named, self.pages, self.incomplete)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal ids and facts: `records` and `ambiguous` are compared as worked out (and let
+        go again) only when the files showing them are not the same."""
+        if not isinstance(other, World):
+            return NotImplemented
+        facts = ("sources", "forces", "alliances", "people", "bodies", "figures",
+                 "attributes", "failed")
+        if any(getattr(self, f) != getattr(other, f) for f in facts):
+            return False
+        shown = (self.named, self.pages, self.incomplete)
+        return shown == (other.named, other.pages, other.incomplete) or (
+            _record_ids(*shown) == _record_ids(other.named, other.pages, other.incomplete))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _record_ids(named: tuple[Referable, ...], pages: tuple[str, ...], incomplete: bool
+                ) -> tuple[frozenset[str] | None, dict[str, tuple[str, ...]]]:
+    """See World.records and World.ambiguous."""
+    if incomplete:
+        return None, {}
+    kinds_ids = set(chain.from_iterable(pairs(p.named) for p in named))
+    kinds_ids.update(("page", slug) for slug in pages)
+    ids = {i for _, i in kinds_ids}
+    ambiguous: dict[str, tuple[str, ...]] = {}
+    if len(ids) < len(kinds_ids):  # some id names records of two kinds
+        kinds_of: dict[str, set[str]] = {}
+        for kind, i in kinds_ids:
+            kinds_of.setdefault(i, set()).add(kind)
+        ambiguous = {i: tuple(sorted(k)) for i, k in kinds_of.items() if len(k) > 1}
+    # A record file's name is its id even while the id inside says otherwise.
+    return frozenset(ids.union(*(p.stems for p in named))), ambiguous
 
 
 class _RefProblems:

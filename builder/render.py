@@ -39,7 +39,7 @@ before parsing (so '-\\x02-' is a dash): a text without any of it comes out the 
 smarty's pass (see MarkdownFilter._converter)."""
 
 CONTENTS = "\0contents"
-"""Marks a memo key whose HTML has heading ids and a contents list (see MarkdownFilter)."""
+"""Marks a memo scope whose HTML has heading ids and a contents list (see MarkdownFilter)."""
 
 PARALLEL_MIN_PAGES = 400
 """Render in forked processes from this many pages (forking costs ~50 ms; the real site's

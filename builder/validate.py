@@ -312,5 +312,3 @@ def _world(parts: tuple[Referable, ...], pages: tuple[str, ...], incomplete: boo
         figures=frozenset(every("figures")),
         attributes=tuple(dict(every("attributes")).items()),
         failed=failed, named=parts, pages=pages, incomplete=incomplete)
-
-

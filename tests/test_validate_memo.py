@@ -331,3 +331,22 @@ def test_any_sequence_of_edits_as_the_dev_server_loads_them(flips: list[int]) ->
             fresh_records, fresh_problems = outcome(root, None)
             assert [str(p) for p in problems] == [str(p) for p in fresh_problems]
             assert problems == fresh_problems and records == fresh_records
+
+
+def test_worlds_compare_by_their_ids_not_by_the_files_showing_them() -> None:
+    """Reference checks are kept while the world is equal: events reordered in a file leave
+    it equal (the ids an update may name, worked out only to compare), a new id does not."""
+    from builder.outline import Referable
+    from builder.refs import World
+
+    def world(*named: tuple[str, str]) -> World:
+        file = Referable(named=(tuple(k for k, _ in named), tuple(i for _, i in named)))
+        return World((), {}, {}, (), (), (), (), frozenset(), named=(file,), pages=("about",))
+
+    first = world(("event", "a"), ("event", "b"))
+    assert first == world(("event", "b"), ("event", "a"))
+    assert "_ids" not in first.__dict__  # compared without being kept
+    assert first != world(("event", "a"), ("event", "b"), ("event", "c"))
+    both = world(("event", "a"), ("figure", "a"), ("event", "b"))  # 'a' names two kinds
+    assert first != both and both.ambiguous == {"a": ("event", "figure")}
+    assert first.records == both.records == {"a", "b", "about"} and not first.ambiguous
