@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
+from operator import attrgetter
 
 from . import models as m
 from .convert import Located, problem
@@ -81,9 +82,11 @@ class World:
         go again) only when the files showing them are not the same."""
         if not isinstance(other, World):
             return NotImplemented
-        facts = ("sources", "forces", "alliances", "people", "bodies", "figures",
-                 "attributes", "failed")
-        if any(getattr(self, f) != getattr(other, f) for f in facts):
+        if self is other:  # the usual case: the memo's world, unchanged by an edit
+            return True
+        facts = attrgetter("sources", "forces", "alliances", "people", "bodies", "figures",
+                           "attributes", "failed")
+        if facts(self) != facts(other):  # a tuple: the same values compare at once
             return False
         shown = (self.named, self.pages, self.incomplete)
         return shown == (other.named, other.pages, other.incomplete) or (
