@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import models as m
+from .matrix import Cell, matrix_rows
 from .site import Site
-from .views import Cell, matrix_rows
 
 NOT_STATED = "not-stated"
 
