@@ -75,6 +75,8 @@ FIRST_BUILD_MMAP = 128 * 1024
 EDIT_MMAP = 32 * 1024 * 1024
 """The same during edits: glibc's own highest threshold on a 64-bit system (see
 _mmap_threshold; a 32-bit glibc refuses it and keeps the first build's)."""
+M_MMAP_THRESHOLD = -3
+"""mallopt's parameter for the threshold (glibc's malloc.h)."""
 
 
 @cache
@@ -88,7 +90,7 @@ def _mallopt() -> Callable[[int, int], int] | None:
 
 def _mmap_threshold(size: int) -> None:
     """Have glibc's malloc give blocks from `size` bytes memory of their own, returned to
-    the system when freed (M_MMAP_THRESHOLD, -3 in malloc.h). By default the threshold rises
+    the system when freed (M_MMAP_THRESHOLD). By default the threshold rises
     to the biggest block freed, up to 32 MB. A first build makes what the dev server keeps
     for its whole life, and its passing blocks (workers' messages, several MB each) were
     then cut from the heap among those objects, leaving holes that stay: 20 MB at 10,000
@@ -97,7 +99,7 @@ def _mmap_threshold(size: int) -> None:
     passing blocks cost it 40 ms that way. The setting is the process's: the dev server's."""
     mallopt = _mallopt()
     if mallopt is not None:
-        mallopt(-3, size)
+        mallopt(M_MMAP_THRESHOLD, size)
 
 
 class Rebuilder:
