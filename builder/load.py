@@ -140,8 +140,9 @@ def read_again(doc: Document) -> Document:
     """The whole document a light copy (Document.light) was made from, from its file.
     Raises LoadError if it can no longer be read."""
     assert doc.file is not None
-    text = read_text(Path(doc.file), doc.path)
-    return parse_file(text, digest(text), Path(doc.file), doc.path, doc.path.endswith(".md"))
+    path = Path(doc.file)
+    text = read_text(path, doc.path)
+    return parse_file(text, digest(text), path, doc.path, doc.path.endswith(".md"))
 
 
 def _where(path: str, records: dict[str, list[Document]], pages: list[Document]

@@ -45,13 +45,17 @@ class FileResult:
     """What references can see of its records."""
     naming: Naming
     """How its records name speakers."""
-    cited: tuple[str, ...]
-    """Ids of the sources its verbatim words cite, sorted."""
     excerpts: tuple[Excerpts, ...]
     """Its verbatim words, a group per source they cite, by source (what the accounting
     reads of it; a tuple, since most files cite one source: a dict each took 2.3 MB)."""
     figures: tuple[Problem, ...]
     """Problems of its figures' values and qualifiers (facts.figure_problems)."""
+
+    @property
+    def cited(self) -> tuple[str, ...]:
+        """Ids of the sources its verbatim words cite, sorted (read only when the checks of
+        its run of files are worked out again)."""
+        return tuple(e.source for e in self.excerpts)
 
 
 T = TypeVar("T")
@@ -211,7 +215,7 @@ def _result(doc: Document, items: dict[str, Located], c: _SchemaProblems) -> Fil
     stems = (file_stem(doc.path),) if any(items.get(k) for k in NAMED_BY_FILE) else ()
     return FileResult(
         items, tuple(c.problems), frozenset(c.failed), claims(items),
-        referable(items, stems), naming(items), tuple(sorted(quoted)),
+        referable(items, stems), naming(items),
         tuple(Excerpts(source, tuple(quoted[source][0]), sum(quoted[source][1]))
               for source in sorted(quoted)),
         tuple(figure_problems(items.get("figures", []))))

@@ -161,9 +161,7 @@ class MarkdownFilter:
         """`text` as HTML; with `contents`, its `##` headings get ids and a contents list
         (from Python-Markdown's toc extension) comes first, if there are three or more."""
         scope = self.scope + CONTENTS if contents else self.scope
-        done = self.memo.get(scope)
-        if done is None:
-            done = self.memo[scope] = {}
+        done = self.texts(scope)
         hit = done.get(text)
         if hit is None:
             hit = done[text] = self._render(text, contents)
@@ -240,7 +238,14 @@ class MarkdownFilter:
     def keep(self, fresh: Iterable[tuple[str, str, str]]) -> None:
         """Put in the memo what another process's filter rendered (its `take_fresh`)."""
         for scope, text, html in fresh:
-            self.memo.setdefault(scope, {})[text] = html
+            self.texts(scope)[text] = html
+
+    def texts(self, scope: str) -> dict[str, str]:
+        """The memo's HTML of the texts rendered in `scope` (made empty if none)."""
+        done = self.memo.get(scope)
+        if done is None:
+            done = self.memo[scope] = {}
+        return done
 
 
 @dataclass
@@ -258,7 +263,7 @@ class Prerendering:
 
     def finish(self) -> int:
         """Put every text's HTML in the memo; return how many there were."""
-        memo = self.markdown.memo.setdefault(self.markdown.scope, {})
+        memo = self.markdown.texts(self.markdown.scope)
         try:  # Not listed as `fresh`: render workers forked later would hand them all back.
             memo.update(zip(self.texts, self.html, strict=True))
         finally:

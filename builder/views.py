@@ -280,7 +280,6 @@ class Planner:
         return [c for c in self.chart_map.values() if c.owner == body.id]
 
     def _home(self) -> Output:
-
         site, r = self.site, self.site.records
         return _page(self.base, "index.html", "home.html", "", title=r.config.title,
                      intro=site.pages.get("index"), events=site.events,
